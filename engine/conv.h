@@ -1,0 +1,84 @@
+// conv.h — convolution, the reference path: the arithmetic a person does by hand, written as
+// plainly as possible. Faster paths (later) are tested against these functions.
+//
+// One output value is a window of the (zero-padded) input times the kernel, summed:
+//   out[n,oc,oy,ox] = bias[oc] + sum over c, ky, kx of
+//       inp[n, c, oy*stride_h - pad_top + ky*dilation_h, ox*stride_w - pad_left + kx*dilation_w]
+//     * weight[oc, c, ky, kx]                      (cross-correlation: what PyTorch's Conv2d does)
+//     * weight[oc, c, KH-1-ky, KW-1-kx]            (true convolution: the kernel turned 180 degrees)
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "status.h"
+#include "tensor.h"
+
+// How one spatial axis (rows or columns) of a convolution is laid out.
+struct ConvAxis {
+    int kernel = 1;      // k: taps of the kernel along this axis, >= 1
+    int stride = 1;      // s: how far the window moves between outputs, >= 1
+    int dilation = 1;    // d: spacing between taps inside the window, >= 1 (1 = no gaps)
+    int pad_before = 0;  // zeros added before the first input value (top or left), >= 0
+    int pad_after = 0;   // zeros added after the last input value (bottom or right), >= 0
+};
+
+// How the amount of padding is chosen.
+enum class PaddingMode {
+    number,  // `padding` zeros on each side
+    valid,   // no padding: the window stays inside the input
+    same,    // enough zeros that the output has ceil(input / stride) values (= input at stride 1);
+             // an odd total puts the extra zero after, as PyTorch and TensorFlow do
+    full,    // d(k-1) zeros on each side: every position where window and input overlap at all
+};
+
+// Builds one axis, resolving the padding mode for an input of `input` values.
+ConvAxis make_conv_axis(int input, int kernel, int stride, int dilation, PaddingMode mode, int padding);
+
+// Span of the window along an axis: d(k-1) + 1 input positions from first tap to last.
+int64_t conv_window_span(const ConvAxis& a);
+
+// Outputs along one axis: floor((input + pad_before + pad_after - d(k-1) - 1) / s) + 1.
+// Zero or negative means the settings give no output (the caller explains why with check_conv_axis).
+int64_t conv_output_size(int input, const ConvAxis& a);
+
+// Checks one axis of a convolution over `input` values. `axis_name` is "rows" or "columns".
+// When the settings give no output, the message says why in plain words with the numbers.
+Status check_conv_axis(int input, const ConvAxis& a, const char* axis_name);
+
+// A 2D convolution's geometry: its rows (height) axis, columns (width) axis and orientation.
+struct Conv2dSpec {
+    ConvAxis rows;      // height axis: kernel KH, stride, dilation, padding top/bottom
+    ConvAxis cols;      // width axis: kernel KW, stride, dilation, padding left/right
+    bool flip = false;  // true: true convolution (kernel turned 180 degrees); false: cross-correlation
+};
+
+// Reference conv2d. Shapes and geometry must already be valid (conv2d() below checks them).
+// out (N,OC,OH,OW), inp (N,C,H,W), weight (OC,C,KH,KW), bias (OC) or nullptr for no bias.
+void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
+                    int N, int C, int H, int W, int OC, const Conv2dSpec& spec);
+
+// Checked conv2d: validates shapes and geometry, sizes `out` and runs conv2d_forward.
+// inp (N,C,H,W), weight (OC,C,KH,KW) with KH = spec.rows.kernel and KW = spec.cols.kernel,
+// bias (OC) or nullptr. On error `out` is left unchanged and the message names the shapes.
+Status conv2d(Tensor& out, const Tensor& inp, const Tensor& weight, const Tensor* bias, const Conv2dSpec& spec);
+
+// Checked conv1d: a conv2d whose rows axis has one value and a 1-tap kernel.
+// inp (N,C,L), weight (OC,C,K) with K = axis.kernel, bias (OC) or nullptr; out (N,OC,OL).
+Status conv1d(Tensor& out, const Tensor& inp, const Tensor& weight, const Tensor* bias, const ConvAxis& axis, bool flip);
+
+// One term of the sum behind an output value: an input value times the kernel weight that meets it.
+struct ConvTerm {
+    int channel;     // input channel c
+    int ky, kx;      // tap in the window (row, column), 0-based
+    int iy, ix;      // input position the tap reads; outside [0,H) x [0,W) it is padding
+    bool padding;    // true when (iy, ix) is one of the added zeros
+    float input;     // the input value there (0 in the padding)
+    float weight;    // the weight used at this tap: weight[oc,c,ky,kx], or the flipped one
+    float product;   // input * weight
+};
+
+// The terms of out[n,oc,oy,ox] in the order conv2d_forward adds them (c, then ky, then kx), so
+// their float sum plus the bias is exactly that output value. Checked like conv2d().
+// terms (C*KH*KW), inp (N,C,H,W), weight (OC,C,KH,KW).
+Status conv2d_window(std::vector<ConvTerm>& terms, const Tensor& inp, const Tensor& weight,
+                     const Conv2dSpec& spec, int n, int oc, int oy, int ox);

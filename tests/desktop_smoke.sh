@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# desktop_smoke.sh — the native desktop build, headless (SDL's offscreen video driver + Mesa's
+# GLES3): renders frames of the hand-convolution lab after a command, saves the last one, and
+# checks the picture (tests/frame_check.cpp) and the state the app reports.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p out/test
+state=$(SDL_VIDEODRIVER=offscreen timeout 120 build/native/cnnlab --lab hand-conv --frames 5 \
+  --screenshot out/test/desktop.png --command '{"position": [1, 0]}' --print-state)
+rc=$?
+echo "$state" | head -2 | cut -c1-200
+[ $rc = 0 ] || { echo "FAIL the desktop app exited with $rc"; echo "desktop: 0 passed, 1 failed"; exit 1; }
+build/native/frame_check out/test/desktop.png > out/test/frame_check.txt
+frame_rc=$?
+cat out/test/frame_check.txt
+# The state printed at exit: the window the command moved, and the output the lab computed.
+node -e '
+  const s = JSON.parse(process.argv[1].split("\n").filter((l) => l.startsWith("{")).pop());
+  const ok = JSON.stringify([s.lab, s.position, s.output]) === JSON.stringify(["hand-conv", [1, 0], [[3, 0, -3], [4, 0, -4], [3, 0, -3]]]);
+  console.log((ok ? "PASS" : "FAIL") + " state after --command: " + JSON.stringify([s.lab, s.position, s.output]));
+  process.exit(ok ? 0 : 1);' "$state"
+state_rc=$?
+passed=$(grep -c '^PASS' out/test/frame_check.txt)
+failed=$(grep -c '^FAIL' out/test/frame_check.txt)
+[ $state_rc = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+echo "desktop: $passed passed, $failed failed"
+[ $frame_rc = 0 ] && [ $state_rc = 0 ]

@@ -1,0 +1,134 @@
+// harness.mjs — what the browser end-to-end tests share: serve the built page, drive Debian's
+// chromium with playwright-core, wait for frames, check values, measure a screenshot.
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const outDir = path.join(root, 'out', 'e2e');
+
+// Chromium flags that work headless here: WebGL2 through SwiftShader, no network chatter.
+export const chromiumArgs = ['--no-sandbox', '--headless=new', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  '--ignore-gpu-blocklist'];
+
+// Serves build/site on a free port; resolves to {url, stop}.
+export function startServer(site = path.join(root, 'build', 'site')) {
+  return new Promise((resolve, reject) => {
+    const server = spawn(process.execPath, [path.join(root, 'scripts', 'serve.mjs'), site, '--port', '0']);
+    let output = '';
+    server.stdout.on('data', (chunk) => {
+      output += chunk;
+      const m = output.match(/http:\/\/localhost:(\d+)\//);
+      if (m) resolve({ url: `http://127.0.0.1:${m[1]}/`, stop: () => server.kill() });
+    });
+    server.stderr.on('data', (chunk) => { output += chunk; });
+    server.on('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
+  });
+}
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: chromiumArgs });
+}
+
+// Opens a page and records its console errors and uncaught exceptions in page.errors.
+export async function openPage(browser, url, viewport = { width: 1280, height: 800 }) {
+  const page = await browser.newPage({ viewport });
+  page.errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForFunction(() => window.cnnlab && window.cnnlab.firstFrameMs !== null, null, { timeout: 30000 });
+  return page;
+}
+
+// Waits until the app has drawn `n` more frames (so a click or a command shows on screen).
+export function frames(page, n = 3) {
+  return page.evaluate((count) => new Promise((resolve) => {
+    const step = (left) => (left === 0 ? resolve() : requestAnimationFrame(() => step(left - 1)));
+    step(count);
+  }), n);
+}
+
+// Clicks the middle of a rectangle [x, y, w, h] with a press that lasts a frame, as a person's does.
+export async function clickRect(page, rect, fx = 0.5, fy = 0.5) {
+  await page.mouse.move(rect[0] + rect[2] * fx, rect[1] + rect[3] * fy);
+  await frames(page, 1);
+  await page.mouse.down();
+  await frames(page, 2);
+  await page.mouse.up();
+  await frames(page, 2);
+}
+
+export async function anchor(page, name) {
+  const anchors = await page.evaluate(() => window.cnnlab._anchors());
+  if (!anchors[name]) throw new Error(`no widget "${name}" on screen; drawn: ${Object.keys(anchors).join(', ')}`);
+  return anchors[name];
+}
+
+// Saves a screenshot under out/e2e/ and measures it in the page: distinct colours, pixels that
+// differ from the background, and pixels of a given colour (within a tolerance).
+export async function screenshotStats(page, name, colour = [255, 200, 40]) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, name);
+  const png = await page.screenshot({ path: file });
+  const stats = await page.evaluate(async ([b64, target]) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + b64;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width; canvas.height = img.height;
+    const g = canvas.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, img.width, img.height).data;
+    const colours = new Set();
+    let drawn = 0, matching = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      if (Math.abs(d[i] - 23) + Math.abs(d[i + 1] - 23) + Math.abs(d[i + 2] - 28) > 30) drawn++;
+      if (Math.abs(d[i] - target[0]) + Math.abs(d[i + 1] - target[1]) + Math.abs(d[i + 2] - target[2]) < 40) matching++;
+    }
+    return { width: img.width, height: img.height, colours: colours.size, drawnFraction: drawn / (img.width * img.height), matching };
+  }, [png.toString('base64'), colour]);
+  return { file, ...stats };
+}
+
+// A tiny test runner: prints PASS/FAIL per test and a summary line "e2e NAME: N passed, N failed".
+export function runner(suite) {
+  const tests = [];
+  return {
+    test: (name, fn) => tests.push({ name, fn }),
+    async run(context) {
+      let passed = 0, failed = 0;
+      for (const t of tests) {
+        try {
+          await t.fn(context);
+          console.log(`PASS ${t.name}`);
+          passed++;
+        } catch (e) {
+          console.log(`FAIL ${t.name}\n     ${String(e.message || e).split('\n').join('\n     ')}`);
+          failed++;
+        }
+      }
+      console.log(`e2e ${suite}: ${passed} passed, ${failed} failed`);
+      return failed;
+    },
+  };
+}
+
+// JSON with object keys sorted, so {a, b} and {b, a} compare equal.
+function canonical(value) {
+  return JSON.stringify(value, (key, v) => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v));
+}
+
+export function expectEqual(actual, expected, what) {
+  const a = canonical(actual), b = canonical(expected);
+  if (a !== b) throw new Error(`${what}: got ${a}, expected ${b}`);
+}
+
+export function expect(condition, what) {
+  if (!condition) throw new Error(what);
+}

@@ -1,0 +1,135 @@
+#include "app.h"
+
+#include <imgui.h>
+
+// A function-local static, so labs registering from other files' static initializers find it
+// constructed whatever the order in which the files are initialized.
+static std::vector<Lab>& lab_registry() {
+    static std::vector<Lab> labs;
+    return labs;
+}
+static size_t g_current = 0;  // index of the open lab in lab_registry()
+static EventSink g_event_sink = nullptr;
+static json g_anchors = json::object();  // name -> [x, y, width, height] of the last frame
+
+bool register_lab(const Lab& lab) {
+    lab_registry().push_back(lab);
+    return true;
+}
+
+const std::vector<Lab>& all_labs() { return lab_registry(); }
+
+const Lab* find_lab(const std::string& id) {
+    for (const Lab& lab : lab_registry())
+        if (id == lab.id) return &lab;
+    return nullptr;
+}
+
+const Lab& current_lab() { return lab_registry().at(g_current); }
+
+static std::string lab_id_list() {
+    std::string ids;
+    for (const Lab& lab : lab_registry()) ids += std::string(ids.empty() ? "" : ", ") + lab.id;
+    return ids;
+}
+
+std::string open_lab(const std::string& id) {
+    for (size_t i = 0; i < lab_registry().size(); i++) {
+        if (id == lab_registry()[i].id) {
+            bool changed = i != g_current;
+            g_current = i;
+            if (changed) post_event("lab-changed");
+            return "";
+        }
+    }
+    return "there is no lab called \"" + id + "\"; the labs are: " + lab_id_list();
+}
+
+json api_labs() {
+    json ids = json::array();
+    for (const Lab& lab : lab_registry()) ids.push_back(lab.id);
+    return ids;
+}
+
+json api_state() {
+    json state = current_lab().state();
+    state["lab"] = current_lab().id;
+    return state;
+}
+
+json api_command(const json& command) {
+    if (!command.is_object()) return json{{"error", "a command must be an object, like {\"stride\": 2}"}};
+    const Lab* target = &current_lab();
+    json fields = command;
+    if (command.contains("lab")) {
+        if (!command["lab"].is_string()) return json{{"error", "\"lab\" must be a lab id (a string): " + lab_id_list()}};
+        target = find_lab(command["lab"].get<std::string>());
+        if (!target) return json{{"error", open_lab(command["lab"].get<std::string>())}};
+        fields.erase("lab");
+    }
+    // The lab applies its fields first, so a bad command changes nothing, not even the open lab.
+    if (!fields.empty()) {
+        std::string error = target->command(fields);
+        if (!error.empty()) return json{{"error", error}};
+    }
+    open_lab(target->id);
+    return api_state();
+}
+
+std::string api_command_text(const std::string& command_json) {
+    json command = json::parse(command_json, nullptr, /*allow_exceptions=*/false);
+    if (command.is_discarded()) return json{{"error", "the command is not valid JSON"}}.dump();
+    return api_command(command).dump();
+}
+
+void set_event_sink(EventSink sink) { g_event_sink = sink; }
+
+void post_event(const std::string& event) {
+    if (g_event_sink) g_event_sink(event, api_state());
+}
+
+void ui_anchor(const std::string& name) {
+    ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+    g_anchors[name] = {min.x, min.y, max.x - min.x, max.y - min.y};
+}
+
+json ui_anchors() { return g_anchors; }
+
+void draw_app(AppView& view) {
+    g_anchors = json::object();
+    const ImGuiViewport* viewport = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(viewport->WorkPos);
+    ImGui::SetNextWindowSize(viewport->WorkSize);
+    ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                             ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGui::Begin("CNN Lab", nullptr, flags);
+    if (!view.notice.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.75f, 0.3f, 1.0f));
+        ImGui::TextWrapped("%s", view.notice.c_str());
+        ImGui::PopStyleColor();
+        ImGui::SameLine();
+        if (ImGui::SmallButton("OK")) view.notice.clear();
+    }
+    if (!view.embed) {
+        // The lab list: a narrow column on the left.
+        ImGui::BeginChild("lab-list", ImVec2(ImGui::GetFontSize() * 11.0f, 0), true);
+        ImGui::TextDisabled("CNN Lab");
+        ImGui::Separator();
+        for (const Lab& lab : all_labs()) {
+            if (ImGui::Selectable(lab.name, &lab == &current_lab())) open_lab(lab.id);
+            ui_anchor(std::string("lab-list/") + lab.id);
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+            ImGui::PushTextWrapPos(0.0f);
+            ImGui::TextUnformatted(lab.summary);
+            ImGui::PopTextWrapPos();
+            ImGui::PopStyleColor();
+            ImGui::Spacing();
+        }
+        ImGui::EndChild();
+        ImGui::SameLine();
+    }
+    ImGui::BeginChild("lab", ImVec2(0, 0), false);
+    current_lab().draw();
+    ImGui::EndChild();
+    ImGui::End();
+}

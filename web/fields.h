@@ -1,0 +1,35 @@
+// fields.h — reading a command's fields (from the JS API, a URL or a saved state) safely.
+// Every type and range is checked: a bad value becomes a message naming the field, never an
+// exception, a crash or a half-applied change. Each reader returns "" when the field is absent
+// (leaving `out` alone) or valid (storing it), else the message.
+#pragma once
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+using json = nlohmann::json;
+using Rows = std::vector<std::vector<float>>;  // a grid of numbers, one vector per row
+
+std::string read_bool(const json& fields, const char* name, bool& out);
+std::string read_int(const json& fields, const char* name, int lo, int hi, int& out);
+std::string read_number(const json& fields, const char* name, float lo, float hi, float& out);
+std::string read_string(const json& fields, const char* name, std::string& out);
+// A grid: rows of numbers, each |value| <= limit, at most max_rows x max_cols. A flat list of
+// numbers is read as one row when allow_flat is set (1D mode).
+std::string read_rows(const json& fields, const char* name, int max_rows, int max_cols, float limit,
+                      bool allow_flat, Rows& out);
+// A grid position [row, col] of integers.
+std::string read_position(const json& value, const char* name, int& row, int& col);
+// Refuses fields the lab does not know (a typo should not pass silently); `known` are the
+// writable fields, `read_only` those a state has that a command may carry back and that are ignored.
+std::string check_fields(const json& fields, std::initializer_list<const char*> known,
+                         std::initializer_list<const char*> read_only);
+
+// Typed text to a grid: one row per line, numbers separated by spaces or commas.
+std::string parse_rows_text(const std::string& text, int max_rows, int max_cols, float limit, Rows& out);
+std::string rows_to_text(const Rows& rows);
+
+// A number as a person writes it: 3, -0.5, 0.333 (at most 3 decimals, no trailing zeros).
+std::string format_number(float value);

@@ -1,0 +1,259 @@
+// main.cpp — the platform layer: SDL2 window, GL context, input, and the main loop. One main for
+// both targets; the browser build (Emscripten) differs only inside the __EMSCRIPTEN__ branches:
+// the page's JavaScript API, its events, and fitting the canvas to its container.
+//
+//   cnnlab [--lab ID] [--embed] [--size WxH]                       a desktop window
+//   cnnlab --frames N --screenshot out.png [--command JSON] ...    render N frames, save the last (tests;
+//                                                                  set SDL_VIDEODRIVER=offscreen for no display)
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <SDL.h>
+#include <imgui.h>
+#include <imgui_impl_sdl.h>
+
+#include "app.h"
+#include "renderer.h"
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#include <emscripten/html5.h>
+#else
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+#endif
+
+// The UI font (a subset of Roboto, embedded at build time: font_data.cpp); size 0 when the build had none.
+extern const unsigned char kUiFontTtf[];
+extern const unsigned int kUiFontTtfSize;
+
+struct Options {
+    std::string lab = "hand-conv";  // --lab ID (?lab=ID in the browser)
+    bool embed = false;             // --embed (?embed=1): the lab alone, no app chrome
+    int width = 1280, height = 800; // --size WxH, the desktop window
+    int frames = 0;                 // --frames N: stop after N frames (0: run until closed)
+    std::string screenshot;         // --screenshot FILE.png: save the last frame
+    std::vector<std::string> commands;  // --command JSON: applied through the API before the first frame
+    bool print_state = false;       // --print-state: print the API state as JSON at exit
+};
+
+struct Platform {
+    SDL_Window* window = nullptr;
+    SDL_GLContext gl = nullptr;
+    Options options;
+    AppView view;
+    int frame = 0;          // frames drawn so far
+    bool done = false;
+    float pixel_ratio = 1;  // device pixels per CSS pixel (browser high-DPI screens)
+};
+
+static bool parse_options(int argc, char** argv, Options& o, std::string& error) {
+    for (int i = 1; i < argc; i++) {
+        std::string a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (a == "--embed") o.embed = true;
+        else if (a == "--print-state") o.print_state = true;
+        else if (a == "--lab" && has_value) o.lab = argv[++i];
+        else if (a == "--screenshot" && has_value) o.screenshot = argv[++i];
+        else if (a == "--command" && has_value) o.commands.push_back(argv[++i]);
+        else if (a == "--frames" && has_value) {
+            o.frames = std::atoi(argv[++i]);
+            if (o.frames < 1 || o.frames > 100000) { error = "--frames takes a number from 1 to 100000"; return false; }
+        } else if (a == "--size" && has_value) {
+            if (std::sscanf(argv[++i], "%dx%d", &o.width, &o.height) != 2 || o.width < 200 || o.height < 150 ||
+                o.width > 8192 || o.height > 8192) {
+                error = "--size takes WIDTHxHEIGHT, from 200x150 to 8192x8192";
+                return false;
+            }
+        } else {
+            error = "unknown or incomplete option " + a +
+                    "\nusage: cnnlab [--lab ID] [--embed] [--size WxH] [--frames N] [--screenshot FILE.png] "
+                    "[--command JSON] [--print-state]";
+            return false;
+        }
+    }
+    return true;
+}
+
+#ifdef __EMSCRIPTEN__
+// ---- The page's JavaScript API (web/shell/cnnlab-api.js wraps these) ----
+EM_JS(void, js_post_event, (const char* event, const char* state_json), {
+    if (window.cnnlab && window.cnnlab._event) window.cnnlab._event(UTF8ToString(event), UTF8ToString(state_json));
+});
+EM_JS(void, js_first_frame, (), {
+    if (window.cnnlab && window.cnnlab._firstFrame) window.cnnlab._firstFrame();
+});
+
+static std::string g_reply;  // the last reply; JS copies it out before the next call
+extern "C" {
+EMSCRIPTEN_KEEPALIVE const char* cnnlab_labs_json() { return (g_reply = api_labs().dump()).c_str(); }
+EMSCRIPTEN_KEEPALIVE const char* cnnlab_state_json() { return (g_reply = api_state().dump()).c_str(); }
+EMSCRIPTEN_KEEPALIVE const char* cnnlab_anchors_json() { return (g_reply = ui_anchors().dump()).c_str(); }
+EMSCRIPTEN_KEEPALIVE const char* cnnlab_command_json(const char* command) {
+    return (g_reply = api_command_text(command)).c_str();
+}
+}
+
+static void send_event_to_page(const std::string& event, const json& state) {
+    js_post_event(event.c_str(), state.dump().c_str());
+}
+
+// Keeps the canvas the size of its container (#canvas-box), at the screen's full pixel density.
+static void fit_canvas_to_container(Platform& p) {
+    double css_w = 0, css_h = 0;
+    if (emscripten_get_element_css_size("#canvas-box", &css_w, &css_h) != EMSCRIPTEN_RESULT_SUCCESS) return;
+    int w = css_w < 1 ? 1 : int(css_w), h = css_h < 1 ? 1 : int(css_h);
+    int cur_w = 0, cur_h = 0;
+    SDL_GetWindowSize(p.window, &cur_w, &cur_h);
+    if (w != cur_w || h != cur_h) SDL_SetWindowSize(p.window, w, h);  // SDL scales the backing store by the pixel ratio
+}
+#endif
+
+static void save_screenshot(Platform& p) {
+#ifndef __EMSCRIPTEN__
+    int w = 0, h = 0;
+    SDL_GL_GetDrawableSize(p.window, &w, &h);
+    std::vector<unsigned char> rgba;
+    renderer_read_pixels(w, h, rgba);
+    if (!stbi_write_png(p.options.screenshot.c_str(), w, h, 4, rgba.data(), w * 4))
+        std::fprintf(stderr, "cnnlab: could not write %s\n", p.options.screenshot.c_str());
+    else
+        std::printf("cnnlab: saved %dx%d frame to %s\n", w, h, p.options.screenshot.c_str());
+#else
+    (void)p;
+#endif
+}
+
+static void frame(void* arg) {
+    Platform& p = *static_cast<Platform*>(arg);
+    SDL_Event event;
+    while (SDL_PollEvent(&event)) {
+        ImGui_ImplSDL2_ProcessEvent(&event);
+        if (event.type == SDL_QUIT) p.done = true;
+        if (event.type == SDL_WINDOWEVENT && event.window.event == SDL_WINDOWEVENT_CLOSE) p.done = true;
+    }
+#ifdef __EMSCRIPTEN__
+    fit_canvas_to_container(p);
+#endif
+    renderer_new_frame();
+    ImGui_ImplSDL2_NewFrame();
+    ImGui::NewFrame();
+    draw_app(p.view);
+    ImGui::Render();
+    int fb_w = 0, fb_h = 0;
+    SDL_GL_GetDrawableSize(p.window, &fb_w, &fb_h);
+    renderer_draw(fb_w, fb_h, ImGui::GetDrawData());
+    p.frame++;
+    if (p.frame == p.options.frames) {
+        if (!p.options.screenshot.empty()) save_screenshot(p);
+        p.done = true;
+    }
+    SDL_GL_SwapWindow(p.window);
+#ifdef __EMSCRIPTEN__
+    if (p.frame == 1) js_first_frame();
+#endif
+}
+
+static void load_font(float pixel_ratio) {
+    ImGuiIO& io = ImGui::GetIO();
+    if (kUiFontTtfSize == 0) return;  // ImGui's built-in font
+    static const ImWchar ranges[] = {0x0020, 0x00FF, 0x2190, 0x2193, 0x2212, 0x2212, 0x2264, 0x2265, 0};
+    ImFontConfig config;
+    config.FontDataOwnedByAtlas = false;  // the data is static
+    // Rasterize at the screen's density and scale back, so text stays sharp on high-DPI screens.
+    io.Fonts->AddFontFromMemoryTTF(const_cast<unsigned char*>(kUiFontTtf), int(kUiFontTtfSize), 16.0f * pixel_ratio,
+                                   &config, ranges);
+    io.FontGlobalScale = 1.0f / pixel_ratio;
+}
+
+static void set_style() {
+    ImGui::StyleColorsDark();
+    ImGuiStyle& style = ImGui::GetStyle();
+    style.WindowRounding = 0;
+    style.ChildRounding = 4;
+    style.FrameRounding = 3;
+    style.GrabRounding = 3;
+    style.FramePadding = ImVec2(6, 3);
+    style.ItemSpacing = ImVec2(8, 6);
+    style.Colors[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.09f, 0.11f, 1.0f);
+    style.Colors[ImGuiCol_ChildBg] = ImVec4(0.11f, 0.11f, 0.14f, 1.0f);
+}
+
+int main(int argc, char** argv) {
+    static Platform p;  // static: the browser's main loop outlives main()
+    std::string error;
+    if (!parse_options(argc, argv, p.options, error)) {
+        std::fprintf(stderr, "cnnlab: %s\n", error.c_str());
+        return 2;
+    }
+    p.view.embed = p.options.embed;
+    if (std::string e = open_lab(p.options.lab); !e.empty()) p.view.notice = "Unknown lab: " + e + ".";
+    for (const std::string& command : p.options.commands) {
+        json reply = json::parse(api_command_text(command), nullptr, false);
+        if (reply.contains("error")) {
+            std::fprintf(stderr, "cnnlab: --command %s: %s\n", command.c_str(), reply["error"].get<std::string>().c_str());
+            return 2;
+        }
+    }
+
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        std::fprintf(stderr, "cnnlab: SDL could not start: %s\n", SDL_GetError());
+        return 1;
+    }
+    // OpenGL ES 3.0 everywhere: WebGL2 in the browser, GLES3 (Mesa) on the desktop.
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+#ifdef __EMSCRIPTEN__
+    p.pixel_ratio = float(emscripten_get_device_pixel_ratio());
+    if (p.pixel_ratio < 1 || p.pixel_ratio > 4) p.pixel_ratio = 1;
+    Uint32 window_flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;  // we size it to its container ourselves
+    set_event_sink(send_event_to_page);
+#else
+    Uint32 window_flags = SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE;
+#endif
+    p.window = SDL_CreateWindow("CNN Lab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, p.options.width,
+                                p.options.height, window_flags);
+    if (!p.window) {
+        std::fprintf(stderr, "cnnlab: could not open a window: %s\n", SDL_GetError());
+        return 1;
+    }
+    p.gl = SDL_GL_CreateContext(p.window);
+    if (!p.gl) {
+        std::fprintf(stderr, "cnnlab: could not create an OpenGL ES 3.0 / WebGL2 context: %s\n", SDL_GetError());
+        return 1;
+    }
+    SDL_GL_MakeCurrent(p.window, p.gl);
+    SDL_GL_SetSwapInterval(p.options.frames ? 0 : 1);  // vsync, except when rendering a fixed number of frames
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGui::GetIO().IniFilename = nullptr;  // nothing written to disk; a lab's state lives in the lab
+    set_style();
+    load_font(p.pixel_ratio);
+    ImGui_ImplSDL2_InitForOpenGL(p.window, p.gl);
+    if (!renderer_init()) {
+        std::fprintf(stderr, "cnnlab: the GPU does not support %s shaders\n", kGlslVersion);
+        return 1;
+    }
+    std::printf("cnnlab: %s\n", renderer_description().c_str());
+
+#ifdef __EMSCRIPTEN__
+    emscripten_set_main_loop_arg(frame, &p, 0, true);
+#else
+    while (!p.done) frame(&p);
+    if (p.options.print_state) std::printf("%s\n", api_state().dump().c_str());
+    renderer_shutdown();
+    ImGui_ImplSDL2_Shutdown();
+    ImGui::DestroyContext();
+    SDL_GL_DeleteContext(p.gl);
+    SDL_DestroyWindow(p.window);
+    SDL_Quit();
+#endif
+    return 0;
+}

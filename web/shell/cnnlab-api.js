@@ -1,0 +1,109 @@
+// cnnlab-api.js — the page's JavaScript API, window.cnnlab, and the glue that starts the app.
+// README.md documents the API; web/app.h is its C++ side.
+//
+//   await cnnlab.ready
+//   cnnlab.labs()            -> ["hand-conv", ...]
+//   cnnlab.state()           -> {lab: "hand-conv", ...the lab's fields}
+//   cnnlab.command({...})    -> the new state, or {error: "..."} (nothing changes on error)
+//   cnnlab.on(fn)            -> fn(event, state) on events: "lab-changed", "answer-checked", ...
+//
+// The same events are posted to the parent window as {type: "cnnlab", event, state}, so a course
+// page that embeds a lab in an iframe can follow progress; it can also send commands with
+// postMessage({type: "cnnlab-command", id, command}) and gets {type: "cnnlab-reply", id, reply}.
+(function () {
+  'use strict';
+  const MAX_COMMAND_CHARS = 1 << 20;  // a command larger than 1 MB is refused, not parsed
+  const params = new URLSearchParams(location.search);
+  const statusBox = document.getElementById('status');
+  const noticeBox = document.getElementById('notice');
+  const listeners = [];
+  let running = false;
+  let resolveReady;
+
+  function showStatus(text, isError) {
+    statusBox.textContent = text;
+    statusBox.className = isError ? 'error' : '';
+    statusBox.style.display = text ? 'flex' : 'none';
+  }
+  function showNotice(text) {
+    noticeBox.textContent = text;
+    noticeBox.style.display = 'block';
+    setTimeout(() => { noticeBox.style.display = 'none'; }, 8000);
+  }
+  function reply(pointer) { return JSON.parse(Module.UTF8ToString(pointer)); }
+  const notReady = () => ({ error: 'CNN Lab is still loading: wait for cnnlab.ready' });
+
+  const cnnlab = {
+    ready: new Promise((resolve) => { resolveReady = resolve; }),
+    firstFrameMs: null,  // milliseconds from navigation start to the first frame drawn
+
+    labs() { return running ? reply(Module._cnnlab_labs_json()) : notReady(); },
+    state() { return running ? reply(Module._cnnlab_state_json()) : notReady(); },
+    command(command) {
+      if (!running) return notReady();
+      if (command === null || typeof command !== 'object' || Array.isArray(command))
+        return { error: 'a command must be an object, like {"stride": 2}' };
+      let text;
+      try { text = JSON.stringify(command); } catch (e) { return { error: 'the command cannot be sent as JSON: ' + e.message }; }
+      if (text.length > MAX_COMMAND_CHARS) return { error: 'the command is too large (over 1 MB)' };
+      const size = Module.lengthBytesUTF8(text) + 1;
+      const pointer = Module._malloc(size);
+      try {
+        Module.stringToUTF8(text, pointer, size);
+        return reply(Module._cnnlab_command_json(pointer));
+      } finally {
+        Module._free(pointer);
+      }
+    },
+    on(listener) { if (typeof listener === 'function') listeners.push(listener); },
+
+    // For browser tests: where named widgets were drawn in the last frame, {name: [x, y, w, h]}.
+    _anchors() { return running ? reply(Module._cnnlab_anchors_json()) : notReady(); },
+
+    // Called by the app (web/main.cpp).
+    _event(event, stateJson) {
+      const state = JSON.parse(stateJson);
+      for (const listener of listeners) { try { listener(event, state); } catch (e) { console.warn(e); } }
+      window.parent.postMessage({ type: 'cnnlab', event, state }, '*');
+    },
+    _firstFrame() {
+      cnnlab.firstFrameMs = performance.now();
+      showStatus('');
+    },
+  };
+  window.cnnlab = cnnlab;
+
+  // Commands from a course page that embeds this one.
+  window.addEventListener('message', (e) => {
+    const m = e.data;
+    if (!m || m.type !== 'cnnlab-command' || !e.source) return;
+    e.source.postMessage({ type: 'cnnlab-reply', id: m.id, reply: cnnlab.command(m.command) }, '*');
+  });
+
+  // ?lab=<id>&embed=1 become the app's command-line arguments.
+  const args = [];
+  if (params.has('lab')) args.push('--lab', params.get('lab').slice(0, 100));
+  if (params.get('embed') === '1') args.push('--embed');
+
+  window.Module = {
+    canvas: document.getElementById('canvas'),
+    arguments: args,
+    print: (text) => console.log(text),
+    printErr: (text) => {
+      console.warn(text);
+      if (text.startsWith('cnnlab: ') && !running) showStatus(text.slice(8), true);
+    },
+    onAbort: (what) => showStatus('CNN Lab stopped: ' + what + '. Reload the page to start again.', true),
+    onRuntimeInitialized() {
+      running = true;
+      // ?state=<JSON> sets the lab up from a saved state or a teacher's link.
+      if (params.has('state')) {
+        let result;
+        try { result = cnnlab.command(JSON.parse(params.get('state'))); } catch (e) { result = { error: 'it is not valid JSON' }; }
+        if (result.error) showNotice('The link\'s state was not applied: ' + result.error);
+      }
+      resolveReady();
+    },
+  };
+  if (typeof WebAssembly !== 'object') showStatus('This browser cannot run WebAssembly, which CNN Lab needs.', true);
+})();

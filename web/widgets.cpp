@@ -1,0 +1,95 @@
+#include "widgets.h"
+
+#include <algorithm>
+#include <cmath>
+
+GridResult draw_grid(const char* id, int rows, int cols, float cell, const std::function<GridCell(int, int)>& look) {
+    GridResult result;
+    result.origin = ImGui::GetCursorScreenPos();
+    result.cell = cell;
+    ImVec2 size(cols * cell, rows * cell);
+    ImGui::InvisibleButton(id, ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f)));
+    bool hovered = ImGui::IsItemHovered();
+    if (hovered || ImGui::IsItemActive()) {
+        ImVec2 mouse = ImGui::GetIO().MousePos;
+        int col = int(std::floor((mouse.x - result.origin.x) / cell));
+        int row = int(std::floor((mouse.y - result.origin.y) / cell));
+        if (row >= 0 && row < rows && col >= 0 && col < cols) {
+            result.hover_row = row;
+            result.hover_col = col;
+            result.clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
+            result.dragging = ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Left);
+        }
+    }
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const float font_size = std::min(ImGui::GetFontSize(), cell * 0.42f);
+    for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols; c++) {
+            GridCell g = look(r, c);
+            ImVec2 a = result.cell_min(r, c), b = result.cell_max(r, c);
+            if (g.fill) draw->AddRectFilled(a, b, g.fill);
+            if (g.dashed) {
+                // dashes along the four sides
+                ImU32 color = IM_COL32(150, 150, 150, 200);
+                const int dashes = 4;
+                for (int i = 0; i < dashes; i++) {
+                    float t0 = float(2 * i) / (2 * dashes) , t1 = float(2 * i + 1) / (2 * dashes);
+                    float x0 = a.x + (b.x - a.x) * t0, x1 = a.x + (b.x - a.x) * t1;
+                    float y0 = a.y + (b.y - a.y) * t0, y1 = a.y + (b.y - a.y) * t1;
+                    draw->AddLine(ImVec2(x0, a.y + 1), ImVec2(x1, a.y + 1), color);
+                    draw->AddLine(ImVec2(x0, b.y - 1), ImVec2(x1, b.y - 1), color);
+                    draw->AddLine(ImVec2(a.x + 1, y0), ImVec2(a.x + 1, y1), color);
+                    draw->AddLine(ImVec2(b.x - 1, y0), ImVec2(b.x - 1, y1), color);
+                }
+            } else {
+                draw->AddRect(a, b, IM_COL32(90, 90, 100, 255));
+            }
+            if (g.border) draw->AddRect(ImVec2(a.x + 1, a.y + 1), ImVec2(b.x - 1, b.y - 1), g.border, 0.0f, 0, 3.0f);
+            if (!g.text.empty()) {
+                ImU32 text_color = g.text_color ? g.text_color : readable_text_color(g.fill ? g.fill : IM_COL32(30, 30, 35, 255));
+                ImVec2 ts = ImGui::GetFont()->CalcTextSizeA(font_size, FLT_MAX, 0.0f, g.text.c_str());
+                draw->AddText(ImGui::GetFont(), font_size,
+                              ImVec2(a.x + (cell - ts.x) * 0.5f, a.y + (cell - ts.y) * 0.5f), text_color, g.text.c_str());
+            }
+        }
+    }
+    if (result.hover_row >= 0) {
+        ImVec2 a = result.cell_min(result.hover_row, result.hover_col), b = result.cell_max(result.hover_row, result.hover_col);
+        draw->AddRect(a, b, IM_COL32(255, 255, 255, 160), 0.0f, 0, 2.0f);
+    }
+    return result;
+}
+
+ImU32 grey_color(float value, float lo, float hi) {
+    float t = hi > lo ? (value - lo) / (hi - lo) : 0.5f;
+    t = std::clamp(t, 0.0f, 1.0f);
+    int v = int(20 + t * 235);
+    return IM_COL32(v, v, v, 255);
+}
+
+ImU32 signed_color(float value, float scale) {
+    float t = scale > 0 ? std::clamp(value / scale, -1.0f, 1.0f) : 0.0f;
+    // white at zero, towards red (positive) or blue (negative)
+    auto mix = [](float from, float to, float s) { return int(from + (to - from) * s); };
+    float s = std::fabs(t);
+    if (t >= 0) return IM_COL32(mix(235, 215, s), mix(235, 60, s), mix(235, 50, s), 255);
+    return IM_COL32(mix(235, 50, s), mix(235, 110, s), mix(235, 215, s), 255);
+}
+
+ImU32 readable_text_color(ImU32 fill) {
+    float r = float((fill >> IM_COL32_R_SHIFT) & 0xFF), g = float((fill >> IM_COL32_G_SHIFT) & 0xFF),
+          b = float((fill >> IM_COL32_B_SHIFT) & 0xFF);
+    float luminance = 0.299f * r + 0.587f * g + 0.114f * b;
+    return luminance > 140 ? IM_COL32(20, 20, 25, 255) : IM_COL32(245, 245, 245, 255);
+}
+
+void help_marker(const char* text) {
+    ImGui::TextDisabled("(?)");
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30.0f);
+        ImGui::TextUnformatted(text);
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
+}

@@ -1,0 +1,38 @@
+// widgets.h — drawing helpers the labs share: a grid of numbered cells and colour scales.
+// Immediate mode like the rest of ImGui: call every frame, read what was clicked from the result.
+#pragma once
+#include <functional>
+#include <string>
+
+#include <imgui.h>
+
+// What one cell of a grid looks like this frame.
+struct GridCell {
+    std::string text;          // drawn centred in the cell ("" for none)
+    ImU32 fill = 0;            // background colour
+    ImU32 text_color = 0;      // 0: black or white, whichever reads on `fill`
+    ImU32 border = 0;          // 0: the grid's thin line; otherwise a thick outline
+    bool dashed = false;       // a dashed outline (used for padding cells that are not really there)
+};
+
+// Where a grid was drawn and what the mouse did to it this frame.
+struct GridResult {
+    ImVec2 origin;              // screen position of cell (0,0)'s top-left corner
+    float cell = 0;             // cell size in pixels
+    int hover_row = -1, hover_col = -1;  // cell under the mouse, or -1
+    bool clicked = false;       // left button pressed on (hover_row, hover_col) this frame
+    bool dragging = false;      // left button held on (hover_row, hover_col), for painting
+    ImVec2 cell_min(int row, int col) const { return ImVec2(origin.x + col * cell, origin.y + row * cell); }
+    ImVec2 cell_max(int row, int col) const { return ImVec2(origin.x + (col + 1) * cell, origin.y + (row + 1) * cell); }
+};
+
+// Draws a rows x cols grid at the cursor and reserves its space; look(row, col) says how each cell looks.
+GridResult draw_grid(const char* id, int rows, int cols, float cell, const std::function<GridCell(int, int)>& look);
+
+// Colour scales. `scale` is the value that gets the full colour (e.g. the largest |value| shown).
+ImU32 grey_color(float value, float lo, float hi);   // lo -> black, hi -> white
+ImU32 signed_color(float value, float scale);        // negative blue, zero white, positive red
+ImU32 readable_text_color(ImU32 fill);               // black or white, whichever reads on fill
+
+// A "(?)" that shows a wrapped tooltip on hover, as in imgui_demo.cpp.
+void help_marker(const char* text);
