@@ -140,6 +140,9 @@ TEST_CASE("bad commands are refused and change nothing") {
     refused({{"stride", 1}, {"dilation", "big"}}, "\"dilation\" must be a whole number");
     CHECK(api_state()["stride"] == 2);
     CHECK(json::parse(api_command_text("{not json"))["error"] == "the command is not valid JSON");
+    // a message quoting 30 bytes of a name made of 2-byte characters cuts one in half: still valid JSON text
+    std::string reply = api_command_text(R"({"preset": "ééééééééééééééééééééééééééééééé"})");
+    CHECK(json::parse(reply, nullptr, false)["error"].get<std::string>().find("no kernel preset") == 0);
     CHECK(json::parse(api_command_text("[1,2]"))["error"] ==
           "a command must be an object, like {\"stride\": 2}");
 }

@@ -42,7 +42,7 @@ std::string open_lab(const std::string& id) {
             return "";
         }
     }
-    return "there is no lab called \"" + id + "\"; the labs are: " + lab_id_list();
+    return "there is no lab called \"" + id.substr(0, 60) + "\"; the labs are: " + lab_id_list();
 }
 
 json api_labs() {
@@ -78,9 +78,11 @@ json api_command(const json& command) {
 
 std::string api_command_text(const std::string& command_json) {
     json command = json::parse(command_json, nullptr, /*allow_exceptions=*/false);
-    if (command.is_discarded()) return json{{"error", "the command is not valid JSON"}}.dump();
-    return api_command(command).dump();
+    if (command.is_discarded()) return json_text(json{{"error", "the command is not valid JSON"}});
+    return json_text(api_command(command));
 }
+
+std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 void set_event_sink(EventSink sink) { g_event_sink = sink; }
 

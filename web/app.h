@@ -36,6 +36,9 @@ std::string open_lab(const std::string& id);
 json api_labs();                              // ["hand-conv", ...]
 json api_state();                             // the open lab's state, with "lab" = its id
 json api_command(const json& command);        // applies it; the new state, or {"error": "..."}
+// JSON text for the page. Messages quote what users typed, perhaps cut mid-character: invalid
+// UTF-8 is replaced, never thrown about.
+std::string json_text(const json& value);
 std::string api_command_text(const std::string& command_json);  // the same from JSON text
 
 // Events for the page (the browser build posts {type: "cnnlab", event, state} to the parent

@@ -96,7 +96,7 @@ std::string read_rows(const json& fields, const char* name, int max_rows, int ma
         if (row_json.size() > size_t(max_cols)) return where + " has " + to_string(row_json.size()) + " numbers; at most " + to_string(max_cols);
         std::vector<double> values;
         for (const json& x : row_json) {
-            if (!x.is_number()) return where + " has something that is not a number: " + x.dump().substr(0, 40);
+            if (!x.is_number()) return where + " has something that is not a number: " + x.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 40);
             values.push_back(x.get<double>());
         }
         std::vector<float> row;

@@ -89,16 +89,16 @@ EM_JS(void, js_first_frame, (), {
 
 static std::string g_reply;  // the last reply; JS copies it out before the next call
 extern "C" {
-EMSCRIPTEN_KEEPALIVE const char* cnnlab_labs_json() { return (g_reply = api_labs().dump()).c_str(); }
-EMSCRIPTEN_KEEPALIVE const char* cnnlab_state_json() { return (g_reply = api_state().dump()).c_str(); }
-EMSCRIPTEN_KEEPALIVE const char* cnnlab_anchors_json() { return (g_reply = ui_anchors().dump()).c_str(); }
+EMSCRIPTEN_KEEPALIVE const char* cnnlab_labs_json() { return (g_reply = json_text(api_labs())).c_str(); }
+EMSCRIPTEN_KEEPALIVE const char* cnnlab_state_json() { return (g_reply = json_text(api_state())).c_str(); }
+EMSCRIPTEN_KEEPALIVE const char* cnnlab_anchors_json() { return (g_reply = json_text(ui_anchors())).c_str(); }
 EMSCRIPTEN_KEEPALIVE const char* cnnlab_command_json(const char* command) {
     return (g_reply = api_command_text(command)).c_str();
 }
 }
 
 static void send_event_to_page(const std::string& event, const json& state) {
-    js_post_event(event.c_str(), state.dump().c_str());
+    js_post_event(event.c_str(), json_text(state).c_str());
 }
 
 // Keeps the canvas the size of its container (#canvas-box), at the screen's full pixel density.
@@ -247,7 +247,7 @@ int main(int argc, char** argv) {
     emscripten_set_main_loop_arg(frame, &p, 0, true);
 #else
     while (!p.done) frame(&p);
-    if (p.options.print_state) std::printf("%s\n", api_state().dump().c_str());
+    if (p.options.print_state) std::printf("%s\n", json_text(api_state()).c_str());
     renderer_shutdown();
     ImGui_ImplSDL2_Shutdown();
     ImGui::DestroyContext();

@@ -75,6 +75,21 @@ test('an exercise by hand: click a cell, type the answer and a product, press Ch
   await page.close();
 });
 
+test('exploring by hand: the next button moves the window, a click paints the image', async ({ browser, url }) => {
+  const page = await openPage(browser, `${url}?lab=hand-conv&embed=1`);
+  await frames(page, 3);
+  await clickRect(page, await anchor(page, 'next'));
+  let s = await page.evaluate(() => cnnlab.state());
+  expectEqual([s.position, s.window.value], [[0, 1], 0], 'after Next');
+  // paint the top-left pixel (black, 0) with the brush (1): window [0,0] now adds 1*-1, so 3 becomes 2
+  const input = await anchor(page, 'input-grid');  // 5 x 5, no padding
+  await clickRect(page, input, 0.5 / 5, 0.5 / 5);
+  s = await page.evaluate(() => cnnlab.state());
+  expectEqual([s.image[0][0], s.output[0][0]], [1, 2], 'pixel [0,0] and output [0,0] after painting');
+  expectEqual(page.errors, [], 'console errors');
+  await page.close();
+});
+
 test('bad input gets a message and changes nothing', async ({ browser, url }) => {
   const page = await openPage(browser, `${url}?lab=hand-conv`);
   const before = await page.evaluate(() => cnnlab.state());

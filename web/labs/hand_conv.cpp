@@ -728,7 +728,6 @@ void draw_settings(HandConvLab& lab) {
         reset_exercise(lab);
         clear_typing(lab);
     }
-    ImGui::SameLine();
     bool new_clicked = ImGui::Button("New exercise");
     ui_anchor("new-exercise");
     if (new_clicked) new_exercise(lab, uint64_t(std::time(nullptr)) * 7919u + uint64_t(ImGui::GetFrameCount()));
@@ -875,7 +874,9 @@ void draw_grids(HandConvLab& lab) {
     const int KH = kernel_rows(p), KW = kernel_cols(p);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float height_budget = std::max(ImGui::GetContentRegionAvail().y * 0.5f, 120.0f);
-    float cell = avail / float(in_cols + KW * (p.flip ? 2 : 1) + std::max(OW, 3) + 4);
+    // 2D: input, kernel and output side by side. 1D: three rows stacked, each with the full width.
+    float cell = p.one_d ? avail / float(std::max({in_cols, KW * (p.flip ? 2 : 1), OW}) + 1)
+                         : avail / float(in_cols + KW * (p.flip ? 2 : 1) + std::max(OW, 3) + 4);
     cell = std::min(cell, height_budget / float(std::max({in_rows, KH, OH, 1})));
     cell = std::clamp(cell, 14.0f, 52.0f);
 
@@ -922,7 +923,7 @@ void draw_grids(HandConvLab& lab) {
     if (pt || pb || pl || pr) ImGui::TextDisabled("dashed: padding zeros");
     ImGui::EndGroup();
 
-    ImGui::SameLine(0, cell);
+    if (!p.one_d) ImGui::SameLine(0, cell);
     ImGui::BeginGroup();
     ImGui::Text("Kernel %d x %d", KH, KW);
     float wmax = 0;
@@ -941,7 +942,7 @@ void draw_grids(HandConvLab& lab) {
     }
     ImGui::EndGroup();
 
-    ImGui::SameLine(0, cell);
+    if (!p.one_d) ImGui::SameLine(0, cell);
     ImGui::BeginGroup();
     if (!lab.message.empty()) {
         ImGui::Text("Output");
