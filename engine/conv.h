@@ -3,9 +3,11 @@
 //
 // One output value is a window of the (zero-padded) input times the kernel, summed:
 //   out[n,oc,oy,ox] = bias[oc] + sum over c, ky, kx of
-//       inp[n, c, oy*stride_h - pad_top + ky*dilation_h, ox*stride_w - pad_left + kx*dilation_w]
+//       inp[n, g*Cg + c, oy*stride_h - pad_top + ky*dilation_h, ox*stride_w - pad_left + kx*dilation_w]
 //     * weight[oc, c, ky, kx]                      (cross-correlation: what PyTorch's Conv2d does)
 //     * weight[oc, c, KH-1-ky, KW-1-kx]            (true convolution: the kernel turned 180 degrees)
+// With G groups, output channel oc belongs to group g = oc / (OC/G) and sees only that group's
+// Cg = C/G input channels (G = C = OC is a depthwise convolution).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -50,12 +52,24 @@ struct Conv2dSpec {
     ConvAxis rows;      // height axis: kernel KH, stride, dilation, padding top/bottom
     ConvAxis cols;      // width axis: kernel KW, stride, dilation, padding left/right
     bool flip = false;  // true: true convolution (kernel turned 180 degrees); false: cross-correlation
+    int groups = 1;     // G: channels split into G independent convolutions; C and OC divisible by G
 };
 
 // Reference conv2d. Shapes and geometry must already be valid (conv2d() below checks them).
-// out (N,OC,OH,OW), inp (N,C,H,W), weight (OC,C,KH,KW), bias (OC) or nullptr for no bias.
+// out (N,OC,OH,OW), inp (N,C,H,W), weight (OC,C/G,KH,KW), bias (OC) or nullptr for no bias.
 void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
                     int N, int C, int H, int W, int OC, const Conv2dSpec& spec);
+
+// Reference conv2d backward: accumulates (+=) the gradients of the loss with respect to the input,
+// weight and bias, given its gradient with respect to the output. Any of dinp, dweight, dbias may
+// be nullptr (not wanted). Zeroing the gradients first is the caller's job.
+// dinp (N,C,H,W), dweight (OC,C/G,KH,KW), dbias (OC), dout (N,OC,OH,OW), inp (N,C,H,W), weight (OC,C/G,KH,KW).
+void conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                     const float* weight, int N, int C, int H, int W, int OC, const Conv2dSpec& spec);
+
+// Checks shapes and geometry for conv2d: inp (N,C,H,W), weight (OC,C/G,KH,KW), bias (OC) or nullptr.
+Status check_conv2d(const std::vector<int>& inp, const std::vector<int>& weight, const std::vector<int>* bias,
+                    const Conv2dSpec& spec);
 
 // Checked conv2d: validates shapes and geometry, sizes `out` and runs conv2d_forward.
 // inp (N,C,H,W), weight (OC,C,KH,KW) with KH = spec.rows.kernel and KW = spec.cols.kernel,
@@ -65,6 +79,26 @@ Status conv2d(Tensor& out, const Tensor& inp, const Tensor& weight, const Tensor
 // Checked conv1d: a conv2d whose rows axis has one value and a 1-tap kernel.
 // inp (N,C,L), weight (OC,C,K) with K = axis.kernel, bias (OC) or nullptr; out (N,OC,OL).
 Status conv1d(Tensor& out, const Tensor& inp, const Tensor& weight, const Tensor* bias, const ConvAxis& axis, bool flip);
+
+// Transposed convolution (PyTorch's ConvTranspose2d), the gradient of conv2d with respect to its
+// input, used to upsample: every input value scatters a copy of the kernel, scaled by itself, into
+// the output, starting at (iy*stride - pad_before, ix*stride - pad_before).
+// Output size per axis: (in - 1)*s - pad_before - pad_after + d(k-1) + output_padding + 1.
+struct ConvTranspose2dSpec {
+    ConvAxis rows, cols;         // kernel, stride, dilation, padding (removed from the output's borders)
+    int output_padding_rows = 0; // extra rows at the bottom (< stride or < dilation), to pick among sizes
+    int output_padding_cols = 0;
+    int groups = 1;
+};
+int64_t conv_transpose_output_size(int input, const ConvAxis& a, int output_padding);
+Status check_conv_transpose2d(const std::vector<int>& inp, const std::vector<int>& weight, const std::vector<int>* bias,
+                              const ConvTranspose2dSpec& spec);
+// out (N,OC,OH,OW), inp (N,C,H,W), weight (C,OC/G,KH,KW) (PyTorch's layout: input channels first), bias (OC).
+void conv_transpose2d_forward(float* out, const float* inp, const float* weight, const float* bias,
+                              int N, int C, int H, int W, int OC, const ConvTranspose2dSpec& spec);
+// Accumulates; dinp (N,C,H,W), dweight (C,OC/G,KH,KW), dbias (OC), dout (N,OC,OH,OW).
+void conv_transpose2d_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                               const float* weight, int N, int C, int H, int W, int OC, const ConvTranspose2dSpec& spec);
 
 // One term of the sum behind an output value: an input value times the kernel weight that meets it.
 struct ConvTerm {

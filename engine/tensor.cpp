@@ -4,7 +4,10 @@ int64_t Tensor::numel() const { return shape_numel(shape); }
 
 std::string shape_string(const std::vector<int>& shape) {
     std::string s = "(";
-    for (size_t i = 0; i < shape.size(); i++) s += (i ? "," : "") + std::to_string(shape[i]);
+    for (size_t i = 0; i < shape.size(); i++) {
+        if (i) s += ',';
+        s += std::to_string(shape[i]);
+    }
     return s + ")";
 }
 

@@ -168,7 +168,10 @@ std::string parse_rows_text(const std::string& text, int max_rows, int max_cols,
 std::string rows_to_text(const Rows& rows) {
     std::string text;
     for (const auto& row : rows) {
-        for (size_t c = 0; c < row.size(); c++) text += (c ? " " : "") + format_number(row[c]);
+        for (size_t c = 0; c < row.size(); c++) {
+            if (c) text += ' ';
+            text += format_number(row[c]);
+        }
         text += "\n";
     }
     return text;

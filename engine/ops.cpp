@@ -1,0 +1,404 @@
+#include "ops.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+using std::to_string;
+
+// ---- pooling -------------------------------------------------------------------------------
+
+Status check_pool2d(const std::vector<int>& inp, const Pool2dSpec& spec, const char* op) {
+    if (inp.size() != 4) return error_status(std::string(op) + ": input must have 4 axes (N,C,H,W) but has shape " + shape_string(inp));
+    const ConvAxis* axes[2] = {&spec.rows, &spec.cols};
+    for (int i = 0; i < 2; i++) {
+        const ConvAxis& a = *axes[i];
+        if (a.pad_before != a.pad_after)
+            return error_status(std::string(op) + ": padding must be the same on both sides");
+        if (a.pad_before * 2 > a.kernel)
+            return error_status(std::string(op) + ": padding " + to_string(a.pad_before) + " is more than half the kernel size " +
+                                to_string(a.kernel) + " (a window could hold only padding)");
+        if (Status s = check_conv_axis(inp[2 + i], a, i ? "columns" : "rows"); !s.ok())
+            return error_status(std::string(op) + ": " + s.message);
+    }
+    return ok_status();
+}
+
+void maxpool2d_forward(float* out, int32_t* argmax, const float* inp, int N, int C, int H, int W, const Pool2dSpec& spec) {
+    const ConvAxis& ar = spec.rows;
+    const ConvAxis& ac = spec.cols;
+    const int OH = int(conv_output_size(H, ar)), OW = int(conv_output_size(W, ac));
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        const float* x = inp + plane * H * W;  // (H,W)
+        for (int oy = 0; oy < OH; oy++) {
+            for (int ox = 0; ox < OW; ox++) {
+                float best = -std::numeric_limits<float>::infinity();
+                int32_t best_at = -1;
+                for (int ky = 0; ky < ar.kernel; ky++) {
+                    int iy = oy * ar.stride - ar.pad_before + ky * ar.dilation;
+                    if (iy < 0 || iy >= H) continue;  // padding is -infinity: never the maximum
+                    for (int kx = 0; kx < ac.kernel; kx++) {
+                        int ix = ox * ac.stride - ac.pad_before + kx * ac.dilation;
+                        if (ix < 0 || ix >= W) continue;
+                        float v = x[iy * W + ix];
+                        if (v > best || best_at < 0) {  // strictly greater: the first maximum wins
+                            best = v;
+                            best_at = iy * W + ix;
+                        }
+                    }
+                }
+                int64_t o = (plane * OH + oy) * OW + ox;
+                out[o] = best;
+                argmax[o] = best_at;
+            }
+        }
+    }
+}
+
+void maxpool2d_backward(float* dinp, const float* dout, const int32_t* argmax, int N, int C, int H, int W,
+                        const Pool2dSpec& spec) {
+    const int OH = int(conv_output_size(H, spec.rows)), OW = int(conv_output_size(W, spec.cols));
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++)
+        for (int o = 0; o < OH * OW; o++) {
+            // forward: out[o] = x[argmax[o]]
+            int64_t at = plane * OH * OW + o;
+            dinp[plane * H * W + argmax[at]] += dout[at];
+        }
+}
+
+void avgpool2d_forward(float* out, const float* inp, int N, int C, int H, int W, const Pool2dSpec& spec) {
+    const ConvAxis& ar = spec.rows;
+    const ConvAxis& ac = spec.cols;
+    const int OH = int(conv_output_size(H, ar)), OW = int(conv_output_size(W, ac));
+    const float area = float(ar.kernel * ac.kernel);  // padding counts (count_include_pad=True)
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        const float* x = inp + plane * H * W;
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++) {
+                float sum = 0.0f;
+                for (int ky = 0; ky < ar.kernel; ky++) {
+                    int iy = oy * ar.stride - ar.pad_before + ky;
+                    if (iy < 0 || iy >= H) continue;
+                    for (int kx = 0; kx < ac.kernel; kx++) {
+                        int ix = ox * ac.stride - ac.pad_before + kx;
+                        if (ix >= 0 && ix < W) sum += x[iy * W + ix];
+                    }
+                }
+                out[(plane * OH + oy) * OW + ox] = sum / area;
+            }
+    }
+}
+
+void avgpool2d_backward(float* dinp, const float* dout, int N, int C, int H, int W, const Pool2dSpec& spec) {
+    const ConvAxis& ar = spec.rows;
+    const ConvAxis& ac = spec.cols;
+    const int OH = int(conv_output_size(H, ar)), OW = int(conv_output_size(W, ac));
+    const float area = float(ar.kernel * ac.kernel);
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        float* dx = dinp + plane * H * W;
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++) {
+                // forward: out = sum / area
+                const float d = dout[(plane * OH + oy) * OW + ox] / area;
+                for (int ky = 0; ky < ar.kernel; ky++) {
+                    int iy = oy * ar.stride - ar.pad_before + ky;
+                    if (iy < 0 || iy >= H) continue;
+                    for (int kx = 0; kx < ac.kernel; kx++) {
+                        int ix = ox * ac.stride - ac.pad_before + kx;
+                        if (ix >= 0 && ix < W) dx[iy * W + ix] += d;
+                    }
+                }
+            }
+    }
+}
+
+void global_avgpool_forward(float* out, const float* inp, int N, int C, int HW) {
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        double sum = 0;
+        for (int i = 0; i < HW; i++) sum += inp[plane * HW + i];
+        out[plane] = float(sum / HW);
+    }
+}
+
+void global_avgpool_backward(float* dinp, const float* dout, int N, int C, int HW) {
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        const float d = dout[plane] / float(HW);  // forward: out = sum / HW
+        for (int i = 0; i < HW; i++) dinp[plane * HW + i] += d;
+    }
+}
+
+// ---- activations -----------------------------------------------------------------------------
+
+void relu_forward(float* out, const float* inp, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+}
+void relu_backward(float* dinp, const float* dout, const float* out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+}
+void leaky_relu_forward(float* out, const float* inp, int64_t n, float slope) {
+    for (int64_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : inp[i] * slope;
+}
+void leaky_relu_backward(float* dinp, const float* dout, const float* inp, int64_t n, float slope) {
+    for (int64_t i = 0; i < n; i++) dinp[i] += inp[i] > 0.0f ? dout[i] : dout[i] * slope;
+}
+void sigmoid_forward(float* out, const float* inp, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = 1.0f / (1.0f + std::exp(-inp[i]));
+}
+void sigmoid_backward(float* dinp, const float* dout, const float* out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dinp[i] += dout[i] * out[i] * (1.0f - out[i]);
+}
+void tanh_forward(float* out, const float* inp, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = std::tanh(inp[i]);
+}
+void tanh_backward(float* dinp, const float* dout, const float* out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
+}
+
+// ---- linear ----------------------------------------------------------------------------------
+
+void linear_forward(float* out, const float* inp, const float* weight, const float* bias, int N, int IN, int OUT) {
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < OUT; o++) {
+            const float* x = inp + int64_t(n) * IN;
+            const float* w = weight + int64_t(o) * IN;
+            float sum = 0.0f;
+            for (int i = 0; i < IN; i++) sum += x[i] * w[i];
+            out[int64_t(n) * OUT + o] = sum + (bias ? bias[o] : 0.0f);
+        }
+}
+
+void linear_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                     const float* weight, int N, int IN, int OUT) {
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < OUT; o++) {
+            // forward: out[n,o] = sum_i inp[n,i] * weight[o,i] + bias[o]
+            const float d = dout[int64_t(n) * OUT + o];
+            if (dbias) dbias[o] += d;
+            for (int i = 0; i < IN; i++) {
+                if (dinp) dinp[int64_t(n) * IN + i] += d * weight[int64_t(o) * IN + i];
+                if (dweight) dweight[int64_t(o) * IN + i] += d * inp[int64_t(n) * IN + i];
+            }
+        }
+}
+
+// ---- dropout ---------------------------------------------------------------------------------
+
+void dropout_forward(float* out, float* mask, const float* inp, int64_t n, float p, Rng& rng) {
+    const float keep_scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+    for (int64_t i = 0; i < n; i++) {
+        mask[i] = rng.uniform() < p ? 0.0f : keep_scale;
+        out[i] = inp[i] * mask[i];
+    }
+}
+
+void dropout_backward(float* dinp, const float* dout, const float* mask, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dinp[i] += dout[i] * mask[i];
+}
+
+// ---- normalization ---------------------------------------------------------------------------
+
+// Mean and 1/sqrt(biased variance + eps) of `count` values spaced `stride` apart in `blocks`
+// blocks of `block` values each (a batch-norm channel: N blocks of HW values, C*HW apart).
+static void moments(double& mean, double& var, const float* x, int blocks, int64_t block, int64_t stride) {
+    double sum = 0;
+    for (int b = 0; b < blocks; b++)
+        for (int64_t i = 0; i < block; i++) sum += x[b * stride + i];
+    const double count = double(blocks) * double(block);
+    mean = sum / count;
+    double sq = 0;
+    for (int b = 0; b < blocks; b++)
+        for (int64_t i = 0; i < block; i++) {
+            double d = x[b * stride + i] - mean;
+            sq += d * d;
+        }
+    var = sq / count;
+}
+
+void batchnorm2d_forward_train(float* out, float* mean, float* rstd, float* running_mean, float* running_var,
+                               const float* inp, const float* gamma, const float* beta,
+                               int N, int C, int HW, float eps, float momentum) {
+    const int64_t count = int64_t(N) * HW;
+    for (int c = 0; c < C; c++) {
+        double m, v;
+        moments(m, v, inp + int64_t(c) * HW, N, HW, int64_t(C) * HW);
+        mean[c] = float(m);
+        rstd[c] = float(1.0 / std::sqrt(v + eps));
+        if (running_mean) running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * float(m);
+        if (running_var) {
+            double unbiased = count > 1 ? v * double(count) / double(count - 1) : v;
+            running_var[c] = (1.0f - momentum) * running_var[c] + momentum * float(unbiased);
+        }
+        const float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f;
+        for (int n = 0; n < N; n++) {
+            const int64_t base = (int64_t(n) * C + c) * HW;
+            for (int i = 0; i < HW; i++) out[base + i] = (inp[base + i] - mean[c]) * rstd[c] * g + b;
+        }
+    }
+}
+
+void batchnorm2d_forward_eval(float* out, const float* inp, const float* gamma, const float* beta,
+                              const float* running_mean, const float* running_var, int N, int C, int HW, float eps) {
+    for (int c = 0; c < C; c++) {
+        const float r = 1.0f / std::sqrt(running_var[c] + eps);
+        const float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f;
+        for (int n = 0; n < N; n++) {
+            const int64_t base = (int64_t(n) * C + c) * HW;
+            for (int i = 0; i < HW; i++) out[base + i] = (inp[base + i] - running_mean[c]) * r * g + b;
+        }
+    }
+}
+
+// The backward of y = xhat*g + b with xhat = (x - mean)*rstd over `count` values:
+//   dxhat = dy*g;  dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+// shared by batch, layer and instance norm; the values are `blocks` runs of `block`, `stride` apart.
+static void norm_backward(float* dx, double& dgamma, double& dbeta, const float* dy, const float* x, float g,
+                          float mean, float rstd, int blocks, int64_t block, int64_t stride) {
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (int b = 0; b < blocks; b++)
+        for (int64_t i = 0; i < block; i++) {
+            const int64_t at = b * stride + i;
+            const double xhat = (double(x[at]) - mean) * rstd;
+            sum_dy += dy[at];
+            sum_dy_xhat += dy[at] * xhat;
+        }
+    dgamma += sum_dy_xhat;
+    dbeta += sum_dy;
+    if (!dx) return;
+    const double count = double(blocks) * double(block);
+    const double mean_dxhat = g * sum_dy / count, mean_dxhat_xhat = g * sum_dy_xhat / count;
+    for (int b = 0; b < blocks; b++)
+        for (int64_t i = 0; i < block; i++) {
+            const int64_t at = b * stride + i;
+            const double xhat = (double(x[at]) - mean) * rstd;
+            dx[at] += float(rstd * (g * double(dy[at]) - mean_dxhat - xhat * mean_dxhat_xhat));
+        }
+}
+
+void batchnorm2d_backward(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp,
+                          const float* gamma, const float* mean, const float* rstd, int N, int C, int HW) {
+    for (int c = 0; c < C; c++) {
+        double dg = 0, db = 0;
+        const int64_t first = int64_t(c) * HW;
+        norm_backward(dinp ? dinp + first : nullptr, dg, db, dout + first, inp + first, gamma ? gamma[c] : 1.0f,
+                      mean[c], rstd[c], N, HW, int64_t(C) * HW);
+        if (dgamma) dgamma[c] += float(dg);
+        if (dbeta) dbeta[c] += float(db);
+    }
+}
+
+void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, const float* gamma, const float* beta,
+                       int R, int D, float eps) {
+    for (int r = 0; r < R; r++) {
+        const float* x = inp + int64_t(r) * D;
+        double m, v;
+        moments(m, v, x, 1, D, 0);
+        mean[r] = float(m);
+        rstd[r] = float(1.0 / std::sqrt(v + eps));
+        for (int i = 0; i < D; i++)
+            out[int64_t(r) * D + i] = (x[i] - mean[r]) * rstd[r] * (gamma ? gamma[i] : 1.0f) + (beta ? beta[i] : 0.0f);
+    }
+}
+
+void layernorm_backward(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp,
+                        const float* gamma, const float* mean, const float* rstd, int R, int D) {
+    // gamma varies along the row, so the shared helper does not fit: the same formula, written out.
+    for (int r = 0; r < R; r++) {
+        const float* x = inp + int64_t(r) * D;
+        const float* dy = dout + int64_t(r) * D;
+        double mean_dxhat = 0, mean_dxhat_xhat = 0;
+        for (int i = 0; i < D; i++) {
+            const double xhat = (double(x[i]) - mean[r]) * rstd[r];
+            const double dxhat = double(dy[i]) * (gamma ? gamma[i] : 1.0f);
+            mean_dxhat += dxhat;
+            mean_dxhat_xhat += dxhat * xhat;
+            if (dgamma) dgamma[i] += float(dy[i] * xhat);
+            if (dbeta) dbeta[i] += dy[i];
+        }
+        mean_dxhat /= D;
+        mean_dxhat_xhat /= D;
+        if (!dinp) continue;
+        for (int i = 0; i < D; i++) {
+            const double xhat = (double(x[i]) - mean[r]) * rstd[r];
+            const double dxhat = double(dy[i]) * (gamma ? gamma[i] : 1.0f);
+            dinp[int64_t(r) * D + i] += float(rstd[r] * (dxhat - mean_dxhat - xhat * mean_dxhat_xhat));
+        }
+    }
+}
+
+void instancenorm2d_forward(float* out, float* mean, float* rstd, const float* inp, const float* gamma,
+                            const float* beta, int N, int C, int HW, float eps) {
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        const int c = int(plane % C);
+        double m, v;
+        moments(m, v, inp + plane * HW, 1, HW, 0);
+        mean[plane] = float(m);
+        rstd[plane] = float(1.0 / std::sqrt(v + eps));
+        const float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f;
+        for (int i = 0; i < HW; i++) out[plane * HW + i] = (inp[plane * HW + i] - mean[plane]) * rstd[plane] * g + b;
+    }
+}
+
+void instancenorm2d_backward(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp,
+                             const float* gamma, const float* mean, const float* rstd, int N, int C, int HW) {
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        const int c = int(plane % C);
+        double dg = 0, db = 0;
+        norm_backward(dinp ? dinp + plane * HW : nullptr, dg, db, dout + plane * HW, inp + plane * HW,
+                      gamma ? gamma[c] : 1.0f, mean[plane], rstd[plane], 1, HW, 0);
+        if (dgamma) dgamma[c] += float(dg);
+        if (dbeta) dbeta[c] += float(db);
+    }
+}
+
+// ---- joining paths ---------------------------------------------------------------------------
+
+void add_forward(float* out, const float* a, const float* b, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+void add_backward(float* da, float* db, const float* dout, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        if (da) da[i] += dout[i];
+        if (db) db[i] += dout[i];
+    }
+}
+
+void concat_forward(float* out, const float* a, const float* b, int N, int CA, int CB, int HW) {
+    for (int n = 0; n < N; n++) {
+        float* o = out + int64_t(n) * (CA + CB) * HW;
+        for (int64_t i = 0; i < int64_t(CA) * HW; i++) o[i] = a[int64_t(n) * CA * HW + i];
+        for (int64_t i = 0; i < int64_t(CB) * HW; i++) o[int64_t(CA) * HW + i] = b[int64_t(n) * CB * HW + i];
+    }
+}
+void concat_backward(float* da, float* db, const float* dout, int N, int CA, int CB, int HW) {
+    for (int n = 0; n < N; n++) {
+        const float* d = dout + int64_t(n) * (CA + CB) * HW;
+        if (da) for (int64_t i = 0; i < int64_t(CA) * HW; i++) da[int64_t(n) * CA * HW + i] += d[i];
+        if (db) for (int64_t i = 0; i < int64_t(CB) * HW; i++) db[int64_t(n) * CB * HW + i] += d[int64_t(CA) * HW + i];
+    }
+}
+
+// ---- loss ------------------------------------------------------------------------------------
+
+float softmax_cross_entropy_forward(float* probs, const float* logits, const int32_t* labels, int N, int K) {
+    double total = 0;
+    for (int n = 0; n < N; n++) {
+        const float* z = logits + int64_t(n) * K;
+        float max = z[0];
+        for (int k = 1; k < K; k++) max = z[k] > max ? z[k] : max;  // subtract the max: exp never overflows
+        double sum = 0;
+        for (int k = 0; k < K; k++) sum += std::exp(double(z[k]) - max);
+        for (int k = 0; k < K; k++) probs[int64_t(n) * K + k] = float(std::exp(double(z[k]) - max) / sum);
+        // -log softmax(z)[y] = log(sum_k e^(z_k - max)) + max - z_y
+        total += std::log(sum) + max - z[labels[n]];
+    }
+    return float(total / N);
+}
+
+void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int32_t* labels, int N, int K, float dloss) {
+    const float scale = dloss / float(N);
+    for (int n = 0; n < N; n++)
+        for (int k = 0; k < K; k++) {
+            const int64_t at = int64_t(n) * K + k;
+            dlogits[at] += (probs[at] - (k == labels[n] ? 1.0f : 0.0f)) * scale;
+        }
+}
