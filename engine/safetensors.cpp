@@ -69,8 +69,14 @@ Status safetensors_parse(NamedTensors& out, const uint8_t* data, size_t size) {
             return error_status(what + " needs dtype, shape and data_offsets");
         if (!entry["dtype"].is_string()) return error_status(what + ": dtype is not a string");
         const std::string dtype = entry["dtype"].get<std::string>();
-        if (dtype != "F32")
-            return error_status(what + " has dtype " + dtype.substr(0, 16) + "; CNN Lab reads float32 (F32) tensors only");
+        static const char* known[] = {"F64", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL", "U16", "U32", "U64", "F8_E4M3", "F8_E5M2"};
+        if (dtype != "F32") {
+            bool ok = false;
+            for (const char* k : known) ok = ok || dtype == k;
+            if (!ok) return error_status(what + " has an unknown dtype \"" + dtype.substr(0, 16) + "\"");
+            result.other_dtypes[name] = dtype;
+            continue;
+        }
         const json& shape_json = entry["shape"];
         if (!shape_json.is_array() || shape_json.size() > 8) return error_status(what + ": shape must be a list of at most 8 sizes");
         std::vector<int> shape;
@@ -97,7 +103,7 @@ Status safetensors_parse(NamedTensors& out, const uint8_t* data, size_t size) {
         std::memcpy(t.data.data(), payload + begin, size_t(numel) * 4);  // little-endian float32, as the hosts we run on
         result.tensors.emplace_back(name, std::move(t));
     }
-    // the file's order is the data's order
+    // the file's order is the data's order (offsets are checked only for the tensors loaded)
     std::stable_sort(result.tensors.begin(), result.tensors.end(), [&](const auto& a, const auto& b) {
         return header[a.first]["data_offsets"][0].template get<uint64_t>() < header[b.first]["data_offsets"][0].template get<uint64_t>();
     });

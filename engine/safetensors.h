@@ -2,7 +2,9 @@
 // (https://github.com/huggingface/safetensors): an 8-byte little-endian header length L, L bytes of
 // JSON {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, ...,
 // "__metadata__": {"key": "value"}}, then the raw little-endian data the offsets point into.
-// CNN Lab reads and writes float32 ("F32") tensors; any other dtype is refused with a message.
+// CNN Lab reads and writes float32 ("F32") tensors. Tensors of other dtypes are listed (name and
+// dtype) but not loaded, so a PyTorch state_dict with an int64 counter such as
+// "bn.num_batches_tracked" still loads; asking for such a tensor gives a message naming its dtype.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -16,6 +18,7 @@
 struct NamedTensors {
     std::vector<std::pair<std::string, Tensor>> tensors;  // in file order (offsets ascending)
     std::map<std::string, std::string> metadata;          // the header's "__metadata__" strings
+    std::map<std::string, std::string> other_dtypes;      // tensors not loaded: name -> dtype ("I64", "F16", ...)
 
     const Tensor* find(const std::string& name) const;
 };

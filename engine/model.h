@@ -1,0 +1,105 @@
+// model.h — a CNN as a list of layers, built from a small JSON description, with its
+// parameters, gradients and activations in flat buffers (one allocation each, as in llm.c).
+//
+// A description is {"input": [C, H, W], "layers": [{"type": ..., ...}, ...]}. Each layer reads the
+// output of the one before it; "add" and "concat" also read the output of an earlier layer named
+// by "with" (a residual connection, a DenseNet block). Layer types and their fields:
+//   conv            out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true
+//   conv_transpose  out, kernel, stride=1, padding=0, output_padding=0, groups=1, bias=true
+//   maxpool         kernel, stride=kernel, padding=0        avgpool   (the same fields)
+//   global_avgpool  (C,H,W) -> (C)                         flatten   (C,H,W) -> (C*H*W)
+//   linear          out, bias=true                          dropout   p=0.5
+//   relu, sigmoid, tanh, leaky_relu (slope=0.01)
+//   batchnorm       eps=1e-5, momentum=0.1                  layernorm eps=1e-5 (over all of a sample)
+//   instancenorm    eps=1e-5, affine=false
+//   add             with                                    concat    with (channels)
+// Every layer may have a "name"; parameters are called "<name>.weight", "<name>.bias" (batchnorm
+// also "<name>.running_mean", "<name>.running_var"), as in a PyTorch state_dict. An unnamed
+// layer's name is its index in the list.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ops.h"
+#include "safetensors.h"
+
+enum class LayerKind {
+    conv, conv_transpose, maxpool, avgpool, global_avgpool, flatten, linear, dropout,
+    relu, leaky_relu, sigmoid, tanh, batchnorm, layernorm, instancenorm, add, concat
+};
+
+struct Layer {
+    LayerKind kind;
+    std::string name;
+    std::vector<int> in_shape, out_shape;  // one sample's shape: (C,H,W) or (D)
+    int with = -1;                         // add, concat: index of the layer whose output joins
+    // geometry and settings (those that apply to the kind)
+    Conv2dSpec conv;                       // conv
+    ConvTranspose2dSpec conv_transpose;    // conv_transpose
+    Pool2dSpec pool;                       // maxpool, avgpool
+    float slope = 0.01f;                   // leaky_relu
+    float p = 0.5f;                        // dropout
+    float eps = 1e-5f, momentum = 0.1f;    // norms
+    bool has_bias = true;                  // conv, conv_transpose, linear
+    bool affine = true;                    // norms (instancenorm defaults to false)
+    // where its tensors live in the model's flat buffers, -1 when it has none
+    int64_t weight = -1, bias = -1;        // into Model::params (and grads, optimizer state)
+    int64_t running_mean = -1, running_var = -1;  // into Model::buffers
+    int64_t aux_size = 0;                  // per sample: argmax, dropout mask, norm statistics ...
+};
+
+struct ParamInfo {
+    std::string name;        // "conv1.weight"
+    std::vector<int> shape;  // PyTorch's shape, e.g. (OC,C,KH,KW)
+    int64_t offset;          // into Model::params, or Model::buffers when buffer is true
+    bool buffer = false;     // running statistics: saved and loaded, not trained
+};
+
+struct Model {
+    std::vector<int> input_shape;  // one sample: (C,H,W)
+    std::vector<Layer> layers;
+    std::vector<ParamInfo> tensors;  // every named tensor, in order
+    std::vector<float> params;       // (P) all trainable parameters
+    std::vector<float> grads;        // (P) their gradients (backward accumulates; zero_grad clears)
+    std::vector<float> buffers;      // running statistics
+    // Per-batch memory, sized for max_batch samples by ensure_batch().
+    int max_batch = 0;
+    std::vector<std::vector<float>> acts;    // acts[i]: layer i's output (N, out_shape...)
+    std::vector<std::vector<float>> dacts;   // dacts[i]: the loss's gradient with respect to acts[i]
+    std::vector<std::vector<float>> aux;     // aux[i]: what layer i's backward needs besides its input
+    std::vector<std::vector<int32_t>> argmax;  // argmax[i]: maxpool layer i's winners (N, out_shape...)
+    std::vector<float> dinput;               // (N, input_shape...) gradient w.r.t. the input, if asked
+    std::vector<float> probs;                // (N, classes) softmax of the last forward_loss
+    uint64_t dropout_seed = 0;               // advanced every training forward
+};
+
+// Builds a model from its JSON description; every size is checked, so an impossible shape is a
+// message naming the layer ("layer 3 (conv2): the kernel window covers 5 rows but ..."), never a
+// crash. Parameters are initialised as PyTorch does, from `seed`.
+Status model_from_json(Model& model, const std::string& description, uint64_t seed);
+// The seed network of the training lab, for (1,28,28) images and 10 classes:
+// conv(1->4,3x3,p1)-relu-maxpool2-conv(4->8,3x3,p1)-relu-maxpool2-flatten-fc(392->32)-relu-fc(32->10)
+std::string seed_model_json();
+int64_t output_size(const Model& model);  // values per sample of the last layer (classes)
+
+// PyTorch's default initialisation of conv and linear layers: weights kaiming-uniform with
+// a = sqrt(5), i.e. uniform in +-1/sqrt(fan_in), biases uniform in +-1/sqrt(fan_in); batchnorm
+// weight 1, bias 0, running mean 0, running var 1.
+void init_params(Model& model, uint64_t seed);
+
+// Sizes the activation buffers for up to n samples (no allocation when already big enough).
+Status ensure_batch(Model& model, int n);
+// Forward over N samples. inp (N, input_shape...). training: batchnorm uses batch statistics and
+// updates its running ones, dropout drops. Returns the last layer's output (N, classes).
+const float* model_forward(Model& model, const float* inp, int N, bool training);
+// Softmax cross-entropy of the last forward's output against labels (N); keeps probs for backward.
+float model_loss(Model& model, const int32_t* labels, int N);
+void zero_grad(Model& model);
+// Backward from the last loss: accumulates into model.grads (and model.dinput when want_dinput).
+void model_backward(Model& model, const float* inp, const int32_t* labels, int N, bool want_dinput = false);
+
+// Named tensors in and out (safetensors). Loading checks every name and shape and changes nothing
+// when anything is missing or wrong.
+NamedTensors model_state(const Model& model);
+Status load_model_state(Model& model, const NamedTensors& state);

@@ -1,0 +1,38 @@
+// optim.h — the two optimizers, written as PyTorch 1.13's torch.optim computes them, over flat
+// buffers of n values (params, grads and the optimizer's own state, all (n)).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "status.h"
+
+struct OptimizerSettings {
+    std::string kind = "sgd";   // "sgd" or "adam"
+    float lr = 0.01f;           // learning rate
+    float momentum = 0.0f;      // sgd
+    float weight_decay = 0.0f;  // both: adds weight_decay * param to the gradient (L2, not AdamW)
+    float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // adam
+};
+
+// Checks the settings (kind, lr > 0, 0 <= momentum < 1, ...); the message names the bad one.
+Status check_optimizer(const OptimizerSettings& s);
+
+// SGD with momentum (dampening 0, not Nesterov):
+//   d = grad + wd*p;  buf = momentum*buf + d;  p -= lr*buf   (buf starts at 0, so step 1 uses buf = d)
+// momentum_buf (n) may be nullptr when momentum is 0.
+void sgd_step(float* params, const float* grads, float* momentum_buf, int64_t n, const OptimizerSettings& s);
+
+// Adam, step t = 1, 2, ...:
+//   g = grad + wd*p;  m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2
+//   p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
+void adam_step(float* params, const float* grads, float* m, float* v, int64_t n, int64_t t, const OptimizerSettings& s);
+
+// An optimizer and its state for n parameters.
+struct Optimizer {
+    OptimizerSettings settings;
+    int64_t t = 0;            // steps taken
+    std::vector<float> m, v;  // sgd: m is the momentum buffer; adam: first and second moments (n)
+};
+void optimizer_init(Optimizer& opt, const OptimizerSettings& s, int64_t n);
+void optimizer_step(Optimizer& opt, float* params, const float* grads, int64_t n);

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""torch_training.py OUT.safetensors — the seed network trained by the real PyTorch, for the
+engine's end-to-end check (tests/engine_training_test.cpp).
+
+Builds the seed net with PyTorch's default initialisation, draws 10 batches of 16 images and
+labels, and trains 100 steps with SGD (lr 0.05, momentum 0.9, weight decay 1e-4) and, from the
+same start, 100 steps with Adam (lr 1e-3), cycling through the batches in order. Stores the
+initial weights (init.<name>), the batches, the loss of every step and the final weights
+(sgd.<name>, adam.<name>); the engine repeats both runs and must end on the same weights.
+"""
+import json
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(2026)
+torch.set_num_threads(1)
+
+
+class SeedNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+        self.conv2 = nn.Conv2d(4, 8, 3, padding=1)
+        self.fc1 = nn.Linear(392, 32)
+        self.fc2 = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+
+
+BATCHES, BATCH, STEPS = 10, 16, 100
+# learnable images: faint noise with a bright bar whose row says the label
+labels = torch.randint(0, 10, (BATCHES, BATCH))
+images = torch.rand(BATCHES, BATCH, 1, 28, 28) * 0.3
+for b in range(BATCHES):
+    for i in range(BATCH):
+        row = 4 + 2 * int(labels[b, i])
+        images[b, i, 0, row:row + 2, 4:24] = 1.0
+start = SeedNet()
+tensors = {f"init.{k}": v for k, v in start.state_dict().items()}
+tensors["images"] = images
+tensors["labels"] = labels.float()
+
+for kind in ["sgd", "adam"]:
+    net = SeedNet()
+    net.load_state_dict(start.state_dict())
+    if kind == "sgd":
+        opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    else:
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    losses = []
+    for step in range(STEPS):
+        b = step % BATCHES
+        opt.zero_grad()
+        loss = F.cross_entropy(net(images[b]), labels[b])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    tensors[f"{kind}.losses"] = torch.tensor(losses)
+    for k, v in net.state_dict().items():
+        tensors[f"{kind}.{k}"] = v
+
+
+def write_safetensors(path, named, metadata):
+    header, offset, blobs = {}, 0, []
+    for name, t in named.items():
+        a = np.ascontiguousarray(t.detach().numpy(), dtype="<f4")
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
+        offset += a.nbytes
+        blobs.append(a.tobytes())
+    header["__metadata__"] = metadata
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+write_safetensors(sys.argv[1], tensors, {"steps": str(STEPS), "torch": torch.__version__})
+print(f"torch_training: sgd loss {tensors['sgd.losses'][0]:.4f} -> {tensors['sgd.losses'][-1]:.4f}, "
+      f"adam loss {tensors['adam.losses'][0]:.4f} -> {tensors['adam.losses'][-1]:.4f} -> {sys.argv[1]}")
