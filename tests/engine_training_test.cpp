@@ -65,7 +65,7 @@ TEST_CASE("100 steps of SGD and of Adam end on PyTorch's weights") {
     const int batches = images->shape[0], B = images->shape[1], steps = std::atoi(ref.metadata.at("steps").c_str());
     std::vector<int32_t> labels(labels_f->data.begin(), labels_f->data.end());
 
-    for (const char* kind : {"sgd", "adam"}) {
+    for (const std::string kind : {"sgd", "adam"}) {
         CAPTURE(kind);
         Model m;
         REQUIRE(model_from_json(m, seed_model_json(), 99).ok());
@@ -85,7 +85,7 @@ TEST_CASE("100 steps of SGD and of Adam end on PyTorch's weights") {
         Optimizer opt;
         optimizer_init(opt, settings, int64_t(m.params.size()));
         REQUIRE(ensure_batch(m, B).ok());
-        const Tensor* torch_losses = ref.find(std::string(kind) + ".losses");
+        const Tensor* torch_losses = ref.find(kind + ".losses");
         REQUIRE(torch_losses);
         double worst_loss = 0;
         for (int step = 0; step < steps; step++) {
@@ -116,7 +116,7 @@ TEST_CASE("100 steps of SGD and of Adam end on PyTorch's weights") {
             CHECK(worst < (settings.kind == "sgd" ? 1e-4 : 3e-4));
             worst_all = std::fmax(worst_all, worst);
         }
-        MESSAGE(std::string(kind) << ": " << steps << " steps; largest weight difference from PyTorch " << worst_all
+        MESSAGE(kind << ": " << steps << " steps; largest weight difference from PyTorch " << worst_all
                      << ", largest loss difference " << worst_loss);
     }
 }

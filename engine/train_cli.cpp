@@ -1,0 +1,194 @@
+// train_cli.cpp — cnnlab-train: trains a CNN on an MNIST-format dataset from the command line.
+// The same program runs natively and as WebAssembly under node (build/wasm/cnnlab-train.js).
+//
+//   cnnlab-train --data DIR [--model seed|FILE.json] [--epochs E] [--batch B] [--lr LR]
+//                [--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--seed S]
+//                [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle]
+//                [--log-every N]
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "data.h"
+#include "model.h"
+#include "optim.h"
+
+namespace {
+
+struct Options {
+    std::string data, model = "seed", init, save;
+    int epochs = 1, batch = 32, log_every = 100;
+    int64_t steps = -1;  // stop after this many steps in all (-1: run every epoch)
+    bool shuffle = true;
+    uint64_t seed = 1;
+    OptimizerSettings optimizer;
+    bool lr_given = false;
+};
+
+const char* kUsage =
+    "usage: cnnlab-train --data DIR [--model seed|FILE.json] [--epochs E] [--batch B] [--lr LR]\n"
+    "                    [--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--seed S]\n"
+    "                    [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle] [--log-every N]\n"
+    "  DIR holds train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]\n";
+
+bool parse_number(const char* text, double lo, double hi, double& out) {
+    char* end = nullptr;
+    out = std::strtod(text, &end);
+    return end != text && *end == 0 && std::isfinite(out) && out >= lo && out <= hi;
+}
+
+// Fills `o` from the arguments; returns "" or what was wrong.
+std::string parse_options(int argc, char** argv, Options& o) {
+    for (int i = 1; i < argc; i++) {
+        const std::string a = argv[i];
+        if (a == "--no-shuffle") { o.shuffle = false; continue; }
+        if (a == "-h" || a == "--help") return "help";
+        if (i + 1 >= argc) return a + " needs a value (or is unknown)";
+        const char* v = argv[++i];
+        double x = 0;
+        auto number = [&](double lo, double hi) {
+            if (parse_number(v, lo, hi, x)) return true;
+            return false;
+        };
+        if (a == "--data") o.data = v;
+        else if (a == "--model") o.model = v;
+        else if (a == "--init") o.init = v;
+        else if (a == "--save") o.save = v;
+        else if (a == "--optimizer") o.optimizer.kind = v;
+        else if (a == "--epochs") { if (!number(1, 1000) || x != std::floor(x)) return "--epochs takes a whole number from 1 to 1000"; o.epochs = int(x); }
+        else if (a == "--batch") { if (!number(1, 4096) || x != std::floor(x)) return "--batch takes a whole number from 1 to 4096"; o.batch = int(x); }
+        else if (a == "--steps") { if (!number(0, 1e9) || x != std::floor(x)) return "--steps takes a whole number from 0"; o.steps = int64_t(x); }
+        else if (a == "--log-every") { if (!number(1, 1e9) || x != std::floor(x)) return "--log-every takes a whole number from 1"; o.log_every = int(x); }
+        else if (a == "--seed") { if (!number(0, 4e18) || x != std::floor(x)) return "--seed takes a whole number from 0"; o.seed = uint64_t(x); }
+        else if (a == "--lr") { if (!number(1e-12, 10)) return "--lr takes a number more than 0 and at most 10"; o.optimizer.lr = float(x); o.lr_given = true; }
+        else if (a == "--momentum") { if (!number(0, 0.9999)) return "--momentum takes a number from 0 to below 1"; o.optimizer.momentum = float(x); }
+        else if (a == "--weight-decay") { if (!number(0, 0.9999)) return "--weight-decay takes a number from 0 to below 1"; o.optimizer.weight_decay = float(x); }
+        else return "unknown option " + a;
+    }
+    if (o.data.empty()) return "--data DIR is required";
+    if (!o.lr_given) o.optimizer.lr = o.optimizer.kind == "adam" ? 1e-3f : 0.01f;
+    if (Status s = check_optimizer(o.optimizer); !s.ok()) return s.message;
+    return "";
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Accuracy of the model (eval mode) on a whole dataset.
+double evaluate(Model& model, const Dataset& data, int batch) {
+    std::vector<int32_t> order = sample_order(data.count, nullptr);
+    std::vector<float> images(size_t(batch) * size_t(data.rows * data.cols));
+    std::vector<int32_t> labels(batch);
+    int correct = 0;
+    const int classes = int(output_size(model));
+    for (int first = 0; first < data.count; first += batch) {
+        const int n = std::min(batch, data.count - first);
+        gather_batch(images.data(), labels.data(), data, order, first, n);
+        const float* logits = model_forward(model, images.data(), n, false);
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int k = 1; k < classes; k++)
+                if (logits[i * classes + k] > logits[i * classes + best]) best = k;
+            correct += best == labels[size_t(i)];
+        }
+    }
+    return double(correct) / data.count;
+}
+
+int fail(const std::string& message) {
+    std::fprintf(stderr, "cnnlab-train: %s\n", message.c_str());
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    std::string error = parse_options(argc, argv, o);
+    if (error == "help") { std::printf("%s", kUsage); return 0; }
+    if (!error.empty()) { std::fprintf(stderr, "cnnlab-train: %s\n%s", error.c_str(), kUsage); return 2; }
+
+    std::string description = seed_model_json();
+    if (o.model != "seed") {
+        std::vector<uint8_t> bytes;
+        if (Status s = read_file(bytes, o.model, 1 << 20); !s.ok()) return fail("--model: " + s.message + " (use seed, or a JSON description file)");
+        description.assign(bytes.begin(), bytes.end());
+    }
+    Model model;
+    if (Status s = model_from_json(model, description, o.seed); !s.ok()) return fail(s.message);
+    if (!o.init.empty()) {
+        NamedTensors state;
+        if (Status s = safetensors_load(state, o.init); !s.ok()) return fail("--init: " + s.message);
+        if (Status s = load_model_state(model, state); !s.ok()) return fail("--init " + o.init + ": " + s.message);
+    }
+    Dataset train, test;
+    if (Status s = load_idx_dataset(train, o.data, "train"); !s.ok()) return fail(s.message);
+    if (Status s = load_idx_dataset(test, o.data, "t10k"); !s.ok()) return fail(s.message);
+    const std::vector<int>& in = model.input_shape;
+    if (in[0] != 1 || in[1] != train.rows || in[2] != train.cols || test.rows != train.rows || test.cols != train.cols)
+        return fail("the model takes " + shape_string(in) + " images but the data has 1x" + std::to_string(train.rows) + "x" +
+                    std::to_string(train.cols));
+    if (output_size(model) < train.classes)
+        return fail("the model has " + std::to_string(output_size(model)) + " outputs but the data has " + std::to_string(train.classes) + " classes");
+    if (Status s = ensure_batch(model, o.batch); !s.ok()) return fail(s.message);
+
+    std::printf("cnnlab-train: %s model, %zu parameters; %d training and %d test images (%dx%d); %s lr %g, batch %d, %s\n",
+                o.model.c_str(), model.params.size(), train.count, test.count, train.rows, train.cols, o.optimizer.kind.c_str(),
+                double(o.optimizer.lr), o.batch, o.shuffle ? "shuffled" : "in file order");
+    Optimizer opt;
+    optimizer_init(opt, o.optimizer, int64_t(model.params.size()));
+    Rng shuffle_rng(o.seed ^ 0x5eedULL);
+    std::vector<float> images(size_t(o.batch) * size_t(train.rows * train.cols));
+    std::vector<int32_t> labels(o.batch);
+    int64_t step = 0;
+    const int steps_per_epoch = (train.count + o.batch - 1) / o.batch;
+    for (int epoch = 1; epoch <= o.epochs && (o.steps < 0 || step < o.steps); epoch++) {
+        std::vector<int32_t> order = sample_order(train.count, o.shuffle ? &shuffle_rng : nullptr);
+        const auto epoch_start = std::chrono::steady_clock::now();
+        auto window_start = epoch_start;
+        double loss_sum = 0, window_loss = 0;
+        int seen = 0, window_images = 0, window_steps = 0, epoch_steps = 0;
+        for (int first = 0; first < train.count && (o.steps < 0 || step < o.steps); first += o.batch) {
+            const int n = std::min(o.batch, train.count - first);
+            gather_batch(images.data(), labels.data(), train, order, first, n);
+            zero_grad(model);
+            model_forward(model, images.data(), n, true);
+            const float loss = model_loss(model, labels.data(), n);
+            model_backward(model, images.data(), labels.data(), n);
+            optimizer_step(opt, model.params.data(), model.grads.data(), int64_t(model.params.size()));
+            if (!std::isfinite(loss)) return fail("the loss became " + std::to_string(loss) + " at step " + std::to_string(step + 1) +
+                                                  ": the learning rate is probably too high");
+            step++;
+            epoch_steps++;
+            seen += n;
+            loss_sum += double(loss) * n;
+            window_loss += loss;
+            window_images += n;
+            window_steps++;
+            if (step % o.log_every == 0) {
+                std::printf("epoch %d step %d/%d  loss %.4f  %.0f img/s\n", epoch, epoch_steps, steps_per_epoch,
+                            window_loss / window_steps, window_images / seconds_since(window_start));
+                std::fflush(stdout);
+                window_start = std::chrono::steady_clock::now();
+                window_loss = 0;
+                window_images = window_steps = 0;
+            }
+        }
+        const double train_seconds = seconds_since(epoch_start);
+        const double accuracy = evaluate(model, test, o.batch);
+        std::printf("epoch %d: train loss %.4f over %d images, %.1f s (%.0f img/s); test accuracy %.4f on %d images\n", epoch,
+                    seen ? loss_sum / seen : 0.0, seen, train_seconds, seen / train_seconds, accuracy, test.count);
+        std::fflush(stdout);
+    }
+    if (!o.save.empty()) {
+        NamedTensors state = model_state(model);
+        state.metadata["format"] = "pt";
+        if (Status s = safetensors_save(o.save, state); !s.ok()) return fail("--save: " + s.message);
+        std::printf("saved %s (%zu tensors)\n", o.save.c_str(), state.tensors.size());
+    }
+    return 0;
+}
