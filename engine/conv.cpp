@@ -65,7 +65,7 @@ Status check_conv_axis(int input, const ConvAxis& a, const char* axis_name) {
     return ok_status();
 }
 
-void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
+void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
                     int N, int C, int H, int W, int OC, const Conv2dSpec& spec) {
     const ConvAxis& ar = spec.rows;
     const ConvAxis& ac = spec.cols;
@@ -100,7 +100,7 @@ void conv2d_forward(float* out, const float* inp, const float* weight, const flo
     }
 }
 
-void conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+void conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
                      const float* weight, int N, int C, int H, int W, int OC, const Conv2dSpec& spec) {
     const ConvAxis& ar = spec.rows;
     const ConvAxis& ac = spec.cols;
@@ -194,8 +194,8 @@ Status conv2d(Tensor& out, const Tensor& inp, const Tensor& weight, const Tensor
     Tensor result;
     Status s = make_tensor(result, {N, OC, int(conv_output_size(H, spec.rows)), int(conv_output_size(W, spec.cols))});
     if (!s.ok()) return s;
-    conv2d_forward(result.data.data(), inp.data.data(), weight.data.data(), bias ? bias->data.data() : nullptr,
-                   N, C, H, W, OC, spec);
+    conv2d_forward_naive(result.data.data(), inp.data.data(), weight.data.data(), bias ? bias->data.data() : nullptr,
+                         N, C, H, W, OC, spec);
     out = std::move(result);
     return ok_status();
 }

@@ -55,23 +55,32 @@ struct Conv2dSpec {
     int groups = 1;     // G: channels split into G independent convolutions; C and OC divisible by G
 };
 
-// Reference conv2d. Shapes and geometry must already be valid (conv2d() below checks them).
+// conv2d forward and backward. Shapes and geometry must already be valid (check_conv2d).
 // out (N,OC,OH,OW), inp (N,C,H,W), weight (OC,C/G,KH,KW), bias (OC) or nullptr for no bias.
+// The fast path (conv_fast.cpp) covers stride 1 with any padding, dilation, groups and flip;
+// other settings go to the reference path.
 void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
                     int N, int C, int H, int W, int OC, const Conv2dSpec& spec);
-
-// Reference conv2d backward: accumulates (+=) the gradients of the loss with respect to the input,
-// weight and bias, given its gradient with respect to the output. Any of dinp, dweight, dbias may
-// be nullptr (not wanted). Zeroing the gradients first is the caller's job.
+// Backward accumulates (+=) the gradients of the loss with respect to the input, weight and bias,
+// given its gradient with respect to the output. Any of dinp, dweight, dbias may be nullptr (not
+// wanted). Zeroing the gradients first is the caller's job.
 // dinp (N,C,H,W), dweight (OC,C/G,KH,KW), dbias (OC), dout (N,OC,OH,OW), inp (N,C,H,W), weight (OC,C/G,KH,KW).
 void conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
                      const float* weight, int N, int C, int H, int W, int OC, const Conv2dSpec& spec);
+
+// The reference path: the formula above as nested loops, the sum of each output in the order a
+// person adds it (c, ky, kx, then the bias). The fast path is tested against these.
+void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,
+                          int N, int C, int H, int W, int OC, const Conv2dSpec& spec);
+void conv2d_backward_naive(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                           const float* weight, int N, int C, int H, int W, int OC, const Conv2dSpec& spec);
 
 // Checks shapes and geometry for conv2d: inp (N,C,H,W), weight (OC,C/G,KH,KW), bias (OC) or nullptr.
 Status check_conv2d(const std::vector<int>& inp, const std::vector<int>& weight, const std::vector<int>* bias,
                     const Conv2dSpec& spec);
 
-// Checked conv2d: validates shapes and geometry, sizes `out` and runs conv2d_forward.
+// Checked conv2d on the reference path (what the hand-convolution lab shows): validates shapes and
+// geometry, sizes `out` and runs conv2d_forward_naive.
 // inp (N,C,H,W), weight (OC,C,KH,KW) with KH = spec.rows.kernel and KW = spec.cols.kernel,
 // bias (OC) or nullptr. On error `out` is left unchanged and the message names the shapes.
 Status conv2d(Tensor& out, const Tensor& inp, const Tensor& weight, const Tensor* bias, const Conv2dSpec& spec);
@@ -111,7 +120,7 @@ struct ConvTerm {
     float product;   // input * weight
 };
 
-// The terms of out[n,oc,oy,ox] in the order conv2d_forward adds them (c, then ky, then kx), so
+// The terms of out[n,oc,oy,ox] in the order conv2d_forward_naive adds them (c, then ky, then kx), so
 // their float sum plus the bias is exactly that output value. Checked like conv2d().
 // terms (C*KH*KW), inp (N,C,H,W), weight (OC,C,KH,KW).
 Status conv2d_window(std::vector<ConvTerm>& terms, const Tensor& inp, const Tensor& weight,

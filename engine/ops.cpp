@@ -1,6 +1,9 @@
 #include "ops.h"
 
+#include "simd.h"
+
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -24,7 +27,7 @@ Status check_pool2d(const std::vector<int>& inp, const Pool2dSpec& spec, const c
     return ok_status();
 }
 
-void maxpool2d_forward(float* out, int32_t* argmax, const float* inp, int N, int C, int H, int W, const Pool2dSpec& spec) {
+void maxpool2d_forward_naive(float* out, int32_t* argmax, const float* inp, int N, int C, int H, int W, const Pool2dSpec& spec) {
     const ConvAxis& ar = spec.rows;
     const ConvAxis& ac = spec.cols;
     const int OH = int(conv_output_size(H, ar)), OW = int(conv_output_size(W, ac));
@@ -52,6 +55,57 @@ void maxpool2d_forward(float* out, int32_t* argmax, const float* inp, int N, int
                 argmax[o] = best_at;
             }
         }
+    }
+}
+
+void maxpool2d_forward(float* out, int32_t* argmax, const float* inp, int N, int C, int H, int W, const Pool2dSpec& spec) {
+    const ConvAxis &ar = spec.rows, &ac = spec.cols;
+    if (ar.kernel != ar.stride || ac.kernel != ac.stride || ar.pad_before || ac.pad_before || ar.dilation != 1 || ac.dilation != 1)
+        return maxpool2d_forward_naive(out, argmax, inp, N, C, H, W, spec);
+    // Windows do not overlap and never leave the image: no bounds checks, no padding.
+    const int KH = ar.kernel, KW = ac.kernel, OH = H / KH, OW = W / KW;
+    if (KH == 2 && KW == 2) {  // the usual case, written out without branches (selects, not jumps)
+        for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+            const float* x = inp + plane * H * W;
+            float* o = out + plane * OH * OW;
+            int32_t* a = argmax + plane * OH * OW;
+            for (int oy = 0; oy < OH; oy++) {
+                const float* r0 = x + 2 * oy * W;
+                const float* r1 = r0 + W;
+                for (int ox = 0; ox < OW; ox++) {
+                    const int at = 2 * oy * W + 2 * ox;
+                    float best = r0[2 * ox];
+                    int best_at = at;
+                    const float v1 = r0[2 * ox + 1], v2 = r1[2 * ox], v3 = r1[2 * ox + 1];
+                    best_at = v1 > best ? at + 1 : best_at;  // strictly greater: the first maximum wins
+                    best = v1 > best ? v1 : best;
+                    best_at = v2 > best ? at + W : best_at;
+                    best = v2 > best ? v2 : best;
+                    best_at = v3 > best ? at + W + 1 : best_at;
+                    best = v3 > best ? v3 : best;
+                    o[oy * OW + ox] = best;
+                    a[oy * OW + ox] = best_at;
+                }
+            }
+        }
+        return;
+    }
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        const float* x = inp + plane * H * W;
+        float* o = out + plane * OH * OW;
+        int32_t* a = argmax + plane * OH * OW;
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++) {
+                int best_at = oy * KH * W + ox * KW;
+                float best = x[best_at];
+                for (int ky = 0; ky < KH; ky++)
+                    for (int kx = 0; kx < KW; kx++) {
+                        const int at = (oy * KH + ky) * W + ox * KW + kx;
+                        if (x[at] > best) { best = x[at]; best_at = at; }  // strictly greater: the first maximum wins
+                    }
+                o[oy * OW + ox] = best;
+                a[oy * OW + ox] = best_at;
+            }
     }
 }
 
@@ -130,10 +184,18 @@ void global_avgpool_backward(float* dinp, const float* dout, int N, int C, int H
 // ---- activations -----------------------------------------------------------------------------
 
 void relu_forward(float* out, const float* inp, int64_t n) {
-    for (int64_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {  // half the values are zeroed: masks, not branches
+        const vfloat x = vload(inp + i);
+        vstore(out + i, vkeep(x > vsplat(0.0f), x));
+    }
+    for (; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
 }
 void relu_backward(float* dinp, const float* dout, const float* out, int64_t n) {
-    for (int64_t i = 0; i < n; i++) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)  // forward: out = x > 0 ? x : 0, so the gradient passes where out > 0
+        vstore(dinp + i, vload(dinp + i) + vkeep(vload(out + i) > vsplat(0.0f), vload(dout + i)));
+    for (; i < n; i++) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
 }
 void leaky_relu_forward(float* out, const float* inp, int64_t n, float slope) {
     for (int64_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : inp[i] * slope;
@@ -157,6 +219,39 @@ void tanh_backward(float* dinp, const float* dout, const float* out, int64_t n) 
 // ---- linear ----------------------------------------------------------------------------------
 
 void linear_forward(float* out, const float* inp, const float* weight, const float* bias, int N, int IN, int OUT) {
+    // out[n, o..o+3] = four dot products sharing each vector of x[n]; the last IN % kLanes values by hand
+    const int IN_V = IN / kLanes * kLanes;
+    for (int n = 0; n < N; n++) {
+        const float* x = inp + int64_t(n) * IN;
+        int o = 0;
+        for (; o + 4 <= OUT; o += 4) {
+            const float* w0 = weight + int64_t(o) * IN;
+            vfloat a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0), a3 = vsplat(0);
+            for (int i = 0; i < IN_V; i += kLanes) {
+                const vfloat xv = vload(x + i);
+                a0 += xv * vload(w0 + i);
+                a1 += xv * vload(w0 + IN + i);
+                a2 += xv * vload(w0 + 2 * IN + i);
+                a3 += xv * vload(w0 + 3 * IN + i);
+            }
+            float s[4] = {vsum(a0), vsum(a1), vsum(a2), vsum(a3)};
+            for (int k = 0; k < 4; k++) {
+                for (int i = IN_V; i < IN; i++) s[k] += x[i] * w0[int64_t(k) * IN + i];
+                out[int64_t(n) * OUT + o + k] = s[k] + (bias ? bias[o + k] : 0.0f);
+            }
+        }
+        for (; o < OUT; o++) {
+            const float* w = weight + int64_t(o) * IN;
+            vfloat a = vsplat(0);
+            for (int i = 0; i < IN_V; i += kLanes) a += vload(x + i) * vload(w + i);
+            float s = vsum(a);
+            for (int i = IN_V; i < IN; i++) s += x[i] * w[i];
+            out[int64_t(n) * OUT + o] = s + (bias ? bias[o] : 0.0f);
+        }
+    }
+}
+
+void linear_forward_naive(float* out, const float* inp, const float* weight, const float* bias, int N, int IN, int OUT) {
     for (int n = 0; n < N; n++)
         for (int o = 0; o < OUT; o++) {
             const float* x = inp + int64_t(n) * IN;
@@ -169,16 +264,42 @@ void linear_forward(float* out, const float* inp, const float* weight, const flo
 
 void linear_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
                      const float* weight, int N, int IN, int OUT) {
-    for (int n = 0; n < N; n++)
-        for (int o = 0; o < OUT; o++) {
-            // forward: out[n,o] = sum_i inp[n,i] * weight[o,i] + bias[o]
-            const float d = dout[int64_t(n) * OUT + o];
-            if (dbias) dbias[o] += d;
-            for (int i = 0; i < IN; i++) {
-                if (dinp) dinp[int64_t(n) * IN + i] += d * weight[int64_t(o) * IN + i];
-                if (dweight) dweight[int64_t(o) * IN + i] += d * inp[int64_t(n) * IN + i];
+    // forward: out[n,o] = sum_i inp[n,i] * weight[o,i] + bias[o]
+    //   dbias[o]     += sum_n dout[n,o]
+    //   dweight[o,:] += sum_n dout[n,o] * inp[n,:]
+    //   dinp[n,:]    += sum_o dout[n,o] * weight[o,:]
+    // Each sum runs over a block of 4 vectors kept in registers, so the row being summed into is
+    // loaded and stored once per block instead of once per term.
+    constexpr int B = 4 * kLanes;
+    const int IN_B = IN / B * B;
+    auto add_rows = [&](float* target, const float* coef, int64_t coef_stride, const float* rows, int64_t row_stride, int count) {
+        int i = 0;
+        for (; i < IN_B; i += B) {
+            vfloat a0 = vload(target + i), a1 = vload(target + i + kLanes), a2 = vload(target + i + 2 * kLanes),
+                   a3 = vload(target + i + 3 * kLanes);
+            for (int k = 0; k < count; k++) {
+                const vfloat g = vsplat(coef[k * coef_stride]);
+                const float* r = rows + k * row_stride + i;
+                a0 += g * vload(r);
+                a1 += g * vload(r + kLanes);
+                a2 += g * vload(r + 2 * kLanes);
+                a3 += g * vload(r + 3 * kLanes);
             }
+            vstore(target + i, a0);
+            vstore(target + i + kLanes, a1);
+            vstore(target + i + 2 * kLanes, a2);
+            vstore(target + i + 3 * kLanes, a3);
         }
+        for (; i < IN; i++)
+            for (int k = 0; k < count; k++) target[i] += coef[k * coef_stride] * rows[k * row_stride + i];
+    };
+    for (int o = 0; o < OUT; o++) {
+        if (dbias)
+            for (int n = 0; n < N; n++) dbias[o] += dout[int64_t(n) * OUT + o];
+        if (dweight) add_rows(dweight + int64_t(o) * IN, dout + o, OUT, inp, IN, N);
+    }
+    if (dinp)
+        for (int n = 0; n < N; n++) add_rows(dinp + int64_t(n) * IN, dout + int64_t(n) * OUT, 1, weight, IN, OUT);
 }
 
 // ---- dropout ---------------------------------------------------------------------------------

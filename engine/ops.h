@@ -22,7 +22,9 @@ Status check_pool2d(const std::vector<int>& inp, const Pool2dSpec& spec, const c
 
 // F.max_pool2d. out (N,C,OH,OW), argmax (N,C,OH,OW) index into the (H,W) plane of the winner
 // (the first maximum in reading order; padding never wins), inp (N,C,H,W).
+// The fast path covers non-overlapping unpadded windows (kernel = stride, the usual 2x2 pooling).
 void maxpool2d_forward(float* out, int32_t* argmax, const float* inp, int N, int C, int H, int W, const Pool2dSpec& spec);
+void maxpool2d_forward_naive(float* out, int32_t* argmax, const float* inp, int N, int C, int H, int W, const Pool2dSpec& spec);
 // dinp (N,C,H,W) += dout routed to each window's winner. dout, argmax (N,C,OH,OW).
 void maxpool2d_backward(float* dinp, const float* dout, const int32_t* argmax, int N, int C, int H, int W,
                         const Pool2dSpec& spec);
@@ -48,7 +50,9 @@ void tanh_backward(float* dinp, const float* dout, const float* out, int64_t n);
 
 // ---- linear (F.linear: out = inp @ weight^T + bias) -----------------------------------------
 // out (N,OUT), inp (N,IN), weight (OUT,IN) (PyTorch's layout), bias (OUT) or nullptr.
+// The fast path keeps the dot products in vector registers, four outputs at a time.
 void linear_forward(float* out, const float* inp, const float* weight, const float* bias, int N, int IN, int OUT);
+void linear_forward_naive(float* out, const float* inp, const float* weight, const float* bias, int N, int IN, int OUT);
 // dinp (N,IN), dweight (OUT,IN), dbias (OUT), dout (N,OUT).
 void linear_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
                      const float* weight, int N, int IN, int OUT);

@@ -19,7 +19,8 @@ Status check_optimizer(const OptimizerSettings& s) {
     return ok_status();
 }
 
-void sgd_step(float* params, const float* grads, float* momentum_buf, int64_t n, const OptimizerSettings& s) {
+void sgd_step(float* __restrict params, const float* __restrict grads, float* __restrict momentum_buf, int64_t n,
+              const OptimizerSettings& s) {
     for (int64_t i = 0; i < n; i++) {
         float d = grads[i];
         if (s.weight_decay != 0.0f) d += s.weight_decay * params[i];
@@ -31,7 +32,8 @@ void sgd_step(float* params, const float* grads, float* momentum_buf, int64_t n,
     }
 }
 
-void adam_step(float* params, const float* grads, float* m, float* v, int64_t n, int64_t t, const OptimizerSettings& s) {
+void adam_step(float* __restrict params, const float* __restrict grads, float* __restrict m, float* __restrict v, int64_t n,
+               int64_t t, const OptimizerSettings& s) {
     // bias corrections in double, as PyTorch computes them in Python floats
     const double correction1 = 1.0 - std::pow(double(s.beta1), double(t));
     const double correction2 = 1.0 - std::pow(double(s.beta2), double(t));

@@ -64,7 +64,7 @@ TEST_CASE("gradcheck: conv2d with stride, padding, dilation and groups") {
     for (int groups : {1, 2}) {
         for (bool flip : {false, true}) {
             Conv2dSpec spec;
-            spec.rows = axis(3, 2, 1, 1);
+            spec.rows = axis(3, flip ? 1 : 2, 1, 1);  // stride 1 takes the fast path, stride 2 the reference one
             spec.cols = axis(2, 1, 1, 2);
             spec.groups = groups;
             spec.flip = flip;

@@ -86,14 +86,18 @@ void run_conv2d(const json& c) {
     spec.groups = c["groups"];
     const int N = dim(x, 0), C = dim(x, 1), H = dim(x, 2), W = dim(x, 3), OC = dim(w, 0);
     REQUIRE(check_conv2d(x.shape, w.shape, &b.shape, spec).ok());
-    std::vector<float> out(get(c, "out").data.size());
-    conv2d_forward(out.data(), x.data.data(), w.data.data(), b.data.data(), N, C, H, W, OC, spec);
-    compare(c, "out", out, get(c, "out"));
-    std::vector<float> dx = zeros_like(x), dw = zeros_like(w), db = zeros_like(b);
-    conv2d_backward(dx.data(), dw.data(), db.data(), dout.data.data(), x.data.data(), w.data.data(), N, C, H, W, OC, spec);
-    compare(c, "dx", dx, get(c, "dx"));
-    compare(c, "dw", dw, get(c, "dw"));
-    compare(c, "db", db, get(c, "db"));
+    for (bool fast : {false, true}) {  // the reference path and the fast one (stride 1 cases)
+        CAPTURE(fast);
+        std::vector<float> out(get(c, "out").data.size());
+        (fast ? conv2d_forward : conv2d_forward_naive)(out.data(), x.data.data(), w.data.data(), b.data.data(), N, C, H, W, OC, spec);
+        compare(c, "out", out, get(c, "out"));
+        std::vector<float> dx = zeros_like(x), dw = zeros_like(w), db = zeros_like(b);
+        (fast ? conv2d_backward : conv2d_backward_naive)(dx.data(), dw.data(), db.data(), dout.data.data(), x.data.data(),
+                                                         w.data.data(), N, C, H, W, OC, spec);
+        compare(c, "dx", dx, get(c, "dx"));
+        compare(c, "dw", dw, get(c, "dw"));
+        compare(c, "db", db, get(c, "db"));
+    }
 }
 
 void run_conv_transpose2d(const json& c) {
@@ -127,8 +131,12 @@ void run_pool(const json& c, bool max) {
     REQUIRE(check_pool2d(x.shape, spec, "pool").ok());
     std::vector<float> out(get(c, "out").data.size()), dx = zeros_like(x);
     if (max) {
-        std::vector<int32_t> argmax(out.size());
+        std::vector<int32_t> argmax(out.size()), argmax_naive(out.size());
+        std::vector<float> out_naive(out.size());
+        maxpool2d_forward_naive(out_naive.data(), argmax_naive.data(), x.data.data(), N, C, H, W, spec);
+        compare(c, "out (reference path)", out_naive, get(c, "out"));
         maxpool2d_forward(out.data(), argmax.data(), x.data.data(), N, C, H, W, spec);
+        CHECK(argmax == argmax_naive);
         maxpool2d_backward(dx.data(), dout.data.data(), argmax.data(), N, C, H, W, spec);
     } else {
         avgpool2d_forward(out.data(), x.data.data(), N, C, H, W, spec);
@@ -164,6 +172,8 @@ void run_linear(const json& c) {
     const Tensor &x = get(c, "x"), &w = get(c, "w"), &b = get(c, "b"), &dout = get(c, "dout");
     const int N = dim(x, 0), IN = dim(x, 1), OUT = dim(w, 0);
     std::vector<float> out(size_t(N) * OUT), dx = zeros_like(x), dw = zeros_like(w), db = zeros_like(b);
+    linear_forward_naive(out.data(), x.data.data(), w.data.data(), b.data.data(), N, IN, OUT);
+    compare(c, "out (reference path)", out, get(c, "out"));
     linear_forward(out.data(), x.data.data(), w.data.data(), b.data.data(), N, IN, OUT);
     linear_backward(dx.data(), dw.data(), db.data(), dout.data.data(), x.data.data(), w.data.data(), N, IN, OUT);
     compare(c, "out", out, get(c, "out"));

@@ -73,7 +73,9 @@ for (N, C, H, W, OC, KH, KW, s, p, d, g) in conv_settings:
     x, w, b = grad(rand(N, C, H, W)), grad(rand(OC, C // g, KH, KW, scale=0.3)), grad(rand(OC))
     pair = lambda v: list(v) if isinstance(v, tuple) else [v, v]
     add_case("conv2d", dict(stride=pair(s), padding=pair(p), dilation=pair(d), groups=g),
-             dict(x=x, w=w, b=b), lambda x, w, b: F.conv2d(x, w, b, s, p, d, g), atol=1e-4 if C * KH * KW > 30 else 1e-5)
+             dict(x=x, w=w, b=b), lambda x, w, b: F.conv2d(x, w, b, s, p, d, g),
+             # large reductions (dw and db sum over N*OH*OW values) get 1e-4 absolute
+             atol=1e-4 if C * KH * KW > 30 or N * H * W > 1000 else 1e-5)
 
 # ---- conv_transpose2d ----
 for (N, C, H, W, OC, K, s, p, op, d, g) in [

@@ -1,0 +1,255 @@
+// conv_fast.cpp — the fast conv2d, beside the reference one in conv.cpp (tests compare them).
+//
+// The idea: copy each input channel into a zero-padded plane of Hp x Wp values laid out row
+// after row. Then the input value under tap (ky, kx) of output (oy, ox) sits at
+//     (oy*Wp + ox) + (ky*dh*Wp + kx*dw)
+// so if the output is also kept Wp values per row (the last (KW-1)*dw of each row are junk and
+// dropped), every tap is the same plain offset for all outputs: one long vectorizable loop over
+// the output index. Each vector of inputs is loaded once and used for up to 8 output channels,
+// whose running sums stay in registers for the whole sum over channels and taps.
+// Stride 1 only (the rest goes to the reference path).
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "conv.h"
+#include "simd.h"
+
+namespace {
+
+constexpr int kIU = kLanes == 8 ? 1 : 2;  // vectors of outputs per step (two on 128-bit SIMD, where registers allow)
+
+// Scratch memory reused across calls (it grows, never shrinks): no allocation per sample.
+float* scratch(int slot, size_t values) {
+    thread_local std::vector<float> buffers[4];
+    std::vector<float>& b = buffers[slot];
+    if (b.size() < values) b.resize(values);
+    return b.data();
+}
+
+// Where the fast path's buffers sit for one layer's geometry.
+struct Layout {
+    int KH, KW, dh, dw;  // kernel and dilation
+    int pt, pl;          // padding before (top, left)
+    int Hp, Wp;          // padded input size
+    int OH, OW;          // output size
+    int L, L8;           // outputs computed per channel (OH*Wp), rounded up to whole loop steps
+    int plane;           // floats per padded channel plane, with slack for the junk columns' reads
+    int taps;            // KH*KW
+    int offset[64 * 64]; // input offset of each tap, in (ky, kx) order (KH*KW <= 4096)
+};
+
+bool make_layout(Layout& g, int H, int W, const Conv2dSpec& spec) {
+    const ConvAxis &ar = spec.rows, &ac = spec.cols;
+    if (ar.stride != 1 || ac.stride != 1 || ar.kernel * ac.kernel > 64 * 64) return false;
+    g.KH = ar.kernel;
+    g.KW = ac.kernel;
+    g.dh = ar.dilation;
+    g.dw = ac.dilation;
+    g.pt = ar.pad_before;
+    g.pl = ac.pad_before;
+    g.Hp = H + ar.pad_before + ar.pad_after;
+    g.Wp = W + ac.pad_before + ac.pad_after;
+    g.OH = g.Hp - (g.KH - 1) * g.dh;
+    g.OW = g.Wp - (g.KW - 1) * g.dw;
+    g.L = g.OH * g.Wp;
+    g.L8 = (g.L + kIU * kLanes - 1) / (kIU * kLanes) * (kIU * kLanes);  // whole steps of the unrolled loop
+    // the last vector reads up to L8-1 + the largest offset; that passes the plane's end by this much
+    g.plane = g.Hp * g.Wp + (g.L8 - g.L) + (g.KW - 1) * g.dw + kLanes;
+    g.taps = g.KH * g.KW;
+    for (int ky = 0; ky < g.KH; ky++)
+        for (int kx = 0; kx < g.KW; kx++) g.offset[ky * g.KW + kx] = ky * g.dh * g.Wp + kx * g.dw;
+    return true;
+}
+
+// One sample's channels into zero-padded planes: P (C, plane) from x (C, H, W).
+void pad_planes(float* P, const float* x, int C, int H, int W, const Layout& g) {
+    for (int c = 0; c < C; c++) {
+        float* p = P + int64_t(c) * g.plane;
+        std::memset(p, 0, sizeof(float) * size_t(g.plane));
+        for (int y = 0; y < H; y++)
+            std::memcpy(p + (y + g.pt) * g.Wp + g.pl, x + (int64_t(c) * H + y) * W, sizeof(float) * size_t(W));
+    }
+}
+
+// OCB output channels at once for IU vectors of outputs: outp (OCB, L8) in padded-row layout,
+// from P (C, plane) and wv (C, taps, OCB): tap t of channel c for output channel ob, as a vector of
+// kLanes copies (so the inner loop loads weights instead of broadcasting them).
+template <int OCB, int IU>
+void conv_block(float* outp, const float* P, int C, const Layout& g, const vfloat* wv, const float* bias) {
+    const int step = IU * kLanes;
+    for (int i = 0; i < g.L8; i += step) {
+        vfloat acc[IU][OCB];
+        for (int u = 0; u < IU; u++)
+            for (int ob = 0; ob < OCB; ob++) acc[u][ob] = vsplat(bias ? bias[ob] : 0.0f);
+        const vfloat* w = wv;
+        for (int c = 0; c < C; c++) {
+            const float* Pc = P + int64_t(c) * g.plane + i;
+            for (int t = 0; t < g.taps; t++, w += OCB) {
+                vfloat x[IU];
+                for (int u = 0; u < IU; u++) x[u] = vload(Pc + g.offset[t] + u * kLanes);
+                for (int ob = 0; ob < OCB; ob++)
+                    for (int u = 0; u < IU; u++) acc[u][ob] += w[ob] * x[u];
+            }
+        }
+        for (int u = 0; u < IU; u++)
+            for (int ob = 0; ob < OCB; ob++) vstore(outp + int64_t(ob) * g.L8 + i + u * kLanes, acc[u][ob]);
+    }
+}
+
+// The forward over all samples: out (N,OC,OH,OW) = (or +=, when accumulate) the convolution.
+// weight (OC, C/G, KH, KW); spec.flip turns each kernel 180 degrees.
+void conv_fast(float* out, const float* inp, const float* weight, const float* bias, int N, int C, int H, int W, int OC,
+               const Conv2dSpec& spec, const Layout& g, bool accumulate) {
+    const int G = spec.groups, Cg = C / G, OCg = OC / G;
+    // weights rearranged per block of up to 8 output channels: (blocks, Cg, taps, OCB)
+    thread_local std::vector<vfloat> wr;
+    wr.resize(size_t(OC) * size_t(Cg) * size_t(g.taps));
+    struct Block { int oc0, ocb; int64_t w_at; };
+    std::vector<Block> blocks;
+    int64_t at = 0;
+    for (int grp = 0; grp < G; grp++) {
+        for (int o = 0; o < OCg;) {
+            const int ocb = OCg - o >= 8 && kIU == 1 ? 8 : OCg - o >= 4 ? 4 : OCg - o >= 2 ? 2 : 1;  // blocks of 8 only where registers are 256-bit
+            const int oc0 = grp * OCg + o;
+            blocks.push_back({oc0, ocb, at});
+            for (int c = 0; c < Cg; c++)
+                for (int t = 0; t < g.taps; t++)
+                    for (int ob = 0; ob < ocb; ob++) {
+                        const int ky = t / g.KW, kx = t % g.KW;
+                        const int wy = spec.flip ? g.KH - 1 - ky : ky, wx = spec.flip ? g.KW - 1 - kx : kx;
+                        wr[size_t(at++)] = vsplat(weight[((int64_t(oc0 + ob) * Cg + c) * g.KH + wy) * g.KW + wx]);
+                    }
+            o += ocb;
+        }
+    }
+    float* P = scratch(1, size_t(C) * size_t(g.plane));
+    float* outp = scratch(2, size_t(8) * size_t(g.L8));
+    for (int n = 0; n < N; n++) {
+        pad_planes(P, inp + int64_t(n) * C * H * W, C, H, W, g);
+        for (const Block& b : blocks) {
+            const float* Pg = P + int64_t(b.oc0 / OCg * Cg) * g.plane;
+            const float* bias_b = bias && !accumulate ? bias + b.oc0 : nullptr;
+            const vfloat* wb = wr.data() + b.w_at;
+            switch (b.ocb) {
+                case 8: conv_block<8, 1>(outp, Pg, Cg, g, wb, bias_b); break;
+                case 4: conv_block<4, kIU>(outp, Pg, Cg, g, wb, bias_b); break;
+                case 2: conv_block<2, kIU>(outp, Pg, Cg, g, wb, bias_b); break;
+                default: conv_block<1, kIU>(outp, Pg, Cg, g, wb, bias_b); break;
+            }
+            for (int ob = 0; ob < b.ocb; ob++) {
+                float* o = out + (int64_t(n) * OC + b.oc0 + ob) * g.OH * g.OW;
+                const float* src = outp + int64_t(ob) * g.L8;
+                for (int y = 0; y < g.OH; y++) {
+                    if (accumulate)
+                        for (int x = 0; x < g.OW; x++) o[y * g.OW + x] += src[y * g.Wp + x];
+                    else
+                        std::memcpy(o + y * g.OW, src + y * g.Wp, sizeof(float) * size_t(g.OW));
+                }
+            }
+        }
+    }
+}
+
+// TB taps at once: acc[t] = sum_i G[i] * Pc[i + offset[t]] over the output index i.
+template <int TB>
+void dot_taps(float* result, const float* Gp, const float* Pc, const int* offset, int L8) {
+    vfloat acc[TB];
+    for (int t = 0; t < TB; t++) acc[t] = vsplat(0.0f);
+    for (int i = 0; i < L8; i += kLanes) {
+        const vfloat gv = vload(Gp + i);
+        for (int t = 0; t < TB; t++) acc[t] += gv * vload(Pc + i + offset[t]);
+    }
+    for (int t = 0; t < TB; t++) result[t] = vsum(acc[t]);
+}
+
+}  // namespace
+
+void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
+                    int N, int C, int H, int W, int OC, const Conv2dSpec& spec) {
+    thread_local Layout g;
+    if (!make_layout(g, H, W, spec)) return conv2d_forward_naive(out, inp, weight, bias, N, C, H, W, OC, spec);
+    conv_fast(out, inp, weight, bias, N, C, H, W, OC, spec, g, false);
+}
+
+void conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                     const float* weight, int N, int C, int H, int W, int OC, const Conv2dSpec& spec) {
+    thread_local Layout g;
+    if (!make_layout(g, H, W, spec))
+        return conv2d_backward_naive(dinp, dweight, dbias, dout, inp, weight, N, C, H, W, OC, spec);
+    const int G = spec.groups, Cg = C / G, OCg = OC / G;
+
+    // dinp: the gradient flows back through the same taps, so it is a stride-1 convolution of
+    // dout, padded by (k-1)d - p, with each kernel turned around and in/out channels swapped:
+    //   dinp[c, iy, ix] += sum over oc, ky, kx of dout[oc, iy + pt - ky*dh, ix + pl - kx*dw] * w[oc, c, ky, kx]
+    if (dinp) {
+        const ConvAxis &ar = spec.rows, &ac = spec.cols;
+        Conv2dSpec back;
+        back.rows = ar;
+        back.cols = ac;
+        back.rows.pad_before = (ar.kernel - 1) * ar.dilation - ar.pad_before;
+        back.rows.pad_after = (ar.kernel - 1) * ar.dilation - ar.pad_after;
+        back.cols.pad_before = (ac.kernel - 1) * ac.dilation - ac.pad_before;
+        back.cols.pad_after = (ac.kernel - 1) * ac.dilation - ac.pad_after;
+        back.flip = !spec.flip;
+        back.groups = G;
+        thread_local Layout gb;
+        if (back.rows.pad_before < 0 || back.rows.pad_after < 0 || back.cols.pad_before < 0 || back.cols.pad_after < 0 ||
+            !make_layout(gb, g.OH, g.OW, back)) {
+            conv2d_backward_naive(dinp, nullptr, nullptr, dout, inp, weight, N, C, H, W, OC, spec);
+        } else {
+            // weight_t (C, OC/G, KH, KW): weight_t[c][o] = weight[group's o][c within the group]
+            float* wt = scratch(3, size_t(C) * size_t(OCg) * size_t(g.taps));
+            for (int grp = 0; grp < G; grp++)
+                for (int c = 0; c < Cg; c++)
+                    for (int o = 0; o < OCg; o++)
+                        std::memcpy(wt + ((int64_t(grp * Cg + c) * OCg + o) * g.taps),
+                                    weight + ((int64_t(grp * OCg + o) * Cg + c) * g.taps), sizeof(float) * size_t(g.taps));
+            conv_fast(dinp, dout, wt, nullptr, N, OC, g.OH, g.OW, C, back, gb, true);
+        }
+    }
+    if (!dweight && !dbias) return;
+
+    // dweight[oc, c, tap] += sum over the output index i of dout[oc][i] * P[c][i + offset[tap]],
+    // with dout laid out Wp values per row (zeros in the junk columns), as the forward computed it.
+    float* P = scratch(1, size_t(C) * size_t(g.plane));
+    float* Gp = scratch(2, size_t(OC) * size_t(g.L8));
+    float sums[9];
+    std::vector<double> bias_sums(dbias ? size_t(OC) : 0, 0.0);  // a long reduction: summed in double across samples
+    for (int n = 0; n < N; n++) {
+        std::memset(Gp, 0, sizeof(float) * size_t(OC) * size_t(g.L8));
+        for (int oc = 0; oc < OC; oc++)
+            for (int y = 0; y < g.OH; y++)
+                std::memcpy(Gp + int64_t(oc) * g.L8 + y * g.Wp, dout + ((int64_t(n) * OC + oc) * g.OH + y) * g.OW,
+                            sizeof(float) * size_t(g.OW));
+        if (dbias)
+            for (int oc = 0; oc < OC; oc++) {
+                vfloat acc = vsplat(0.0f);
+                for (int i = 0; i < g.L8; i += kLanes) acc += vload(Gp + int64_t(oc) * g.L8 + i);
+                bias_sums[size_t(oc)] += vsum(acc);
+            }
+        if (!dweight) continue;
+        pad_planes(P, inp + int64_t(n) * C * H * W, C, H, W, g);
+        for (int oc = 0; oc < OC; oc++) {
+            const int grp = oc / OCg;
+            for (int c = 0; c < Cg; c++) {
+                const float* Pc = P + int64_t(grp * Cg + c) * g.plane;
+                const float* Go = Gp + int64_t(oc) * g.L8;
+                float* dw = dweight + (int64_t(oc) * Cg + c) * g.taps;
+                for (int t = 0; t < g.taps;) {
+                    const int tb = g.taps - t >= 9 ? 9 : g.taps - t >= 4 ? 4 : 1;
+                    if (tb == 9) dot_taps<9>(sums, Go, Pc, g.offset + t, g.L8);
+                    else if (tb == 4) dot_taps<4>(sums, Go, Pc, g.offset + t, g.L8);
+                    else dot_taps<1>(sums, Go, Pc, g.offset + t, g.L8);
+                    for (int k = 0; k < tb; k++) {
+                        const int tap = t + k, ky = tap / g.KW, kx = tap % g.KW;
+                        const int wy = spec.flip ? g.KH - 1 - ky : ky, wx = spec.flip ? g.KW - 1 - kx : kx;
+                        dw[wy * g.KW + wx] += sums[k];
+                    }
+                    t += tb;
+                }
+            }
+        }
+    }
+    for (int oc = 0; dbias && oc < OC; oc++) dbias[oc] += float(bias_sums[size_t(oc)]);
+}
