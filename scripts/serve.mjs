@@ -9,12 +9,13 @@ const root = path.resolve(args[0] ?? 'build/site');
 const option = (name, fallback) => { const i = args.indexOf(name); return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback; };
 const port = Number(option('--port', '8080'));
 const host = option('--host', '127.0.0.1');
+const index = option('--index', 'index.html');  // the page a folder's address serves
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`serve: --port must be a whole number from 1 to 65535 (0: any free port) (got ${option('--port')})`);
   process.exit(2);
 }
-if (!fs.existsSync(path.join(root, 'index.html'))) {
-  console.error(`serve: ${root}/index.html is missing; build the page first (scripts/build wasm)`);
+if (!fs.existsSync(path.join(root, index))) {
+  console.error(`serve: ${root}/${index} is missing; build the page first (scripts/build wasm)`);
   process.exit(2);
 }
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
@@ -23,7 +24,7 @@ const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
 const server = http.createServer((req, res) => {
   let name;
   try { name = decodeURIComponent(new URL(req.url, 'http://x').pathname); } catch { name = '/'; }
-  if (name.endsWith('/')) name += 'index.html';
+  if (name.endsWith('/')) name += index;
   const file = path.join(root, path.normalize(name));
   if (!file.startsWith(root + path.sep)) { res.writeHead(403).end('forbidden'); return; }
   fs.readFile(file, (err, data) => {

@@ -6,8 +6,7 @@
 
 struct ImDrawData;
 
-// The shading language version, chosen once for both targets.
-inline constexpr const char* kGlslVersion = "#version 300 es";
+#include "../engine/gpu.h"  // kGlslVersion: the shading language version, chosen once
 
 bool renderer_init();                     // after the GL context is current; false if the GPU lacks what we need
 void renderer_new_frame();                // before ImGui::NewFrame()

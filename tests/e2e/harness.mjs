@@ -14,10 +14,10 @@ export const chromiumArgs = ['--no-sandbox', '--headless=new', '--disable-backgr
   '--disable-sync', '--no-first-run', '--disable-quic', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
   '--ignore-gpu-blocklist'];
 
-// Serves build/site on a free port; resolves to {url, stop}.
-export function startServer(site = path.join(root, 'build', 'site')) {
+// Serves build/site (or another folder with `index` as its page) on a free port; resolves to {url, stop}.
+export function startServer(site = path.join(root, 'build', 'site'), index = 'index.html') {
   return new Promise((resolve, reject) => {
-    const server = spawn(process.execPath, [path.join(root, 'scripts', 'serve.mjs'), site, '--port', '0']);
+    const server = spawn(process.execPath, [path.join(root, 'scripts', 'serve.mjs'), site, '--port', '0', '--index', index]);
     let output = '';
     server.stdout.on('data', (chunk) => {
       output += chunk;

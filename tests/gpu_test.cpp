@@ -1,0 +1,223 @@
+// gpu_test.cpp — the GPU backend against the CPU engine, on random shapes: conv2d forward (with
+// stride, padding, dilation, flip, many channels, fused bias + ReLU), both conv backward passes,
+// pooling, the seed net's forward, and the colour map. Runs natively on Mesa (SDL's offscreen
+// driver, OpenGL ES 3) and in headless Chromium (WebGL2 through SwiftShader, tests/e2e/gpu.e2e.mjs).
+// The program makes its own GL context, then hands over to doctest.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <SDL.h>
+#include <GLES3/gl3.h>
+
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "../engine/gpu.h"
+#include "../engine/model.h"
+
+static GpuContext g_gpu;
+
+namespace {
+
+std::vector<float> random_vec(size_t n, Rng& rng) {
+    std::vector<float> v(n);
+    for (float& x : v) x = 2.0f * rng.uniform() - 1.0f;
+    return v;
+}
+
+double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
+    double worst = 0;
+    for (size_t i = 0; i < a.size(); i++) worst = std::fmax(worst, std::fabs(double(a[i]) - b[i]));
+    return worst;
+}
+
+ConvAxis axis(int kernel, int stride, int pad, int dilation) {
+    ConvAxis a;
+    a.kernel = kernel;
+    a.stride = stride;
+    a.pad_before = a.pad_after = pad;
+    a.dilation = dilation;
+    return a;
+}
+
+}  // namespace
+
+TEST_CASE("GPU conv2d forward and both backward passes equal the CPU engine on 40 random shapes") {
+    REQUIRE(g_gpu.ready);
+    Rng rng(21);
+    double worst_forward = 0, worst_input = 0, worst_weight = 0;
+    int cases = 0;
+    for (int trial = 0; cases < 40 && trial < 400; trial++) {
+        const int N = rng.uniform_int(1, 3), C = rng.uniform_int(1, 9), OC = rng.uniform_int(1, 9);
+        const int H = rng.uniform_int(3, 17), W = rng.uniform_int(3, 17);
+        Conv2dSpec spec;
+        spec.rows = axis(rng.uniform_int(1, 5), rng.uniform_int(1, 2), rng.uniform_int(0, 2), rng.uniform_int(1, 2));
+        spec.cols = axis(rng.uniform_int(1, 5), rng.uniform_int(1, 2), rng.uniform_int(0, 2), rng.uniform_int(1, 2));
+        spec.flip = rng.uniform_int(0, 3) == 0;
+        std::vector<int> bias_shape = {OC};
+        if (!check_conv2d({N, C, H, W}, {OC, C, spec.rows.kernel, spec.cols.kernel}, &bias_shape, spec).ok()) continue;
+        cases++;
+        const bool relu = rng.uniform_int(0, 1);
+        const int KH = spec.rows.kernel, KW = spec.cols.kernel;
+        const int OH = int(conv_output_size(H, spec.rows)), OW = int(conv_output_size(W, spec.cols));
+        std::vector<float> x = random_vec(size_t(N) * C * H * W, rng), w = random_vec(size_t(OC) * C * KH * KW, rng),
+                           b = random_vec(size_t(OC), rng), dout = random_vec(size_t(N) * OC * OH * OW, rng);
+        std::vector<float> cpu(dout.size()), gpu(dout.size());
+        conv2d_forward_naive(cpu.data(), x.data(), w.data(), b.data(), N, C, H, W, OC, spec);
+        if (relu) relu_forward(cpu.data(), cpu.data(), int64_t(cpu.size()));
+        GpuTensor gx, gy, gd, gdx;
+        GpuConvWeights gw, gdw;
+        REQUIRE(gpu_tensor(g_gpu, gx, N, C, H, W, "x").ok());
+        gpu_upload(g_gpu, gx, x.data());
+        REQUIRE(gpu_conv_weights(g_gpu, gw, w.data(), b.data(), OC, C, KH, KW, "w").ok());
+        Status s = gpu_conv2d_forward(g_gpu, gy, gx, gw, spec, relu);
+        INFO(s.message);
+        REQUIRE(s.ok());
+        CHECK(gy.C == OC);
+        CHECK(gy.H == OH);
+        gpu_download(g_gpu, gpu.data(), gy);
+        // backward: the CPU reference, starting from zero gradients
+        std::vector<float> dx(x.size(), 0.0f), dw(w.size(), 0.0f), db(b.size(), 0.0f);
+        conv2d_backward_naive(dx.data(), dw.data(), db.data(), dout.data(), x.data(), w.data(), N, C, H, W, OC, spec);
+        REQUIRE(gpu_tensor(g_gpu, gd, N, OC, OH, OW, "dout").ok());
+        gpu_upload(g_gpu, gd, dout.data());
+        REQUIRE(gpu_conv2d_backward_input(g_gpu, gdx, gd, gw, spec, H, W).ok());
+        REQUIRE(gpu_conv2d_backward_weight(g_gpu, gdw, gd, gx, spec).ok());
+        std::vector<float> gpu_dx(dx.size()), gpu_dw(dw.size()), gpu_db(db.size());
+        gpu_download(g_gpu, gpu_dx.data(), gdx);
+        gpu_download_weights(g_gpu, gpu_dw.data(), gpu_db.data(), gdw);
+        const double f = max_diff(gpu, cpu), di = max_diff(gpu_dx, dx), dwd = std::fmax(max_diff(gpu_dw, dw), max_diff(gpu_db, db));
+        INFO("trial " << trial << ": N" << N << " C" << C << " OC" << OC << " " << H << "x" << W << " kernel " << KH << "x" << KW
+                      << " stride " << spec.rows.stride << "," << spec.cols.stride << " dilation " << spec.rows.dilation << ","
+                      << spec.cols.dilation << " flip " << spec.flip << " relu " << relu << ": forward " << f << ", dinp " << di
+                      << ", dweight/dbias " << dwd);
+        CHECK(f < 1e-4);
+        CHECK(di < 1e-4);
+        CHECK(dwd < 1e-4);
+        worst_forward = std::fmax(worst_forward, f);
+        worst_input = std::fmax(worst_input, di);
+        worst_weight = std::fmax(worst_weight, dwd);
+        gpu_free(gx), gpu_free(gy), gpu_free(gd), gpu_free(gdx), gpu_free(gw), gpu_free(gdw);
+    }
+    CHECK(cases == 40);
+    MESSAGE("GPU (" << g_gpu.renderer << ") vs CPU, largest differences: forward " << worst_forward << ", input gradient "
+                    << worst_input << ", weight gradient " << worst_weight);
+}
+
+TEST_CASE("GPU pooling equals the CPU engine") {
+    REQUIRE(g_gpu.ready);
+    Rng rng(22);
+    for (int trial = 0; trial < 12; trial++) {
+        const int N = rng.uniform_int(1, 3), C = rng.uniform_int(1, 7), H = rng.uniform_int(4, 15), W = rng.uniform_int(4, 15);
+        const int k = rng.uniform_int(2, 3);
+        Pool2dSpec spec;
+        spec.rows = spec.cols = axis(k, rng.uniform_int(1, k), rng.uniform_int(0, k / 2), 1);
+        const bool max = trial % 2 == 0;
+        const int OH = int(conv_output_size(H, spec.rows)), OW = int(conv_output_size(W, spec.cols));
+        std::vector<float> x = random_vec(size_t(N) * C * H * W, rng), cpu(size_t(N) * C * OH * OW), gpu(cpu.size());
+        std::vector<int32_t> argmax(cpu.size());
+        if (max) maxpool2d_forward(cpu.data(), argmax.data(), x.data(), N, C, H, W, spec);
+        else avgpool2d_forward(cpu.data(), x.data(), N, C, H, W, spec);
+        GpuTensor gx, gy;
+        REQUIRE(gpu_tensor(g_gpu, gx, N, C, H, W, "x").ok());
+        gpu_upload(g_gpu, gx, x.data());
+        REQUIRE(gpu_pool2d_forward(g_gpu, gy, gx, spec, max).ok());
+        gpu_download(g_gpu, gpu.data(), gy);
+        INFO((max ? "max" : "avg") << " pool " << k << " on " << H << "x" << W << ": largest difference " << max_diff(gpu, cpu));
+        CHECK(max_diff(gpu, cpu) < 1e-5);
+        gpu_free(gx), gpu_free(gy);
+    }
+}
+
+TEST_CASE("the seed net's forward on the GPU equals the CPU engine's") {
+    REQUIRE(g_gpu.ready);
+    Model m;
+    REQUIRE(model_from_json(m, seed_model_json(), 4).ok());
+    const int N = 32;
+    REQUIRE(ensure_batch(m, N).ok());
+    Rng rng(23);
+    std::vector<float> x(size_t(N) * 784);
+    for (float& v : x) v = rng.uniform();
+    model_forward(m, x.data(), N, false);
+    // conv1 -> relu -> maxpool -> conv2 -> relu -> maxpool on the GPU (ReLU fused into the convs)
+    const Layer &c1 = m.layers[0], &p1 = m.layers[2], &c2 = m.layers[3], &p2 = m.layers[5];
+    GpuTensor gx, a1, a2, a3, a4;
+    GpuConvWeights w1, w2;
+    REQUIRE(gpu_tensor(g_gpu, gx, N, 1, 28, 28, "images").ok());
+    gpu_upload(g_gpu, gx, x.data());
+    REQUIRE(gpu_conv_weights(g_gpu, w1, &m.params[size_t(c1.weight)], &m.params[size_t(c1.bias)], 4, 1, 3, 3, "conv1").ok());
+    REQUIRE(gpu_conv_weights(g_gpu, w2, &m.params[size_t(c2.weight)], &m.params[size_t(c2.bias)], 8, 4, 3, 3, "conv2").ok());
+    REQUIRE(gpu_conv2d_forward(g_gpu, a1, gx, w1, c1.conv, true).ok());
+    REQUIRE(gpu_pool2d_forward(g_gpu, a2, a1, p1.pool, true).ok());
+    REQUIRE(gpu_conv2d_forward(g_gpu, a3, a2, w2, c2.conv, true).ok());
+    REQUIRE(gpu_pool2d_forward(g_gpu, a4, a3, p2.pool, true).ok());
+    std::vector<float> gpu(size_t(N) * 392);
+    gpu_download(g_gpu, gpu.data(), a4);
+    std::vector<float> cpu(m.acts[5].begin(), m.acts[5].begin() + long(gpu.size()));
+    INFO("largest difference " << max_diff(gpu, cpu));
+    CHECK(max_diff(gpu, cpu) < 1e-4);
+    for (GpuTensor* t : {&gx, &a1, &a2, &a3, &a4}) gpu_free(*t);
+    gpu_free(w1), gpu_free(w2);
+}
+
+TEST_CASE("the colour map: signed values to blue, white and red") {
+    REQUIRE(g_gpu.ready);
+    std::vector<float> x = {-2, 0, 2, 1};  // one sample, one channel, 1x4
+    GpuTensor t;
+    REQUIRE(gpu_tensor(g_gpu, t, 1, 1, 1, 4, "x").ok());
+    gpu_upload(g_gpu, t, x.data());
+    GpuImage image;
+    REQUIRE(gpu_colormap(g_gpu, image, t, 0, 0, 2, 0, 2).ok());
+    unsigned fbo = 0;
+    glGenFramebuffers(1, &fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, image.texture, 0);
+    unsigned char px[16];
+    glReadPixels(0, 0, 4, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    glDeleteFramebuffers(1, &fbo);
+    // -2 (= -hi): full blue (0.2, 0.43, 0.84); 0: white 0.92; 2: full red (0.84, 0.24, 0.2); 1: halfway
+    CHECK(std::abs(px[0] - 51) <= 1);
+    CHECK(std::abs(px[2] - 214) <= 1);
+    CHECK(std::abs(px[4] - 235) <= 1);
+    CHECK(std::abs(px[8] - 214) <= 1);
+    CHECK(std::abs(px[9] - 61) <= 1);
+    CHECK(std::abs(px[13] - int(255 * (0.92 + 0.24) / 2)) <= 2);
+    gpu_free(t);
+    gpu_free(image);
+}
+
+TEST_CASE("GPU shapes too large for the GPU give a message") {
+    REQUIRE(g_gpu.ready);
+    GpuTensor t;
+    Status s = gpu_tensor(g_gpu, t, 1, 4, 4, g_gpu.max_texture_size + 1, "huge");
+    CHECK(s.message.find("this GPU allows at most") != std::string::npos);
+    CHECK(t.texture == 0);
+}
+
+int main(int argc, char** argv) {
+    // A GL context first: offscreen natively (set SDL_VIDEODRIVER=offscreen), the page's canvas in the browser.
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        std::printf("gpu_tests: SDL could not start: %s\n[doctest] test cases: 1 | 0 passed | 1 failed |\n", SDL_GetError());
+        return 1;
+    }
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+    SDL_Window* window = SDL_CreateWindow("gpu_tests", 0, 0, 64, 64, SDL_WINDOW_OPENGL);
+    SDL_GLContext gl = window ? SDL_GL_CreateContext(window) : nullptr;
+    if (!gl) {
+        std::printf("gpu_tests: no OpenGL ES 3 / WebGL2 context: %s\n[doctest] test cases: 1 | 0 passed | 1 failed |\n", SDL_GetError());
+        return 1;
+    }
+    Status s = gpu_init(g_gpu);
+    std::printf("gpu_tests: %s%s\n", g_gpu.renderer.c_str(), s.ok() ? "" : (" — " + s.message).c_str());
+    doctest::Context context(argc, argv);
+    int rc = context.run();
+    gpu_shutdown(g_gpu);
+    SDL_GL_DeleteContext(gl);
+    SDL_DestroyWindow(window);
+    SDL_Quit();
+    return rc;
+}
