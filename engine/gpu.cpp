@@ -1,6 +1,9 @@
 #include "gpu.h"
 
 #include <GLES3/gl3.h>
+#ifdef __EMSCRIPTEN__
+#include <emscripten/html5.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -128,6 +131,8 @@ void set_geometry(const Pass& p, const Conv2dSpec& spec) {
 
 }  // namespace
 
+void gpu_finish() { glFinish(); }
+
 std::string gpu_error_text() {
     GLenum e = glGetError();
     switch (e) {
@@ -160,7 +165,11 @@ Status gpu_init(GpuContext& ctx) {
         if (Status s = compile(*p.program, p.name, kShader_fullscreen_vert, p.body); !s.ok()) return s;
     glGenFramebuffers(1, &ctx.framebuffer);
     glGenVertexArrays(1, &ctx.vertex_array);
-    // Float render targets: core in OpenGL ES 3.2, an extension (EXT_color_buffer_float) in WebGL2.
+    // Float render targets: core in OpenGL ES 3.2, an extension (EXT_color_buffer_float) in WebGL2,
+    // which a context restored after a loss has to ask for again.
+#ifdef __EMSCRIPTEN__
+    emscripten_webgl_enable_extension(emscripten_webgl_get_current_context(), "EXT_color_buffer_float");
+#endif
     unsigned probe = make_float_texture(4, 4, nullptr);
     glBindFramebuffer(GL_FRAMEBUFFER, ctx.framebuffer);
     glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, probe, 0);

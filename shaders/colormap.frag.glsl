@@ -3,6 +3,8 @@
 //   mode 1: channel u_channel as grey, [lo, hi] -> black..white
 //   mode 2: channel u_channel signed: negative blue, zero white, positive red, |v| = hi is full colour
 //   mode 3: channels 0 and 1 as a gradient (gx, gy): hue = direction, brightness = magnitude / hi
+//   mode 4: channels 0 and 1 as a gradient: its magnitude sqrt(gx^2 + gy^2) as grey, hi = white
+// web/widgets.cpp colormap_rgba() computes the same colours on the CPU.
 uniform highp sampler2D u_input;
 uniform ivec2 u_size;     // (W, H)
 uniform int u_sample;     // n
@@ -31,6 +33,8 @@ void main() {
         float s = clamp(c / max(u_hi, 1e-20), -1.0, 1.0);
         vec3 white = vec3(0.92);
         out_value = vec4(s >= 0.0 ? mix(white, vec3(0.84, 0.24, 0.2), s) : mix(white, vec3(0.2, 0.43, 0.84), -s), 1.0);
+    } else if (u_mode == 4) {
+        out_value = vec4(vec3(clamp(length(v0.xy) / max(u_hi, 1e-20), 0.0, 1.0)), 1.0);
     } else {
         float magnitude = length(v0.xy);
         float angle = atan(v0.y, v0.x) / 6.2831853 + 0.5;

@@ -84,6 +84,49 @@ std::string api_command_text(const std::string& command_json) {
 
 std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+static PictureLoader g_picture_loader = nullptr;
+static GpuContext* g_gpu = nullptr;
+static std::string g_gpu_note = "the GPU backend has not started";
+static int g_gpu_generation = 0;
+
+void set_picture_loader(PictureLoader loader) { g_picture_loader = loader; }
+
+void request_picture(const std::string& name) {
+    if (g_picture_loader) {
+        g_picture_loader(name);
+        return;
+    }
+    Picture none;
+    none.name = name;
+    none.error = "pictures cannot be loaded here";
+    picture_arrived(none);
+}
+
+void picture_arrived(const Picture& picture) {
+    for (const Lab& lab : lab_registry())
+        if (lab.on_picture) lab.on_picture(picture);  // each lab keeps only what it asked for
+}
+
+const std::vector<std::string>& photo_names() {
+    static const std::vector<std::string> names = {"chelsea", "coffee", "astronaut", "camera", "brick"};
+    return names;
+}
+
+void set_gpu(GpuContext* gpu_context, const std::string& note) {
+    g_gpu = gpu_context;
+    g_gpu_note = note;
+    g_gpu_generation++;
+}
+GpuContext* gpu() { return g_gpu; }
+const std::string& gpu_note() { return g_gpu_note; }
+int gpu_generation() { return g_gpu_generation; }
+
+static TextureUploader g_texture_uploader = nullptr;
+void set_texture_uploader(TextureUploader uploader) { g_texture_uploader = uploader; }
+unsigned upload_texture(unsigned texture, const uint8_t* rgba, int width, int height) {
+    return g_texture_uploader ? g_texture_uploader(texture, rgba, width, height) : 0;
+}
+
 void set_event_sink(EventSink sink) { g_event_sink = sink; }
 
 void post_event(const std::string& event) {

@@ -2,6 +2,7 @@
 // page's JavaScript API (window.cnnlab.labs / state / command). No SDL and no GL here, so the
 // native tests drive the labs through exactly the calls a course page makes.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct Lab {
     // Applies a command's fields (all but "lab") to the lab. Returns "" on success, else a message
     // for the person who sent it; on error the lab's state must be exactly as before.
     std::string (*command)(const json& fields);
+    // Optional: receives a picture the lab asked for with request_picture() (nullptr: none wanted).
+    void (*on_picture)(const struct Picture& picture) = nullptr;
 };
 
 // Registers a lab at program start (called from a static initializer in the lab's own file).
@@ -51,6 +54,39 @@ void post_event(const std::string& event);
 // browser tests click them where they really are instead of guessing pixels.
 void ui_anchor(const std::string& name);
 json ui_anchors();  // {"check": [x, y, width, height], ...} from the last frame, in window (CSS) pixels
+
+// ---- Pictures: a lab asks for a photo by name, or the student brings their own file; the platform
+// loads it (the browser fetches and decodes it, the desktop reads it with stb_image) and hands it
+// to picture_arrived(), which passes it to the lab that asked.
+struct Picture {
+    std::string name;           // "chelsea", or "file:<name>" for the student's own file
+    int width = 0, height = 0;
+    int original_width = 0, original_height = 0;  // before the browser scaled it to fit 1024 pixels
+    std::vector<uint8_t> rgba;  // (height, width, 4), top row first
+    std::string error;          // why it could not be loaded ("" when it was)
+};
+using PictureLoader = void (*)(const std::string& name);
+void set_picture_loader(PictureLoader loader);  // the platform's
+void request_picture(const std::string& name);  // a lab's; answered later (or at once on the desktop)
+void picture_arrived(const Picture& picture);   // the platform's answer
+// The photos shipped with the app (assets/LICENSES), in the order the labs list them.
+const std::vector<std::string>& photo_names();
+
+// ---- The GPU backend, shared by the labs: the platform initialises it once the GL context is
+// up; a lab uses it when gpu() is not null and otherwise computes on the CPU, showing gpu_note().
+struct GpuContext;
+void set_gpu(GpuContext* gpu, const std::string& note);  // note: why it is unavailable, "" when ready
+GpuContext* gpu();                                       // nullptr when unavailable (or the context is lost)
+const std::string& gpu_note();
+// Bumped whenever GL objects become invalid (context lost, restored): labs drop their textures.
+int gpu_generation();
+
+// Pictures for the screen: the platform uploads RGBA8 pixels (height rows of width*4 bytes, top
+// first) into a texture ImGui can draw, making one when `texture` is 0, and returns its name.
+// Without a platform (the tests) nothing is uploaded and 0 comes back.
+using TextureUploader = unsigned (*)(unsigned texture, const uint8_t* rgba, int width, int height);
+void set_texture_uploader(TextureUploader uploader);
+unsigned upload_texture(unsigned texture, const uint8_t* rgba, int width, int height);
 
 // Draws the whole app for one frame: the lab list and the open lab, or (embed) the lab alone.
 struct AppView {

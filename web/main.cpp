@@ -16,6 +16,7 @@
 #include <imgui_impl_sdl.h>
 
 #include "app.h"
+#include "../engine/gpu.h"
 #include "renderer.h"
 
 #ifdef __EMSCRIPTEN__
@@ -24,6 +25,8 @@
 #else
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
+#define STB_IMAGE_IMPLEMENTATION
+#include <stb/stb_image.h>
 #endif
 
 // The UI font (a subset of Roboto, embedded at build time: font_data.cpp); size 0 when the build had none.
@@ -48,7 +51,22 @@ struct Platform {
     int frame = 0;          // frames drawn so far
     bool done = false;
     float pixel_ratio = 1;  // device pixels per CSS pixel (browser high-DPI screens)
+    bool webgl1 = false;    // only OpenGL ES 2 / WebGL1 was available: the UI runs, the GPU backend does not
+    GpuContext gpu;         // the GPU backend (engine/gpu.h), when it could start
 };
+
+static Platform* g_platform = nullptr;
+
+// Starts the GPU backend and tells the labs whether they may use it, and if not, why.
+static void start_gpu(Platform& p) {
+    if (p.webgl1) {
+        set_gpu(nullptr, "WebGL2 is not available here: the labs compute on the CPU");
+        return;
+    }
+    Status s = gpu_init(p.gpu);
+    set_gpu(s.ok() ? &p.gpu : nullptr, s.ok() ? "" : s.message + ": the labs compute on the CPU");
+    std::printf("cnnlab: GPU backend %s\n", s.ok() ? "ready" : s.message.c_str());
+}
 
 static bool parse_options(int argc, char** argv, Options& o, std::string& error) {
     for (int i = 1; i < argc; i++) {
@@ -97,6 +115,40 @@ EMSCRIPTEN_KEEPALIVE const char* cnnlab_command_json(const char* command) {
 }
 }
 
+// Pictures: the page fetches or reads the file and decodes it, then calls cnnlab_picture().
+EM_JS(void, js_load_picture, (const char* name), {
+    if (window.cnnlab && window.cnnlab._loadPicture) window.cnnlab._loadPicture(UTF8ToString(name));
+});
+static void load_picture(const std::string& name) { js_load_picture(name.c_str()); }
+
+extern "C" {
+EMSCRIPTEN_KEEPALIVE void cnnlab_picture(const char* name, const uint8_t* rgba, int width, int height, int original_width,
+                                          int original_height, const char* error) {
+    Picture picture;
+    picture.name = name;
+    picture.original_width = original_width;
+    picture.original_height = original_height;
+    picture.error = error ? error : "";
+    if (picture.error.empty() && rgba && width > 0 && height > 0 && width <= 16384 && height <= 16384) {
+        picture.width = width;
+        picture.height = height;
+        picture.rgba.assign(rgba, rgba + size_t(width) * size_t(height) * 4);
+    } else if (picture.error.empty()) {
+        picture.error = "the picture has no pixels";
+    }
+    picture_arrived(picture);
+}
+// The page's canvas lost its WebGL context (the browser reclaimed the GPU) or got it back.
+EMSCRIPTEN_KEEPALIVE void cnnlab_context_lost() {
+    set_gpu(nullptr, "the GPU context was lost: the labs compute on the CPU until it comes back");
+}
+EMSCRIPTEN_KEEPALIVE void cnnlab_context_restored() {
+    renderer_reset();  // the UI's own GL objects, made again in the new context
+    g_platform->gpu = GpuContext{};
+    start_gpu(*g_platform);
+}
+}
+
 static void send_event_to_page(const std::string& event, const json& state) {
     js_post_event(event.c_str(), json_text(state).c_str());
 }
@@ -109,6 +161,40 @@ static void fit_canvas_to_container(Platform& p) {
     int cur_w = 0, cur_h = 0;
     SDL_GetWindowSize(p.window, &cur_w, &cur_h);
     if (w != cur_w || h != cur_h) SDL_SetWindowSize(p.window, w, h);  // SDL scales the backing store by the pixel ratio
+}
+#endif
+
+#ifndef __EMSCRIPTEN__
+// Pictures on the desktop: the shipped photos sit in photos/ beside the build folder's binaries
+// (build/photos); the student's own files arrive by drag and drop (SDL_DROPFILE).
+static void load_picture_file(const std::string& name, const std::string& path) {
+    Picture picture;
+    picture.name = name;
+    int w = 0, h = 0, channels = 0;
+    unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &channels, 4);
+    if (!pixels) {
+        picture.error = path + " is not an image this app can read (" + stbi_failure_reason() + ")";
+    } else {
+        picture.width = picture.original_width = w;
+        picture.height = picture.original_height = h;
+        picture.rgba.assign(pixels, pixels + size_t(w) * size_t(h) * 4);
+        stbi_image_free(pixels);
+    }
+    picture_arrived(picture);
+}
+
+static void load_picture(const std::string& name) {
+    if (name == "upload") {
+        Picture note;
+        note.name = name;
+        note.error = "on the desktop, drop an image file on the window to use it";
+        picture_arrived(note);
+        return;
+    }
+    char* base = SDL_GetBasePath();
+    std::string dir = std::string(base ? base : "./") + "../photos/";
+    SDL_free(base);
+    load_picture_file(name, dir + name + ".png");
 }
 #endif
 
@@ -133,6 +219,13 @@ static void frame(void* arg) {
     while (SDL_PollEvent(&event)) {
         ImGui_ImplSDL2_ProcessEvent(&event);
         if (event.type == SDL_QUIT) p.done = true;
+#ifndef __EMSCRIPTEN__
+        if (event.type == SDL_DROPFILE && event.drop.file) {
+            std::string path = event.drop.file;
+            SDL_free(event.drop.file);
+            load_picture_file("file:" + path.substr(path.find_last_of('/') + 1), path);
+        }
+#endif
         if (event.type == SDL_WINDOWEVENT && event.window.event == SDL_WINDOWEVENT_CLOSE) p.done = true;
     }
 #ifdef __EMSCRIPTEN__
@@ -184,6 +277,7 @@ static void set_style() {
 
 int main(int argc, char** argv) {
     static Platform p;  // static: the browser's main loop outlives main()
+    g_platform = &p;
     std::string error;
     if (!parse_options(argc, argv, p.options, error)) {
         std::fprintf(stderr, "cnnlab: %s\n", error.c_str());
@@ -191,13 +285,6 @@ int main(int argc, char** argv) {
     }
     p.view.embed = p.options.embed;
     if (std::string e = open_lab(p.options.lab); !e.empty()) p.view.notice = "Unknown lab: " + e + ".";
-    for (const std::string& command : p.options.commands) {
-        json reply = json::parse(api_command_text(command), nullptr, false);
-        if (reply.contains("error")) {
-            std::fprintf(stderr, "cnnlab: --command %s: %s\n", command.c_str(), reply["error"].get<std::string>().c_str());
-            return 2;
-        }
-    }
 
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         std::fprintf(stderr, "cnnlab: SDL could not start: %s\n", SDL_GetError());
@@ -225,7 +312,17 @@ int main(int argc, char** argv) {
     }
     p.gl = SDL_GL_CreateContext(p.window);
     if (!p.gl) {
-        std::fprintf(stderr, "cnnlab: could not create an OpenGL ES 3.0 / WebGL2 context: %s\n", SDL_GetError());
+        // No OpenGL ES 3 / WebGL2: draw the UI with ES 2 / WebGL1 and compute on the CPU. The
+        // window's surface was made for the first request, so it is made again for this one.
+        SDL_DestroyWindow(p.window);
+        SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 2);
+        p.window = SDL_CreateWindow("CNN Lab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, p.options.width,
+                                    p.options.height, window_flags);
+        p.gl = p.window ? SDL_GL_CreateContext(p.window) : nullptr;
+        p.webgl1 = p.gl != nullptr;
+    }
+    if (!p.gl) {
+        std::fprintf(stderr, "cnnlab: could not create an OpenGL ES / WebGL context: %s\n", SDL_GetError());
         return 1;
     }
     SDL_GL_MakeCurrent(p.window, p.gl);
@@ -237,11 +334,22 @@ int main(int argc, char** argv) {
     set_style();
     load_font(p.pixel_ratio);
     ImGui_ImplSDL2_InitForOpenGL(p.window, p.gl);
-    if (!renderer_init()) {
-        std::fprintf(stderr, "cnnlab: the GPU does not support %s shaders\n", kGlslVersion);
+    if (!renderer_init(p.webgl1)) {
+        std::fprintf(stderr, "cnnlab: the GPU cannot run the UI's shaders\n");
         return 1;
     }
     std::printf("cnnlab: %s\n", renderer_description().c_str());
+    start_gpu(p);
+    set_picture_loader(load_picture);
+    set_texture_uploader(renderer_upload_rgba);
+
+    for (const std::string& command : p.options.commands) {
+        json reply = json::parse(api_command_text(command), nullptr, false);
+        if (reply.contains("error")) {
+            std::fprintf(stderr, "cnnlab: --command %s: %s\n", command.c_str(), reply["error"].get<std::string>().c_str());
+            return 2;
+        }
+    }
 
 #ifdef __EMSCRIPTEN__
     emscripten_set_main_loop_arg(frame, &p, 0, true);

@@ -7,7 +7,18 @@
 #include <imgui.h>
 #include <imgui_impl_opengl3.h>
 
-bool renderer_init() { return ImGui_ImplOpenGL3_Init(kGlslVersion); }
+static bool g_webgl1 = false;
+
+bool renderer_init(bool webgl1) {
+    g_webgl1 = webgl1;
+    return ImGui_ImplOpenGL3_Init(webgl1 ? "#version 100" : kGlslVersion);
+}
+
+void renderer_reset() {
+    // a fresh backend: new GL objects, and no buffer sizes remembered from the lost context
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplOpenGL3_Init(g_webgl1 ? "#version 100" : kGlslVersion);
+}
 
 void renderer_new_frame() { ImGui_ImplOpenGL3_NewFrame(); }
 
@@ -16,6 +27,19 @@ void renderer_draw(int framebuffer_width, int framebuffer_height, ImDrawData* dr
     glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(draw_data);
+}
+
+unsigned renderer_upload_rgba(unsigned texture, const uint8_t* rgba, int width, int height) {
+    if (!texture) glGenTextures(1, &texture);
+    glBindTexture(GL_TEXTURE_2D, texture);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);  // zoomed in, pixels stay squares
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    return texture;
 }
 
 void renderer_shutdown() { ImGui_ImplOpenGL3_Shutdown(); }

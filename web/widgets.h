@@ -1,7 +1,9 @@
 // widgets.h — drawing helpers the labs share: a grid of numbered cells and colour scales.
 // Immediate mode like the rest of ImGui: call every frame, read what was clicked from the result.
 #pragma once
+#include <cstdint>
 #include <functional>
+#include <vector>
 #include <string>
 
 #include <imgui.h>
@@ -33,6 +35,12 @@ GridResult draw_grid(const char* id, int rows, int cols, float cell, const std::
 ImU32 grey_color(float value, float lo, float hi);   // lo -> black, hi -> white
 ImU32 signed_color(float value, float scale);        // negative blue, zero white, positive red
 ImU32 readable_text_color(ImU32 fill);               // black or white, whichever reads on fill
+
+// The colours shaders/colormap.frag.glsl draws, computed on the CPU (for the CPU backend):
+// rgba (H, W, 4) from sample chw (C, H, W); modes as in the shader: 0 RGB from channels 0..2 over
+// [lo, hi], 1 grey, 2 signed blue-white-red (|v| = hi full colour), 3 gradient direction as hue
+// with brightness magnitude/hi, 4 gradient magnitude as grey.
+void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, int W, int channel, int mode, float lo, float hi);
 
 // A "(?)" that shows a wrapped tooltip on hover, as in imgui_demo.cpp.
 void help_marker(const char* text);

@@ -33,9 +33,10 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: chromiumArgs });
 }
 
-// Opens a page and records its console errors and uncaught exceptions in page.errors.
+// Opens a page (in a browser or a browser context) and records its console errors and uncaught
+// exceptions in page.errors.
 export async function openPage(browser, url, viewport = { width: 1280, height: 800 }) {
-  const page = await browser.newPage({ viewport });
+  const page = browser.newContext ? await browser.newPage({ viewport }) : await browser.newPage();
   page.errors = [];
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
   page.on('pageerror', (e) => page.errors.push(String(e)));

@@ -70,8 +70,74 @@
       cnnlab.firstFrameMs = performance.now();
       showStatus('');
     },
+    // A lab asked for a picture: a shipped photo by name, or "upload" (the student's own file).
+    _loadPicture(name) {
+      if (name === 'upload') { filePicker.click(); return; }
+      fetch('photos/' + encodeURIComponent(name) + '.png')
+        .then((r) => { if (!r.ok) throw new Error('photos/' + name + '.png is missing (' + r.status + ')'); return r.blob(); })
+        .then((blob) => deliverPicture(name, blob))
+        .catch((e) => deliverPicture(name, null, String(e.message || e)));
+    },
   };
   window.cnnlab = cnnlab;
+
+  // ---- Pictures: decoded by the browser, scaled to at most 1024 pixels a side, handed to the app.
+  const MAX_SIDE = 1024;
+  async function deliverPicture(name, blob, error) {
+    if (!running) return;
+    let pixels = null, w = 0, h = 0, ow = 0, oh = 0;
+    if (!error) {
+      try {
+        const probe = await createImageBitmap(blob);
+        ow = probe.width; oh = probe.height;
+        const scale = Math.min(1, MAX_SIDE / Math.max(ow, oh));
+        w = Math.max(1, Math.round(ow * scale)); h = Math.max(1, Math.round(oh * scale));
+        const canvas = document.createElement('canvas');
+        canvas.width = w; canvas.height = h;
+        const g = canvas.getContext('2d');
+        g.drawImage(probe, 0, 0, w, h);
+        probe.close();
+        pixels = g.getImageData(0, 0, w, h).data;
+      } catch (e) {
+        error = name.replace(/^file:/, '') + ' is not an image the browser can read';
+      }
+    }
+    const text = (str) => { const n = Module.lengthBytesUTF8(str) + 1, p = Module._malloc(n); Module.stringToUTF8(str, p, n); return p; };
+    const namePtr = text(name), errorPtr = error ? text(error) : 0;
+    let dataPtr = 0;
+    if (pixels) { dataPtr = Module._malloc(pixels.length); Module.HEAPU8.set(pixels, dataPtr); }
+    try {
+      Module._cnnlab_picture(namePtr, dataPtr, w, h, ow, oh, errorPtr);
+    } finally {
+      Module._free(namePtr);
+      if (errorPtr) Module._free(errorPtr);
+      if (dataPtr) Module._free(dataPtr);
+    }
+  }
+  const filePicker = document.createElement('input');
+  filePicker.type = 'file';
+  filePicker.accept = 'image/*';
+  filePicker.style.display = 'none';
+  document.body.appendChild(filePicker);
+  filePicker.addEventListener('change', () => {
+    const file = filePicker.files[0];
+    if (file) deliverPicture('file:' + file.name, file);
+    filePicker.value = '';
+  });
+  window.addEventListener('dragover', (e) => e.preventDefault());
+  window.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const file = e.dataTransfer && e.dataTransfer.files[0];
+    if (file) deliverPicture('file:' + file.name, file);
+  });
+
+  // ---- The WebGL context can be lost (the browser takes the GPU back) and restored.
+  const canvasElement = document.getElementById('canvas');
+  canvasElement.addEventListener('webglcontextlost', (e) => {
+    e.preventDefault();  // without this the browser never gives the context back
+    if (running) Module._cnnlab_context_lost();
+  });
+  canvasElement.addEventListener('webglcontextrestored', () => { if (running) Module._cnnlab_context_restored(); });
 
   // Commands from a course page that embeds this one.
   window.addEventListener('message', (e) => {
