@@ -131,7 +131,13 @@ void set_geometry(const Pass& p, const Conv2dSpec& spec) {
 
 }  // namespace
 
-void gpu_finish() { glFinish(); }
+void gpu_finish(GpuContext& ctx, const GpuTensor& t) {
+    float texel[4];
+    glBindFramebuffer(GL_FRAMEBUFFER, ctx.framebuffer);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, t.texture, 0);
+    glReadPixels(0, 0, 1, 1, GL_RGBA, GL_FLOAT, texel);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+}
 
 std::string gpu_error_text() {
     GLenum e = glGetError();
@@ -315,6 +321,7 @@ Status gpu_conv2d_forward(GpuContext& ctx, GpuTensor& out, const GpuTensor& inp,
                         p.i2("u_out_size", OW, OH);
                         set_geometry(p, spec);
                         p.i1("u_relu", relu ? 1 : 0);
+                        p.i1("u_in_channels", inp.C);
                     },
                     "conv2d");
 }

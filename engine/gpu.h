@@ -90,8 +90,11 @@ Status gpu_colormap(GpuContext& ctx, GpuImage& image, const GpuTensor& t, int n,
 // Uploads host RGBA8 pixels (height rows of width*4 bytes, top row first) into `image`.
 void gpu_upload_image(GpuImage& image, const uint8_t* rgba, int width, int height);
 
-// Waits until the GPU has finished all passes submitted so far (for timing).
-void gpu_finish();
+inline const std::string& gpu_context_renderer(const GpuContext& ctx) { return ctx.renderer; }
+
+// Waits until the GPU has finished the passes that wrote `t` (for timing): reads one texel back,
+// which a browser cannot answer before the work is done (WebGL's finish() does not wait).
+void gpu_finish(GpuContext& ctx, const GpuTensor& t);
 
 // The last GL error as text ("" when none); every pass checks and reports through Status.
 std::string gpu_error_text();

@@ -15,6 +15,7 @@ uniform ivec2 u_pad;        // zeros before: (left, top)
 uniform ivec2 u_dilation;   // (x, y)
 uniform int u_flip;         // 1: true convolution (kernel turned 180 degrees)
 uniform int u_relu;         // 1: ReLU fused after the bias
+uniform int u_in_channels;  // C: the last group may hold fewer than 4
 out vec4 out_value;
 
 void main() {
@@ -22,18 +23,25 @@ void main() {
     int ox = p.x % u_out_size.x, og = p.x / u_out_size.x;
     int oy = p.y % u_out_size.y, n = p.y / u_out_size.y;
     vec4 sum = texelFetch(u_bias, ivec2(og, 0), 0);
+    // No branches on padding: coordinates are clamped into the picture and the value is multiplied
+    // by 0 where the window is over the padding (branches cost more than fetches on many GPUs).
     for (int ky = 0; ky < u_kernel.y; ky++) {
         int iy = oy * u_stride.y - u_pad.y + ky * u_dilation.y;
-        if (iy < 0 || iy >= u_in_size.y) continue;  // padding: adds nothing
+        float inside_y = float(iy >= 0 && iy < u_in_size.y);
+        iy = clamp(iy, 0, u_in_size.y - 1);
         for (int kx = 0; kx < u_kernel.x; kx++) {
             int ix = ox * u_stride.x - u_pad.x + kx * u_dilation.x;
-            if (ix < 0 || ix >= u_in_size.x) continue;
+            float inside = inside_y * float(ix >= 0 && ix < u_in_size.x);
+            ix = clamp(ix, 0, u_in_size.x - 1);
             int t = u_flip == 1 ? (u_kernel.y - 1 - ky) * u_kernel.x + (u_kernel.x - 1 - kx) : ky * u_kernel.x + kx;
             for (int ig = 0; ig < u_in_groups; ig++) {
-                vec4 x = texelFetch(u_input, ivec2(ig * u_in_size.x + ix, n * u_in_size.y + iy), 0);
+                vec4 x = inside * texelFetch(u_input, ivec2(ig * u_in_size.x + ix, n * u_in_size.y + iy), 0);
                 int w = (t * u_in_groups + ig) * 4;
-                sum += x.x * texelFetch(u_weight, ivec2(w, og), 0) + x.y * texelFetch(u_weight, ivec2(w + 1, og), 0) +
-                       x.z * texelFetch(u_weight, ivec2(w + 2, og), 0) + x.w * texelFetch(u_weight, ivec2(w + 3, og), 0);
+                int channels = u_in_channels - 4 * ig;  // fetch only the weights of channels that exist
+                sum += x.x * texelFetch(u_weight, ivec2(w, og), 0);
+                if (channels > 1) sum += x.y * texelFetch(u_weight, ivec2(w + 1, og), 0);
+                if (channels > 2) sum += x.z * texelFetch(u_weight, ivec2(w + 2, og), 0);
+                if (channels > 3) sum += x.w * texelFetch(u_weight, ivec2(w + 3, og), 0);
             }
         }
     }

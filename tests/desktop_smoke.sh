@@ -23,5 +23,15 @@ state_rc=$?
 passed=$(grep -c '^PASS' out/test/frame_check.txt)
 failed=$(grep -c '^FAIL' out/test/frame_check.txt)
 [ $state_rc = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+
+# The image-kernel lab on the desktop: a photo from build/photos convolved by the GPU backend on
+# Mesa, the value under the pointer the same as the engine's window sum.
+ik=$(SDL_VIDEODRIVER=offscreen timeout 120 build/native/cnnlab --lab image-kernels --frames 6 \
+  --screenshot out/test/desktop-image-kernels.png --command '{"image": "chelsea"}' --command '{"position": [150, 220]}' --print-state)
+node -e '
+  const s = JSON.parse(process.argv[1].split("\n").filter((l) => l.startsWith("{")).pop());
+  const ok = s.image === "chelsea" && s.backend === "gpu" && Math.abs(s.output_at - s.window.value) < 1e-4;
+  console.log((ok ? "PASS" : "FAIL") + " image-kernels on the desktop GPU: " + JSON.stringify([s.image, s.backend, s.output_at, s.window.value]));
+  process.exit(ok ? 0 : 1);' "$ik" && passed=$((passed + 1)) || { failed=$((failed + 1)); state_rc=1; }
 echo "desktop: $passed passed, $failed failed"
 [ $frame_rc = 0 ] && [ $state_rc = 0 ]

@@ -51,9 +51,13 @@ json api_labs() {
     return ids;
 }
 
+static json g_bench = nullptr;
+void set_bench_result(const json& result) { g_bench = result; }
+
 json api_state() {
     json state = current_lab().state();
     state["lab"] = current_lab().id;
+    if (!g_bench.is_null()) state["bench"] = g_bench;
     return state;
 }
 

@@ -88,6 +88,9 @@ using TextureUploader = unsigned (*)(unsigned texture, const uint8_t* rgba, int 
 void set_texture_uploader(TextureUploader uploader);
 unsigned upload_texture(unsigned texture, const uint8_t* rgba, int width, int height);
 
+// A benchmark's result (?bench=gpu), reported in every state as "bench" once it exists.
+void set_bench_result(const json& result);
+
 // Draws the whole app for one frame: the lab list and the open lab, or (embed) the lab alone.
 struct AppView {
     bool embed = false;          // ?embed=1: no app chrome, the lab fills the frame

@@ -16,6 +16,7 @@
 #include <imgui_impl_sdl.h>
 
 #include "app.h"
+#include "gpu_bench.h"
 #include "../engine/gpu.h"
 #include "renderer.h"
 
@@ -40,6 +41,7 @@ struct Options {
     int frames = 0;                 // --frames N: stop after N frames (0: run until closed)
     std::string screenshot;         // --screenshot FILE.png: save the last frame
     std::vector<std::string> commands;  // --command JSON: applied through the API before the first frame
+    std::string bench;              // --bench gpu (?bench=gpu): time the GPU backend after the first frame
     bool print_state = false;       // --print-state: print the API state as JSON at exit
 };
 
@@ -77,6 +79,7 @@ static bool parse_options(int argc, char** argv, Options& o, std::string& error)
         else if (a == "--lab" && has_value) o.lab = argv[++i];
         else if (a == "--screenshot" && has_value) o.screenshot = argv[++i];
         else if (a == "--command" && has_value) o.commands.push_back(argv[++i]);
+        else if (a == "--bench" && has_value) o.bench = argv[++i];
         else if (a == "--frames" && has_value) {
             o.frames = std::atoi(argv[++i]);
             if (o.frames < 1 || o.frames > 100000) { error = "--frames takes a number from 1 to 100000"; return false; }
@@ -248,6 +251,12 @@ static void frame(void* arg) {
 #ifdef __EMSCRIPTEN__
     if (p.frame == 1) js_first_frame();
 #endif
+    if (p.frame == 2 && p.options.bench == "gpu") {
+        json result = run_gpu_bench(gpu());
+        set_bench_result(result);
+        std::printf("%s\n", json_text(result).c_str());
+        std::fflush(stdout);
+    }
 }
 
 static void load_font(float pixel_ratio) {

@@ -324,7 +324,7 @@ void compute_frame(ImageKernelsLab& lab) {
         if (s.ok()) s = gpu_conv2d_forward(*g, lab.gpu_output, lab.gpu_input, lab.gpu_weights, dense_spec, false);
         if (s.ok()) s = gpu_colormap(*g, lab.gpu_image, lab.gpu_output, 0, 0, mode, lo, hi);
         if (s.ok()) {
-            gpu_finish();  // wait for the GPU, so the time measured is the work's, not just its submission
+            gpu_finish(*g, lab.gpu_output);  // wait for the GPU, so the time measured is the work's, not its submission
             lab.used_gpu = true;
             lab.gpu_problem.clear();
         } else {

@@ -150,6 +150,7 @@
   const args = [];
   if (params.has('lab')) args.push('--lab', params.get('lab').slice(0, 100));
   if (params.get('embed') === '1') args.push('--embed');
+  if (params.get('bench') === 'gpu') args.push('--bench', 'gpu');
 
   window.Module = {
     canvas: document.getElementById('canvas'),
