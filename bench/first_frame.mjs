@@ -17,12 +17,15 @@ const kb = (n) => (n / 1024).toFixed(1) + ' KB';
 let raw = 0, gz = 0;
 console.log('bundle (build/site):');
 for (const name of fs.readdirSync(site).sort()) {
+  if (fs.statSync(path.join(site, name)).isDirectory()) continue;  // photos/: fetched when a lab shows one
   const data = fs.readFileSync(path.join(site, name));
   const packed = zlib.gzipSync(data, { level: 9 }).length;
   raw += data.length; gz += packed;
   console.log(`  ${name.padEnd(18)} ${kb(data.length).padStart(10)}  gzip ${kb(packed).padStart(9)}`);
 }
 console.log(`  ${'total'.padEnd(18)} ${kb(raw).padStart(10)}  gzip ${kb(gz).padStart(9)}   (target: under 1024 KB gzipped)`);
+const photos = fs.readdirSync(path.join(site, 'photos')).reduce((sum, f) => sum + fs.statSync(path.join(site, 'photos', f)).size, 0);
+console.log(`  (photos/, loaded only when the image-kernel lab shows one: ${kb(photos)} of PNG)`);
 
 const server = await startServer(site);
 const browser = await launchBrowser();
