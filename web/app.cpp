@@ -1,5 +1,7 @@
 #include "app.h"
 
+#include <algorithm>
+
 #include <imgui.h>
 
 // A function-local static, so labs registering from other files' static initializers find it
@@ -50,6 +52,10 @@ json api_labs() {
     for (const Lab& lab : lab_registry()) ids.push_back(lab.id);
     return ids;
 }
+
+static double g_frame_cpu_ms = 0;
+void set_frame_cpu_ms(double ms) { g_frame_cpu_ms = ms; }
+double frame_cpu_ms() { return g_frame_cpu_ms; }
 
 static json g_bench = nullptr;
 void set_bench_result(const json& result) { g_bench = result; }
@@ -115,6 +121,73 @@ const std::vector<std::string>& photo_names() {
     static const std::vector<std::string> names = {"chelsea", "coffee", "astronaut", "camera", "brick"};
     return names;
 }
+
+static DatasetLoader g_dataset_loader = nullptr;
+static std::vector<std::pair<std::string, float>> g_dataset_progress;  // name -> fraction, while loading
+
+void set_dataset_loader(DatasetLoader loader) { g_dataset_loader = loader; }
+
+void dataset_progress(const std::string& name, float fraction) {
+    for (auto& [n, f] : g_dataset_progress)
+        if (n == name) { f = fraction; return; }
+    g_dataset_progress.emplace_back(name, fraction);
+}
+
+float dataset_loading(const std::string& name) {
+    for (const auto& [n, f] : g_dataset_progress)
+        if (n == name) return f;
+    return -1.0f;
+}
+
+void request_dataset(const std::string& name) {
+    if (dataset_loading(name) >= 0) return;  // already on its way
+    dataset_progress(name, 0.0f);
+    if (g_dataset_loader) {
+        g_dataset_loader(name);
+        return;
+    }
+    DatasetFiles none;
+    none.name = name;
+    none.error = "datasets cannot be loaded here";
+    dataset_arrived(none);
+}
+
+void dataset_arrived(const DatasetFiles& files) {
+    g_dataset_progress.erase(std::remove_if(g_dataset_progress.begin(), g_dataset_progress.end(),
+                                            [&](const auto& e) { return e.first == files.name; }),
+                             g_dataset_progress.end());
+    for (const Lab& lab : lab_registry())
+        if (lab.on_dataset) lab.on_dataset(files);
+}
+
+static FileSaver g_file_saver = nullptr;
+static FileOpener g_file_opener = nullptr;
+static Storage g_storage = nullptr;
+
+void set_file_handlers(FileSaver saver, FileOpener opener) {
+    g_file_saver = saver;
+    g_file_opener = opener;
+}
+
+std::string save_file(const std::string& filename, const std::vector<uint8_t>& bytes) {
+    return g_file_saver ? g_file_saver(filename, bytes) : "files cannot be saved here";
+}
+
+void request_file(const std::string& purpose, const std::string& accept) {
+    if (g_file_opener) return g_file_opener(purpose, accept);
+    file_arrived(OpenedFile{purpose, "", {}, "files cannot be opened here"});
+}
+
+void file_arrived(const OpenedFile& file) {
+    for (const Lab& lab : lab_registry())
+        if (lab.on_file) lab.on_file(file);
+}
+
+void set_storage(Storage storage) { g_storage = storage; }
+void store(const std::string& key, const std::string& value) {
+    if (g_storage) g_storage(key, &value);
+}
+std::string stored(const std::string& key) { return g_storage ? g_storage(key, nullptr) : ""; }
 
 void set_gpu(GpuContext* gpu_context, const std::string& note) {
     g_gpu = gpu_context;

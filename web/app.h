@@ -22,6 +22,10 @@ struct Lab {
     std::string (*command)(const json& fields);
     // Optional: receives a picture the lab asked for with request_picture() (nullptr: none wanted).
     void (*on_picture)(const struct Picture& picture) = nullptr;
+    // Optional: receives a dataset the lab asked for with request_dataset().
+    void (*on_dataset)(const struct DatasetFiles& files) = nullptr;
+    // Optional: receives a file the student opened for it (request_file).
+    void (*on_file)(const struct OpenedFile& file) = nullptr;
 };
 
 // Registers a lab at program start (called from a static initializer in the lab's own file).
@@ -72,6 +76,42 @@ void picture_arrived(const Picture& picture);   // the platform's answer
 // The photos shipped with the app (assets/LICENSES), in the order the labs list them.
 const std::vector<std::string>& photo_names();
 
+// ---- Datasets: a lab asks for one by name ("fashion", "mnist"); the platform fetches its four
+// gzipped IDX files (the browser in the background, reporting progress; the desktop at once from
+// build/datasets) and hands the bytes to dataset_arrived(), which passes them to the labs.
+struct DatasetFiles {
+    std::string name;
+    std::vector<uint8_t> train_images, train_labels, test_images, test_labels;  // IDX, raw or gzipped
+    std::string error;  // why it could not be loaded ("" when it was)
+};
+using DatasetLoader = void (*)(const std::string& name);
+void set_dataset_loader(DatasetLoader loader);
+void request_dataset(const std::string& name);
+void dataset_progress(const std::string& name, float fraction);  // the platform's, while loading
+float dataset_loading(const std::string& name);                  // 0..1 while loading, -1 when not
+void dataset_arrived(const DatasetFiles& files);
+
+// ---- Files the student saves and opens (a trained model): the browser downloads and uses a file
+// picker; the desktop writes into the current folder and takes files dropped on the window.
+struct OpenedFile {
+    std::string purpose;        // what the lab asked for ("model")
+    std::string name;           // the file's name
+    std::vector<uint8_t> bytes;
+    std::string error;          // why it could not be read ("" when it was)
+};
+using FileSaver = std::string (*)(const std::string& filename, const std::vector<uint8_t>& bytes);  // returns "" or a message
+using FileOpener = void (*)(const std::string& purpose, const std::string& accept);             // accept: ".safetensors"
+void set_file_handlers(FileSaver saver, FileOpener opener);
+std::string save_file(const std::string& filename, const std::vector<uint8_t>& bytes);
+void request_file(const std::string& purpose, const std::string& accept);
+void file_arrived(const OpenedFile& file);
+
+// ---- Storage that survives a reload (the browser's localStorage; a file in ~/.cache on the desktop).
+using Storage = std::string (*)(const std::string& key, const std::string* value);  // value null: read
+void set_storage(Storage storage);
+void store(const std::string& key, const std::string& value);
+std::string stored(const std::string& key);  // "" when nothing is stored
+
 // ---- The GPU backend, shared by the labs: the platform initialises it once the GL context is
 // up; a lab uses it when gpu() is not null and otherwise computes on the CPU, showing gpu_note().
 struct GpuContext;
@@ -87,6 +127,11 @@ int gpu_generation();
 using TextureUploader = unsigned (*)(unsigned texture, const uint8_t* rgba, int width, int height);
 void set_texture_uploader(TextureUploader uploader);
 unsigned upload_texture(unsigned texture, const uint8_t* rgba, int width, int height);
+
+// How long the main thread spent on the last frame (events, the labs, the UI's draw calls), in ms:
+// a lab that does work in the frame loop sizes its share with it.
+void set_frame_cpu_ms(double ms);
+double frame_cpu_ms();
 
 // A benchmark's result (?bench=gpu), reported in every state as "bench" once it exists.
 void set_bench_result(const json& result);

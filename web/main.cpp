@@ -5,6 +5,7 @@
 //   cnnlab [--lab ID] [--embed] [--size WxH]                       a desktop window
 //   cnnlab --frames N --screenshot out.png [--command JSON] ...    render N frames, save the last (tests;
 //                                                                  set SDL_VIDEODRIVER=offscreen for no display)
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "app.h"
 #include "gpu_bench.h"
 #include "../engine/gpu.h"
+#include "../engine/safetensors.h"  // read_file
 #include "renderer.h"
 
 #ifdef __EMSCRIPTEN__
@@ -141,6 +143,58 @@ EMSCRIPTEN_KEEPALIVE void cnnlab_picture(const char* name, const uint8_t* rgba, 
     }
     picture_arrived(picture);
 }
+// Datasets: the page fetches and unpacks the four files, reporting progress on the way.
+EM_JS(void, js_load_dataset, (const char* name), {
+    if (window.cnnlab && window.cnnlab._loadDataset) window.cnnlab._loadDataset(UTF8ToString(name));
+});
+static void load_dataset(const std::string& name) { js_load_dataset(name.c_str()); }
+EMSCRIPTEN_KEEPALIVE void cnnlab_dataset_progress(const char* name, float fraction) { dataset_progress(name, fraction); }
+// files[4] / sizes[4]: train images, train labels, test images, test labels (IDX bytes)
+EMSCRIPTEN_KEEPALIVE void cnnlab_dataset(const char* name, const uint8_t* const* files, const int* sizes, const char* error) {
+    DatasetFiles d;
+    d.name = name;
+    d.error = error ? error : "";
+    std::vector<uint8_t>* parts[4] = {&d.train_images, &d.train_labels, &d.test_images, &d.test_labels};
+    for (int i = 0; d.error.empty() && i < 4; i++) parts[i]->assign(files[i], files[i] + sizes[i]);
+    dataset_arrived(d);
+}
+// Files: a download for saving, the page's file picker for opening.
+EM_JS(void, js_save_file, (const char* name, const uint8_t* bytes, int size), {
+    const data = HEAPU8.slice(bytes, bytes + size);
+    if (window.cnnlab && window.cnnlab._saveFile) window.cnnlab._saveFile(UTF8ToString(name), data);
+});
+static std::string save_file_browser(const std::string& name, const std::vector<uint8_t>& bytes) {
+    js_save_file(name.c_str(), bytes.data(), int(bytes.size()));
+    return "";
+}
+EM_JS(void, js_open_file, (const char* purpose, const char* accept), {
+    if (window.cnnlab && window.cnnlab._openFile) window.cnnlab._openFile(UTF8ToString(purpose), UTF8ToString(accept));
+});
+static void open_file_browser(const std::string& purpose, const std::string& accept) { js_open_file(purpose.c_str(), accept.c_str()); }
+EMSCRIPTEN_KEEPALIVE void cnnlab_file(const char* purpose, const char* name, const uint8_t* bytes, int size, const char* error) {
+    OpenedFile f{purpose, name, {}, error ? error : ""};
+    if (f.error.empty() && bytes && size > 0) f.bytes.assign(bytes, bytes + size);
+    file_arrived(f);
+}
+// Storage: the page's localStorage.
+EM_JS(char*, js_storage, (const char* key, const char* value), {
+    const k = 'cnnlab:' + UTF8ToString(key);
+    try {
+        if (value) { localStorage.setItem(k, UTF8ToString(value)); return 0; }
+        const v = localStorage.getItem(k);
+        if (v === null) return 0;
+        const n = lengthBytesUTF8(v) + 1, p = _malloc(n);
+        stringToUTF8(v, p, n);
+        return p;
+    } catch (e) { return 0; }  // storage full or forbidden: the session simply is not kept
+});
+static std::string storage_browser(const std::string& key, const std::string* value) {
+    char* got = js_storage(key.c_str(), value ? value->c_str() : nullptr);
+    if (!got) return "";
+    std::string result = got;
+    free(got);
+    return result;
+}
 // The page's canvas lost its WebGL context (the browser reclaimed the GPU) or got it back.
 EMSCRIPTEN_KEEPALIVE void cnnlab_context_lost() {
     set_gpu(nullptr, "the GPU context was lost: the labs compute on the CPU until it comes back");
@@ -186,6 +240,47 @@ static void load_picture_file(const std::string& name, const std::string& path) 
     picture_arrived(picture);
 }
 
+// Files on the desktop: saved into the current folder; opened by dropping them on the window.
+static std::string save_file_desktop(const std::string& name, const std::vector<uint8_t>& bytes) {
+    FILE* f = std::fopen(name.c_str(), "wb");
+    if (!f) return "cannot write " + name;
+    const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    return std::fclose(f) == 0 && ok ? "" : "cannot write all of " + name;
+}
+static std::string g_file_purpose;  // what a dropped non-picture file is for
+static void open_file_desktop(const std::string& purpose, const std::string&) {
+    g_file_purpose = purpose;
+    file_arrived(OpenedFile{purpose, "", {}, "on the desktop, drop the file on the window"});
+}
+static std::string storage_desktop(const std::string& key, const std::string* value) {
+    const char* home = std::getenv("HOME");
+    const std::string path = std::string(home ? home : ".") + "/.cache/cnnlab/session-" + key + ".json";
+    if (value) {
+        if (FILE* f = std::fopen(path.c_str(), "wb")) {
+            std::fwrite(value->data(), 1, value->size(), f);
+            std::fclose(f);
+        }
+        return "";
+    }
+    std::vector<uint8_t> bytes;
+    if (!read_file(bytes, path, size_t(64) << 20).ok()) return "";
+    return std::string(bytes.begin(), bytes.end());
+}
+
+// Datasets on the desktop: build/datasets/<fashion-mnist|mnist>, read at once.
+static void load_dataset(const std::string& name) {
+    char* base = SDL_GetBasePath();
+    const std::string dir = std::string(base ? base : "./") + "../datasets/" + (name == "fashion" ? "fashion-mnist" : name) + "/";
+    SDL_free(base);
+    DatasetFiles d;
+    d.name = name;
+    const char* files[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+    std::vector<uint8_t>* parts[4] = {&d.train_images, &d.train_labels, &d.test_images, &d.test_labels};
+    for (int i = 0; i < 4 && d.error.empty(); i++)
+        if (Status s = read_file(*parts[i], dir + files[i], size_t(256) << 20); !s.ok()) d.error = s.message;
+    dataset_arrived(d);
+}
+
 static void load_picture(const std::string& name) {
     if (name == "upload") {
         Picture note;
@@ -218,6 +313,7 @@ static void save_screenshot(Platform& p) {
 
 static void frame(void* arg) {
     Platform& p = *static_cast<Platform*>(arg);
+    const auto frame_start = std::chrono::steady_clock::now();
     SDL_Event event;
     while (SDL_PollEvent(&event)) {
         ImGui_ImplSDL2_ProcessEvent(&event);
@@ -226,7 +322,14 @@ static void frame(void* arg) {
         if (event.type == SDL_DROPFILE && event.drop.file) {
             std::string path = event.drop.file;
             SDL_free(event.drop.file);
-            load_picture_file("file:" + path.substr(path.find_last_of('/') + 1), path);
+            const std::string name = path.substr(path.find_last_of('/') + 1);
+            if (name.size() > 12 && name.substr(name.size() - 12) == ".safetensors") {
+                OpenedFile f{g_file_purpose.empty() ? "model" : g_file_purpose, name, {}, ""};
+                if (Status s = read_file(f.bytes, path, size_t(256) << 20); !s.ok()) f.error = s.message;
+                file_arrived(f);
+            } else {
+                load_picture_file("file:" + name, path);
+            }
         }
 #endif
         if (event.type == SDL_WINDOWEVENT && event.window.event == SDL_WINDOWEVENT_CLOSE) p.done = true;
@@ -247,6 +350,7 @@ static void frame(void* arg) {
         if (!p.options.screenshot.empty()) save_screenshot(p);
         p.done = true;
     }
+    set_frame_cpu_ms(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
     SDL_GL_SwapWindow(p.window);
 #ifdef __EMSCRIPTEN__
     if (p.frame == 1) js_first_frame();
@@ -350,6 +454,14 @@ int main(int argc, char** argv) {
     std::printf("cnnlab: %s\n", renderer_description().c_str());
     start_gpu(p);
     set_picture_loader(load_picture);
+    set_dataset_loader(load_dataset);
+#ifdef __EMSCRIPTEN__
+    set_file_handlers(save_file_browser, open_file_browser);
+    set_storage(storage_browser);
+#else
+    set_file_handlers(save_file_desktop, open_file_desktop);
+    set_storage(storage_desktop);
+#endif
     set_texture_uploader(renderer_upload_rgba);
 
     for (const std::string& command : p.options.commands) {

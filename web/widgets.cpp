@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-GridResult draw_grid(const char* id, int rows, int cols, float cell, const std::function<GridCell(int, int)>& look) {
+GridResult draw_grid(const char* id, int rows, int cols, float cell, const std::function<GridCell(int, int)>& look, bool lines) {
     GridResult result;
     result.origin = ImGui::GetCursorScreenPos();
     result.cell = cell;
@@ -41,7 +41,7 @@ GridResult draw_grid(const char* id, int rows, int cols, float cell, const std::
                     draw->AddLine(ImVec2(a.x + 1, y0), ImVec2(a.x + 1, y1), color);
                     draw->AddLine(ImVec2(b.x - 1, y0), ImVec2(b.x - 1, y1), color);
                 }
-            } else {
+            } else if (lines) {
                 draw->AddRect(a, b, IM_COL32(90, 90, 100, 255));
             }
             if (g.border) draw->AddRect(ImVec2(a.x + 1, a.y + 1), ImVec2(b.x - 1, b.y - 1), g.border, 0.0f, 0, 3.0f);

@@ -29,7 +29,8 @@ struct GridResult {
 };
 
 // Draws a rows x cols grid at the cursor and reserves its space; look(row, col) says how each cell looks.
-GridResult draw_grid(const char* id, int rows, int cols, float cell, const std::function<GridCell(int, int)>& look);
+// lines: draw the thin line around each cell (off for pictures drawn pixel by pixel).
+GridResult draw_grid(const char* id, int rows, int cols, float cell, const std::function<GridCell(int, int)>& look, bool lines = true);
 
 // Colour scales. `scale` is the value that gets the full colour (e.g. the largest |value| shown).
 ImU32 grey_color(float value, float lo, float hi);   // lo -> black, hi -> white

@@ -64,12 +64,12 @@ test("the student's own pictures: a big one is scaled down, a non-picture is ref
   const big = path.join(outDir, 'big-upload.png');
   fs.writeFileSync(big, Buffer.from(dataUrl.split(',')[1], 'base64'));
   await clickRect(page, await anchor(page, 'upload'));  // "Your own...": opens the file picker
-  await page.setInputFiles('input[type=file]', big);
+  await page.setInputFiles('#cnnlab-open-picture', big);
   await page.waitForFunction(() => cnnlab.state().image === 'file:big-upload.png', null, { timeout: 20000 });
   let s = await state(page);
   expect(s.note.includes('scaled down from 1400x1000'), s.note);
   expect(Math.max(s.width, s.height) <= 512, `size ${s.width}x${s.height}`);
-  await page.setInputFiles('input[type=file]', path.resolve('README.md'));
+  await page.setInputFiles('#cnnlab-open-picture', path.resolve('README.md'));
   await page.waitForFunction(() => cnnlab.state().note.includes('not an image'), null, { timeout: 20000 });
   s = await state(page);
   expectEqual(s.image, 'file:big-upload.png', 'picture kept after a refused file');

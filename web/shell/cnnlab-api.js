@@ -81,6 +81,82 @@
   };
   window.cnnlab = cnnlab;
 
+  // ---- Files: a download to save, a file picker to open (for the lab that asked).
+  cnnlab._saveFile = (name, bytes) => {
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url; a.download = name;
+    document.body.appendChild(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  };
+  const filesPicker = document.createElement('input');
+  filesPicker.type = 'file';
+  filesPicker.id = 'cnnlab-open-file';
+  filesPicker.style.display = 'none';
+  let filePurpose = '';
+  filesPicker.addEventListener('change', async () => {
+    const file = filesPicker.files[0];
+    filesPicker.value = '';
+    if (!file || !running) return;
+    const text = (str) => { const n = Module.lengthBytesUTF8(str) + 1, p = Module._malloc(n); Module.stringToUTF8(str, p, n); return p; };
+    let bytes = null, error = null;
+    if (file.size > 256 * 1024 * 1024) error = `${file.name} is larger than 256 MB`;
+    else bytes = new Uint8Array(await file.arrayBuffer());
+    const ptrs = [text(filePurpose), text(file.name)], errorPtr = error ? text(error) : 0;
+    const data = bytes && bytes.length ? Module._malloc(bytes.length) : 0;
+    if (data) Module.HEAPU8.set(bytes, data);
+    try { Module._cnnlab_file(ptrs[0], ptrs[1], data, bytes ? bytes.length : 0, errorPtr); }
+    finally { ptrs.forEach((p) => Module._free(p)); if (data) Module._free(data); if (errorPtr) Module._free(errorPtr); }
+  });
+  cnnlab._openFile = (purpose, accept) => {
+    filePurpose = purpose;
+    filesPicker.accept = accept;
+    if (!filesPicker.isConnected) document.body.appendChild(filesPicker);
+    filesPicker.click();
+  };
+
+  // ---- Datasets: four gzipped IDX files, fetched with progress, unpacked by the browser.
+  cnnlab._loadDataset = async (name) => {
+    const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+    const text = (str) => { const n = Module.lengthBytesUTF8(str) + 1, p = Module._malloc(n); Module.stringToUTF8(str, p, n); return p; };
+    const namePtr = text(name);
+    let parts = [], error = null;
+    try {
+      const responses = await Promise.all(files.map((f) => fetch(`data/${encodeURIComponent(name)}/${f}`)));
+      for (const r of responses) if (!r.ok) throw new Error(`${r.url} answered ${r.status}`);
+      const total = responses.reduce((sum, r) => sum + Number(r.headers.get('content-length') || 0), 0);
+      let received = 0;
+      parts = await Promise.all(responses.map(async (r) => {
+        const counted = r.body.pipeThrough(new TransformStream({
+          transform(chunk, controller) {
+            received += chunk.length;
+            if (total) Module._cnnlab_dataset_progress(namePtr, Math.min(received / total, 1));
+            controller.enqueue(chunk);
+          },
+        }));
+        return new Uint8Array(await new Response(counted.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+      }));
+    } catch (e) {
+      error = `the ${name} dataset could not be loaded: ${e.message || e}`;
+    }
+    const errorPtr = error ? text(error) : 0;
+    const ptrs = Module._malloc(16), sizes = Module._malloc(16), blocks = [];
+    try {
+      parts.forEach((bytes, i) => {
+        const p = Module._malloc(bytes.length);
+        Module.HEAPU8.set(bytes, p);
+        blocks.push(p);
+        Module.HEAP32[(ptrs >> 2) + i] = p;
+        Module.HEAP32[(sizes >> 2) + i] = bytes.length;
+      });
+      Module._cnnlab_dataset(namePtr, ptrs, sizes, errorPtr);
+    } finally {
+      blocks.forEach((p) => Module._free(p));
+      [namePtr, ptrs, sizes].forEach((p) => Module._free(p));
+      if (errorPtr) Module._free(errorPtr);
+    }
+  };
+
   // ---- Pictures: decoded by the browser, scaled to at most 1024 pixels a side, handed to the app.
   const MAX_SIDE = 1024;
   async function deliverPicture(name, blob, error) {
@@ -116,6 +192,7 @@
   }
   const filePicker = document.createElement('input');
   filePicker.type = 'file';
+  filePicker.id = 'cnnlab-open-picture';
   filePicker.accept = 'image/*';
   filePicker.style.display = 'none';
   document.body.appendChild(filePicker);

@@ -1,0 +1,116 @@
+// train_test.cpp — the training lab through the page's API, with the MNIST digits delivered as the
+// platform would deliver them: training lowers the loss and beats chance, impossible networks and
+// diverging runs are explained, model files load only into the network they fit.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "../engine/model.h"
+#include "../engine/safetensors.h"
+#include "../web/app.h"
+
+static json train(const json& c) {
+    json command = c;
+    command["lab"] = "train";
+    json reply = api_command(command);
+    INFO("command " << command.dump() << " -> " << reply.dump().substr(0, 400));
+    REQUIRE_FALSE(reply.contains("error"));
+    return reply;
+}
+
+static std::string train_error(const json& c) {
+    json command = c;
+    command["lab"] = "train";
+    return api_command(command).value("error", "");
+}
+
+// What the browser or the desktop would hand over: the four gzipped IDX files.
+static void deliver_mnist() {
+    DatasetFiles d;
+    d.name = "mnist";
+    const char* names[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+    std::vector<uint8_t>* parts[4] = {&d.train_images, &d.train_labels, &d.test_images, &d.test_labels};
+    for (int i = 0; i < 4; i++) REQUIRE(read_file(*parts[i], std::string("build/datasets/mnist/") + names[i], size_t(64) << 20).ok());
+    dataset_arrived(d);
+}
+
+TEST_CASE("training the seed net on MNIST lowers the loss and beats chance") {
+    json s = train({{"dataset", "mnist"}, {"model", "seed"}, {"optimizer", "adam"}, {"lr", 0.003}, {"batch", 32}, {"seed", 3}, {"action", "reset"}});
+    CHECK(s["params"] == 13242);
+    CHECK(s["shapes"][6]["shape"] == json::array({392}));
+    deliver_mnist();
+    s = api_state();
+    REQUIRE(s["data_loaded"] == true);
+    train({{"action", "step"}});
+    const double first_loss = api_state()["train_loss"].get<double>();
+    CHECK(first_loss > 1.5);  // about ln(10) = 2.3 for an untrained net
+    for (int i = 0; i < 120; i++) train({{"action", "step"}});
+    s = train({{"action", "evaluate"}});
+    CHECK(s["step"] == 121);
+    INFO("loss " << first_loss << " -> " << s["train_loss"] << ", test accuracy " << s["test_accuracy"]);
+    CHECK(s["train_loss"].get<double>() < first_loss * 0.5);
+    CHECK(s["test_accuracy"].get<double>() > 0.6);  // chance is 0.1
+    const json probs = s["sample_probs"];
+    double total = 0;
+    for (const auto& p : probs) total += p.get<double>();
+    CHECK(total == doctest::Approx(1.0).epsilon(1e-4));
+}
+
+TEST_CASE("an impossible network is explained and never trained") {
+    json s = train({{"model", {{"layers", json::parse(R"([{"type":"conv","out":4,"kernel":30},{"type":"flatten"},{"type":"linear","out":10}])")}}}});
+    CHECK(s["params"].is_null());
+    CHECK(s["message"].get<std::string>().find("layer 0 (0, conv): the kernel window covers 30 rows") != std::string::npos);
+    CHECK(train_error({{"action", "start"}}).find("the network cannot be built") == 0);
+    s = train({{"model", {{"layers", json::parse(R"([{"type":"flatten"},{"type":"linear","out":7}])")}}}});
+    CHECK(s["message"].get<std::string>().find("needs 10") != std::string::npos);
+    CHECK(train_error({{"model", "giant"}}).find("no model preset \"giant\"") == 0);
+    CHECK(train_error({{"lr", "fast"}}).find("\"lr\" must be a number") == 0);
+    CHECK(train_error({{"action", "fly"}}).find("\"action\" must be") == 0);
+    CHECK(train_error({{"backend", "gpu"}}).find("training runs on the CPU") == 0);
+    train({{"model", "seed"}});
+    CHECK(api_state()["message"].is_null());
+}
+
+TEST_CASE("a diverging run stops with an explanation") {
+    train({{"model", "seed"}, {"optimizer", "sgd"}, {"lr", 100000.0}, {"action", "reset"}});
+    std::string message;
+    for (int i = 0; i < 30 && message.empty(); i++) {
+        json reply = api_command({{"lab", "train"}, {"action", "step"}});
+        json s = api_state();
+        if (!s["message"].is_null()) message = s["message"].get<std::string>();
+    }
+    INFO(message);
+    CHECK(message.find("the loss became") != std::string::npos);
+    CHECK(message.find("Lower the learning rate") != std::string::npos);
+    CHECK(api_state()["running"] == false);
+    CHECK(train_error({{"action", "start"}}).find("Training stopped") == 0);  // reset first
+    json s = train({{"optimizer", "adam"}, {"lr", 0.002}, {"action", "reset"}});
+    CHECK(s["message"].is_null());
+    CHECK(s["step"] == 0);
+}
+
+TEST_CASE("model files: the same network's weights load and predict the same; another network's are refused") {
+    train({{"model", "seed"}, {"dataset", "mnist"}, {"action", "reset"}});
+    for (int i = 0; i < 20; i++) train({{"action", "step"}});
+    const json before = api_state()["sample_probs"];
+    // the file the lab would save: this network's weights
+    Model m;
+    REQUIRE(model_from_json(m, seed_model_json(), 77).ok());
+    std::vector<uint8_t> other = safetensors_serialize(model_state(m));  // the seed net, other weights
+    train({{"action", "reset"}});
+    file_arrived(OpenedFile{"model", "other.safetensors", other, ""});
+    json s = api_state();
+    CHECK(s["note"] == "Loaded other.safetensors.");
+    // a file for a different network: rejected, weights unchanged
+    const json probs = s["sample_probs"];
+    Model mlp;
+    REQUIRE(model_from_json(mlp, R"({"input":[1,28,28],"layers":[{"type":"flatten"},{"type":"linear","name":"fc1","out":10}]})", 1).ok());
+    file_arrived(OpenedFile{"model", "mlp.safetensors", safetensors_serialize(model_state(mlp)), ""});
+    s = api_state();
+    CHECK(s["note"].get<std::string>().find("does not fit the current network") != std::string::npos);
+    CHECK(s["sample_probs"] == probs);
+    file_arrived(OpenedFile{"model", "junk.safetensors", {1, 2, 3}, ""});
+    CHECK(api_state()["note"].get<std::string>().find("too short for a header") != std::string::npos);
+    (void)before;
+    api_command({{"lab", "hand-conv"}});
+}

@@ -1,0 +1,931 @@
+// train.cpp — Lab "Train a CNN": a real network learns to read clothes (Fashion-MNIST) or digits
+// (MNIST) in the page, and the student watches it happen.
+//
+// Nobody designs the kernels here: they start as noise and training shapes them, step by step,
+// to whatever helps tell the classes apart. The lab runs the engine's training loop a few steps per
+// frame (so the page stays responsive) and shows the loss falling, the accuracy rising, the first
+// layer's kernels changing, what each layer sees of one picture, which classes get confused, and
+// what the network makes of a picture the student draws.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include <imgui.h>
+
+#include "../../engine/data.h"
+#include "../../engine/model.h"
+#include "../../engine/optim.h"
+#include "../app.h"
+#include "../fields.h"
+#include "../widgets.h"
+
+namespace {
+
+const char* kFashionClasses[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+const char* kDigitClasses[10] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+
+struct Preset {
+    const char* id;
+    const char* name;
+    const char* what;
+    const char* layers;  // the "layers" of a model description (engine/model.h)
+};
+
+const Preset kPresets[] = {
+    {"seed", "Seed net", "two small convolutions (4 and 8 kernels), two poolings, two linear layers: 13k parameters",
+     R"([{"type":"conv","name":"conv1","out":4,"kernel":3,"padding":1},{"type":"relu"},{"type":"maxpool","kernel":2},
+         {"type":"conv","name":"conv2","out":8,"kernel":3,"padding":1},{"type":"relu"},{"type":"maxpool","kernel":2},
+         {"type":"flatten"},{"type":"linear","name":"fc1","out":32},{"type":"relu"},{"type":"linear","name":"fc2","out":10}])"},
+    {"seed-bn", "Seed net + batch norm", "the seed net with batch normalisation after each convolution",
+     R"([{"type":"conv","name":"conv1","out":4,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn1"},{"type":"relu"},{"type":"maxpool","kernel":2},
+         {"type":"conv","name":"conv2","out":8,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn2"},{"type":"relu"},{"type":"maxpool","kernel":2},
+         {"type":"flatten"},{"type":"linear","name":"fc1","out":32},{"type":"relu"},{"type":"linear","name":"fc2","out":10}])"},
+    {"residual", "Small residual net", "a residual block (the input added back after two convolutions) and global average pooling",
+     R"([{"type":"conv","name":"conv1","out":8,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn1"},{"type":"relu","name":"block_in"},
+         {"type":"conv","name":"conv2","out":8,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn2"},{"type":"relu"},
+         {"type":"conv","name":"conv3","out":8,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn3"},{"type":"add","with":"block_in"},{"type":"relu"},
+         {"type":"maxpool","kernel":2},{"type":"conv","name":"conv4","out":16,"kernel":3,"padding":1},{"type":"relu"},
+         {"type":"global_avgpool"},{"type":"linear","name":"fc","out":10}])"},
+    {"wide", "Wider CNN (best)", "16 and 32 kernels with batch norm and dropout: 81k parameters, the most accurate here",
+     R"([{"type":"conv","name":"conv1","out":16,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn1"},{"type":"relu"},{"type":"maxpool","kernel":2},
+         {"type":"conv","name":"conv2","out":32,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn2"},{"type":"relu"},{"type":"maxpool","kernel":2},
+         {"type":"flatten"},{"type":"dropout","p":0.25},{"type":"linear","name":"fc1","out":48},{"type":"relu"},{"type":"linear","name":"fc2","out":10}])"},
+    {"mlp", "MLP (no convolution)", "every pixel connected to every hidden unit: compare its parameter count",
+     R"([{"type":"flatten"},{"type":"linear","name":"fc1","out":128},{"type":"relu"},{"type":"linear","name":"fc2","out":10}])"},
+};
+
+const char* kLayerTypes[] = {"conv", "maxpool", "avgpool", "global_avgpool", "batchnorm", "relu", "dropout", "flatten", "linear", "residual block"};
+
+struct TrainLab {
+    // Data.
+    std::string dataset = "fashion";  // "fashion" | "mnist"
+    Dataset train, test;
+    bool have_data = false;
+    std::string data_error;
+    // The model.
+    std::string preset = "seed";
+    json layers;                     // the description's layer list (the editor changes it)
+    Model model;                     // built from it; empty (no layers) while the description is impossible
+    std::string message;             // why the description or the last run failed, "" when all is well
+    // Training settings.
+    OptimizerSettings optimizer = [] { OptimizerSettings o; o.kind = "adam"; o.lr = 0.002f; return o; }();
+    int batch = 32;
+    int epochs = 5;
+    uint64_t seed = 1;
+    // The run.
+    bool running = false;
+    int64_t step = 0;                // steps taken
+    int epoch = 0;                   // epochs finished
+    int cursor = 0;                  // next sample of this epoch
+    std::vector<int32_t> order;      // this epoch's order
+    Optimizer opt;
+    std::vector<float> batch_images; // (B, 1, 28, 28)
+    std::vector<int32_t> batch_labels;
+    float last_loss = NAN;
+    double loss_sum = 0;             // since the last curve point
+    int loss_count = 0;
+    std::vector<float> loss_curve;   // mean training loss per 50 steps
+    std::vector<float> test_curve;   // test accuracy after each evaluation
+    double test_accuracy = NAN;      // the last full evaluation, NaN before one
+    int64_t tested_at = -1;          // the step it was measured at
+    int confusion[10][10] = {};      // [true][predicted] counts of the last evaluation
+    std::vector<int> mistakes;       // test indices predicted wrong (up to 24)
+    double images_per_second = 0;
+    // Views.
+    int sample = 0;                  // the test image whose feature maps are shown
+    std::vector<float> drawing = std::vector<float>(784, 0.0f);  // (28, 28) the student's picture
+    std::vector<float> drawing_probs = std::vector<float>(10, 0.0f);
+    int editing = -1;                // the layer open in the editor
+    std::string note;                // a one-line message (saved, loaded, restored ...)
+};
+
+TrainLab g_lab;
+
+const char* const* class_names(const TrainLab& lab) { return lab.dataset == "mnist" ? kDigitClasses : kFashionClasses; }
+bool model_ready(const TrainLab& lab) { return !lab.model.layers.empty(); }
+
+// ---- building -------------------------------------------------------------------------------
+
+std::string description(const json& layers) { return json{{"input", {1, 28, 28}}, {"layers", layers}}.dump(); }
+
+// Builds the model from `layers`; on an impossible description the message names the layer and
+// the model is left empty (training cannot start). Resets the run.
+void build(TrainLab& lab) {
+    Model m;
+    Status s = model_from_json(m, description(lab.layers), lab.seed);
+    lab.running = false;
+    lab.step = lab.epoch = lab.cursor = 0;
+    lab.order.clear();
+    lab.loss_curve.clear();
+    lab.test_curve.clear();
+    lab.test_accuracy = NAN;
+    lab.tested_at = -1;
+    lab.last_loss = NAN;
+    lab.loss_sum = 0;
+    lab.loss_count = 0;
+    std::memset(lab.confusion, 0, sizeof lab.confusion);
+    lab.mistakes.clear();
+    if (!s.ok()) {
+        lab.model = Model{};
+        lab.message = s.message;
+        return;
+    }
+    if (output_size(m) != 10) {
+        lab.model = Model{};
+        lab.message = "model: the last layer gives " + std::to_string(output_size(m)) + " values; it needs 10, one per class";
+        return;
+    }
+    lab.model = std::move(m);
+    lab.message.clear();
+    (void)ensure_batch(lab.model, std::max(lab.batch, 200));  // 200: evaluation batches
+    optimizer_init(lab.opt, lab.optimizer, int64_t(lab.model.params.size()));
+}
+
+void use_preset(TrainLab& lab, const std::string& id) {
+    for (const Preset& p : kPresets)
+        if (id == p.id) {
+            lab.preset = id;
+            lab.layers = json::parse(p.layers);
+            build(lab);
+        }
+}
+
+TrainLab make_lab() {
+    TrainLab lab;
+    use_preset(lab, "seed");
+    return lab;
+}
+
+// ---- data -------------------------------------------------------------------------------------
+
+void train_dataset(const DatasetFiles& files) {
+    TrainLab& lab = g_lab;
+    if (files.name != lab.dataset) return;
+    if (!files.error.empty()) {
+        lab.data_error = files.error;
+        return;
+    }
+    Dataset train, test;
+    Status s = parse_idx_dataset(train, files.train_images, files.train_labels, files.name + " training images", files.name + " training labels");
+    if (s.ok()) s = parse_idx_dataset(test, files.test_images, files.test_labels, files.name + " test images", files.name + " test labels");
+    if (s.ok() && (train.rows != 28 || train.cols != 28 || train.classes != 10)) s = error_status("the dataset is not 28x28 images of 10 classes");
+    if (!s.ok()) {
+        lab.data_error = s.message;
+        return;
+    }
+    lab.train = std::move(train);
+    lab.test = std::move(test);
+    lab.have_data = true;
+    lab.data_error.clear();
+    lab.sample = std::min(lab.sample, lab.test.count - 1);
+    post_event("dataset-loaded");
+}
+
+void ask_for_data(TrainLab& lab) {
+    if (lab.have_data || !lab.data_error.empty() || dataset_loading(lab.dataset) >= 0) return;
+    request_dataset(lab.dataset);
+}
+
+// ---- training ---------------------------------------------------------------------------------
+
+// Evaluates the model on the first `count` test images (all by default): accuracy, confusion
+// matrix, the first mistakes.
+void evaluate(TrainLab& lab, int count = 1 << 30) {
+    const int B = 200, classes = 10;
+    std::memset(lab.confusion, 0, sizeof lab.confusion);
+    lab.mistakes.clear();
+    std::vector<int32_t> order = sample_order(lab.test.count, nullptr);
+    std::vector<float> images(size_t(B) * 784);
+    std::vector<int32_t> labels(B);
+    int correct = 0;
+    const int total = std::min(count, lab.test.count);
+    for (int first = 0; first < total; first += B) {
+        const int n = std::min(B, total - first);
+        gather_batch(images.data(), labels.data(), lab.test, order, first, n);
+        const float* logits = model_forward(lab.model, images.data(), n, false);
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int k = 1; k < classes; k++)
+                if (logits[i * classes + k] > logits[i * classes + best]) best = k;
+            lab.confusion[labels[size_t(i)]][best]++;
+            if (best == labels[size_t(i)]) correct++;
+            else if (lab.mistakes.size() < 24) lab.mistakes.push_back(first + i);
+        }
+    }
+    lab.test_accuracy = double(correct) / total;
+    lab.tested_at = lab.step;
+    lab.test_curve.push_back(float(lab.test_accuracy));
+}
+
+// One optimizer step on the next batch. Returns false (and pauses, with a message) when the loss
+// is no longer a number: the run diverged.
+bool train_step(TrainLab& lab) {
+    if (lab.cursor == 0 || lab.order.empty()) {
+        Rng rng(lab.seed * 1000003u + uint64_t(lab.epoch));
+        lab.order = sample_order(lab.train.count, &rng);
+    }
+    const int n = std::min(lab.batch, lab.train.count - lab.cursor);
+    lab.batch_images.resize(size_t(lab.batch) * 784);
+    lab.batch_labels.resize(size_t(lab.batch));
+    gather_batch(lab.batch_images.data(), lab.batch_labels.data(), lab.train, lab.order, lab.cursor, n);
+    zero_grad(lab.model);
+    model_forward(lab.model, lab.batch_images.data(), n, true);
+    const float loss = model_loss(lab.model, lab.batch_labels.data(), n);
+    // An untrained network's loss is about ln(10) = 2.3; past 1000 the weights have blown up and
+    // will not come back (soon after, the numbers overflow to infinity and NaN).
+    if (!std::isfinite(loss) || loss > 1000.0f) {
+        lab.running = false;
+        lab.message = "Training stopped at step " + std::to_string(lab.step + 1) + ": the loss became " +
+                      (std::isnan(loss) ? "NaN (not a number)" : std::isinf(loss) ? "infinite" : format_number(loss)) +
+                      ". The steps were too large for this network: the weights grew until the numbers overflowed. "
+                      "Lower the learning rate and press Reset.";
+        post_event("training-diverged");
+        return false;
+    }
+    model_backward(lab.model, lab.batch_images.data(), lab.batch_labels.data(), n);
+    optimizer_step(lab.opt, lab.model.params.data(), lab.model.grads.data(), int64_t(lab.model.params.size()));
+    lab.step++;
+    lab.last_loss = loss;
+    lab.loss_sum += loss;
+    if (++lab.loss_count == 50) {
+        lab.loss_curve.push_back(float(lab.loss_sum / lab.loss_count));
+        lab.loss_sum = 0;
+        lab.loss_count = 0;
+    }
+    lab.cursor += n;
+    if (lab.cursor >= lab.train.count) {  // an epoch done: measure on the test set
+        lab.cursor = 0;
+        lab.epoch++;
+        evaluate(lab);
+        post_event("epoch-done");
+        if (lab.epoch >= lab.epochs) lab.running = false;
+    } else if (lab.step % 300 == 0) {
+        evaluate(lab, 2000);  // a quick look on part of the test set; the whole of it after each epoch
+    }
+    return true;
+}
+
+// Runs steps for about `budget_ms` (the rest of the frame is the UI's): at least one step.
+void train_for(TrainLab& lab, double budget_ms) {
+    const auto start = std::chrono::steady_clock::now();
+    int images = 0;
+    double ms = 0;
+    do {
+        if (!train_step(lab)) return;
+        images += lab.batch;
+        ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    } while (lab.running && ms < budget_ms);
+    if (ms > 0) lab.images_per_second = 0.8 * lab.images_per_second + 0.2 * (images / (ms / 1000.0));
+}
+
+// Class probabilities of one (28, 28) picture, eval mode.
+void predict(TrainLab& lab, const float* image, float* probs) {
+    const float* logits = model_forward(lab.model, image, 1, false);
+    float top = logits[0];
+    for (int k = 1; k < 10; k++) top = std::max(top, logits[k]);
+    float total = 0;
+    for (int k = 0; k < 10; k++) total += probs[k] = std::exp(logits[k] - top);
+    for (int k = 0; k < 10; k++) probs[k] /= total;
+}
+
+// ---- saving, loading, keeping the session --------------------------------------------------
+
+std::vector<uint8_t> model_file(const TrainLab& lab) {
+    NamedTensors state = model_state(lab.model);
+    state.metadata["cnnlab_model"] = description(lab.layers);
+    state.metadata["dataset"] = lab.dataset;
+    return safetensors_serialize(state);
+}
+
+std::string load_model_file(TrainLab& lab, const std::vector<uint8_t>& bytes, const std::string& name) {
+    if (!model_ready(lab)) return "build a model first";
+    NamedTensors state;
+    if (Status s = safetensors_parse(state, bytes.data(), bytes.size()); !s.ok()) return name + ": " + s.message;
+    Model copy = lab.model;
+    if (Status s = load_model_state(copy, state); !s.ok())
+        return name + " does not fit the current network: " + s.message;
+    lab.model.params = copy.params;
+    lab.model.buffers = copy.buffers;
+    optimizer_init(lab.opt, lab.optimizer, int64_t(lab.model.params.size()));
+    lab.test_accuracy = NAN;
+    if (lab.have_data) evaluate(lab);
+    return "";
+}
+
+std::string base64(const std::vector<uint8_t>& bytes) {
+    static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < bytes.size(); i += 3) {
+        uint32_t v = uint32_t(bytes[i]) << 16 | (i + 1 < bytes.size() ? uint32_t(bytes[i + 1]) << 8 : 0) | (i + 2 < bytes.size() ? bytes[i + 2] : 0);
+        out += table[v >> 18 & 63];
+        out += table[v >> 12 & 63];
+        out += i + 1 < bytes.size() ? table[v >> 6 & 63] : '=';
+        out += i + 2 < bytes.size() ? table[v & 63] : '=';
+    }
+    return out;
+}
+
+bool unbase64(const std::string& text, std::vector<uint8_t>& out) {
+    out.clear();
+    uint32_t v = 0;
+    int bits = 0;
+    for (char ch : text) {
+        int d = ch >= 'A' && ch <= 'Z' ? ch - 'A' : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26 : ch >= '0' && ch <= '9' ? ch - '0' + 52 : ch == '+' ? 62 : ch == '/' ? 63 : -1;
+        if (ch == '=') break;
+        if (d < 0) return false;
+        v = v << 6 | uint32_t(d);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(uint8_t(v >> bits & 0xff));
+        }
+    }
+    return true;
+}
+
+// Keeps the settings, the network and its weights in the browser's storage, for a reload.
+void keep_session(TrainLab& lab) {
+    if (!model_ready(lab)) return;
+    json session = {{"dataset", lab.dataset}, {"preset", lab.preset}, {"layers", lab.layers}, {"lr", lab.optimizer.lr},
+                    {"optimizer", lab.optimizer.kind}, {"batch", lab.batch}, {"epochs", lab.epochs}, {"step", lab.step},
+                    {"epoch", lab.epoch}, {"weights", base64(model_file(lab))}};
+    store("train", session.dump());
+}
+
+void restore_session(TrainLab& lab) {
+    const std::string text = stored("train");
+    if (text.empty()) return;
+    json s = json::parse(text, nullptr, false);
+    if (!s.is_object() || !s.contains("layers") || !s.contains("weights") || !s["weights"].is_string()) return;
+    TrainLab next = make_lab();
+    next.dataset = s.value("dataset", "fashion") == "mnist" ? "mnist" : "fashion";
+    next.preset = s.value("preset", "seed");
+    next.layers = s["layers"];
+    next.optimizer.kind = s.value("optimizer", "adam") == "sgd" ? "sgd" : "adam";
+    next.optimizer.lr = s.value("lr", 0.002f);
+    next.batch = std::clamp(s.value("batch", 32), 1, 512);
+    next.epochs = std::clamp(s.value("epochs", 5), 1, 100);
+    if (!check_optimizer(next.optimizer).ok()) return;
+    build(next);
+    std::vector<uint8_t> bytes;
+    if (!model_ready(next) || !unbase64(s["weights"].get<std::string>(), bytes) || !load_model_file(next, bytes, "the kept session").empty())
+        return;  // a broken or outdated session is ignored, not half-restored
+    next.step = s.value("step", int64_t(0));
+    next.epoch = s.value("epoch", 0);
+    next.note = "Restored your last session (step " + std::to_string(next.step) + ").";
+    lab = std::move(next);
+}
+
+void train_file(const OpenedFile& file) {
+    TrainLab& lab = g_lab;
+    if (file.purpose != "model") return;
+    if (!file.error.empty()) {
+        lab.note = "Model not loaded: " + file.error + ".";
+        return;
+    }
+    std::string e = load_model_file(lab, file.bytes, file.name);
+    lab.note = e.empty() ? "Loaded " + file.name + "." : "Model not loaded: " + e + ".";
+    post_event(e.empty() ? "model-loaded" : "model-rejected");
+}
+
+// ---- state and commands ---------------------------------------------------------------------
+
+json layer_table(const TrainLab& lab) {
+    json rows = json::array();
+    for (size_t i = 0; i < lab.model.layers.size(); i++) {
+        const Layer& L = lab.model.layers[i];
+        int64_t params = 0;
+        for (const ParamInfo& t : lab.model.tensors)
+            if (!t.buffer && t.name.rfind(L.name + ".", 0) == 0) params += shape_numel(t.shape);
+        rows.push_back({{"name", L.name}, {"type", lab.layers[i].value("type", "")}, {"shape", L.out_shape}, {"params", params}});
+    }
+    return rows;
+}
+
+json train_state() {
+    TrainLab& lab = g_lab;
+    json s;
+    s["dataset"] = lab.dataset;
+    s["data_loaded"] = lab.have_data;
+    s["data_progress"] = dataset_loading(lab.dataset);
+    s["data_error"] = lab.data_error.empty() ? json(nullptr) : json(lab.data_error);
+    s["model"] = lab.preset;
+    s["layers"] = lab.layers;
+    s["shapes"] = layer_table(lab);
+    s["params"] = model_ready(lab) ? json(lab.model.params.size()) : json(nullptr);
+    s["optimizer"] = lab.optimizer.kind;
+    s["lr"] = lab.optimizer.lr;
+    s["batch"] = lab.batch;
+    s["epochs"] = lab.epochs;
+    s["seed"] = lab.seed;
+    s["backend"] = "cpu";
+    s["running"] = lab.running;
+    s["step"] = lab.step;
+    s["epoch"] = lab.epoch;
+    s["train_loss"] = std::isfinite(lab.last_loss) ? json(lab.last_loss) : json(nullptr);
+    s["loss_curve"] = lab.loss_curve;
+    s["test_accuracy"] = std::isfinite(lab.test_accuracy) ? json(lab.test_accuracy) : json(nullptr);
+    s["test_curve"] = lab.test_curve;
+    s["images_per_second"] = lab.images_per_second;
+    s["frame_cpu_ms"] = frame_cpu_ms();  // the main thread's time for the last frame, training included
+    s["message"] = lab.message.empty() ? json(nullptr) : json(lab.message);
+    s["note"] = lab.note;
+    if (model_ready(lab) && lab.have_data) {  // what the network says about the chosen test picture
+        float probs[10];
+        predict(lab, lab.test.images.data() + size_t(lab.sample) * 784, probs);
+        s["sample"] = lab.sample;
+        s["sample_label"] = lab.test.labels[size_t(lab.sample)];
+        s["sample_probs"] = std::vector<float>(probs, probs + 10);
+    }
+    return s;
+}
+
+std::string apply_settings(TrainLab& lab, const json& f, bool& rebuild) {
+    std::string e;
+    std::string text;
+    if (!(e = read_string(f, "dataset", text)).empty()) return e;
+    if (!text.empty()) {
+        if (text != "fashion" && text != "mnist") return "\"dataset\" must be \"fashion\" or \"mnist\"";
+        if (text != lab.dataset) {
+            lab.dataset = text;
+            lab.have_data = false;
+            lab.data_error.clear();
+            lab.train = lab.test = Dataset{};
+            rebuild = true;
+        }
+    }
+    if (f.contains("model")) {
+        const json& m = f["model"];
+        if (m.is_string()) {
+            bool known = false;
+            std::string names;
+            for (const Preset& p : kPresets) {
+                known = known || m.get<std::string>() == p.id;
+                names += std::string(names.empty() ? "" : ", ") + p.id;
+            }
+            if (!known) return "no model preset \"" + m.get<std::string>().substr(0, 30) + "\"; the presets are " + names;
+            for (const Preset& p : kPresets)
+                if (m.get<std::string>() == p.id) lab.layers = json::parse(p.layers);
+            lab.preset = m.get<std::string>();
+        } else if (m.is_object() && m.contains("layers") && m["layers"].is_array()) {
+            lab.layers = m["layers"];
+            lab.preset = "custom";
+        } else if (m.is_array()) {
+            lab.layers = m;
+            lab.preset = "custom";
+        } else {
+            return "\"model\" must be a preset name or a description {\"layers\": [...]}";
+        }
+        rebuild = true;
+    }
+    if (f.contains("layers") && !f.contains("model")) {
+        if (!f["layers"].is_array()) return "\"layers\" must be a list of layers";
+        if (f["layers"] != lab.layers) {
+            lab.layers = f["layers"];
+            lab.preset = "custom";
+            rebuild = true;
+        }
+    }
+    std::string kind;
+    if (!(e = read_string(f, "optimizer", kind)).empty()) return e;
+    if (!kind.empty()) {
+        if (kind != "sgd" && kind != "adam") return "\"optimizer\" must be \"sgd\" or \"adam\"";
+        if (kind != lab.optimizer.kind) { lab.optimizer.kind = kind; if (kind == "sgd") lab.optimizer.momentum = 0.9f; }
+    }
+    if (!(e = read_number(f, "lr", 1e-6f, 1e6f, lab.optimizer.lr)).empty()) return e;  // huge rates allowed: they show divergence
+    if (!(e = read_int(f, "batch", 1, 512, lab.batch)).empty()) return e;
+    if (!(e = read_int(f, "epochs", 1, 100, lab.epochs)).empty()) return e;
+    int seed = int(lab.seed);
+    if (!(e = read_int(f, "seed", 0, 1000000, seed)).empty()) return e;
+    if (uint64_t(seed) != lab.seed) { lab.seed = uint64_t(seed); rebuild = true; }
+    std::string backend;
+    if (!(e = read_string(f, "backend", backend)).empty()) return e;
+    if (!backend.empty() && backend != "cpu") {
+        if (backend != "gpu") return "\"backend\" must be \"cpu\" or \"gpu\"";
+        return "training runs on the CPU (WebAssembly SIMD) for now; the GPU backend does not train whole networks yet";
+    }
+    int sample = lab.sample;
+    if (!(e = read_int(f, "sample", 0, 59999, sample)).empty()) return e;
+    if (f.contains("sample") && lab.have_data && sample >= lab.test.count) return "\"sample\" must be a test image index below " + std::to_string(lab.test.count);
+    lab.sample = sample;
+    return "";
+}
+
+std::string train_command(const json& f) {
+    TrainLab& lab = g_lab;
+    std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "seed", "backend", "sample"},
+                                 {"lab", "data_loaded", "data_progress", "data_error", "shapes", "params", "running", "step", "epoch",
+                                  "train_loss", "loss_curve", "test_accuracy", "test_curve", "images_per_second", "frame_cpu_ms", "message", "note",
+                                  "sample_label", "sample_probs"});
+    if (!e.empty()) return e;
+    std::string action;
+    if (!(e = read_string(f, "action", action)).empty()) return e;
+    const char* actions[] = {"", "start", "pause", "step", "reset", "save", "load", "evaluate"};
+    if (std::find_if(std::begin(actions), std::end(actions), [&](const char* a) { return action == a; }) == std::end(actions))
+        return "\"action\" must be start, pause, step, reset, save, load or evaluate";
+    // Settings are checked on a copy (without the datasets, which stay), then committed together.
+    TrainLab next;
+    next.dataset = lab.dataset, next.layers = lab.layers, next.preset = lab.preset, next.optimizer = lab.optimizer;
+    next.batch = lab.batch, next.epochs = lab.epochs, next.seed = lab.seed, next.sample = lab.sample;
+    next.have_data = lab.have_data, next.test.count = lab.test.count;
+    bool rebuild = false;
+    if (!(e = apply_settings(next, f, rebuild)).empty()) return e;
+    OptimizerSettings checked = next.optimizer;
+    checked.lr = std::min(checked.lr, 1.0f);  // huge learning rates are allowed here: the lab shows what they do
+    if (!(e = check_optimizer(checked).message).empty()) return e;
+    const bool optimizer_changed = next.optimizer.kind != lab.optimizer.kind || next.optimizer.lr != lab.optimizer.lr;
+    if (next.dataset != lab.dataset) {
+        lab.dataset = next.dataset;
+        lab.have_data = false;
+        lab.data_error.clear();
+        lab.train = lab.test = Dataset{};
+    }
+    lab.layers = next.layers, lab.preset = next.preset, lab.optimizer = next.optimizer, lab.batch = next.batch;
+    lab.epochs = next.epochs, lab.seed = next.seed, lab.sample = next.sample;
+    if (rebuild || action == "reset") build(lab);
+    else if (model_ready(lab)) {
+        (void)ensure_batch(lab.model, std::max(lab.batch, 200));
+        if (optimizer_changed) { const int64_t t = lab.opt.t; optimizer_init(lab.opt, lab.optimizer, int64_t(lab.model.params.size())); lab.opt.t = t; }
+    }
+    if (action == "start" || action == "step" || action == "evaluate") {
+        if (!model_ready(lab)) return "the network cannot be built: " + lab.message;
+        if (!lab.have_data) {
+            ask_for_data(lab);
+            if (!lab.have_data) return "the " + lab.dataset + " dataset is still loading; try again when data_loaded is true";
+        }
+        if (!lab.message.empty() && action != "evaluate") return lab.message;  // diverged: reset first
+        if (action == "start") { lab.running = true; post_event("training-started"); }
+        if (action == "step") { lab.running = false; train_step(lab); }
+        if (action == "evaluate") evaluate(lab);
+    }
+    if (action == "pause") { lab.running = false; keep_session(lab); }
+    if (action == "save") {
+        if (!model_ready(lab)) return "there is no network to save: " + lab.message;
+        std::string err = save_file("cnnlab-" + lab.dataset + "-" + lab.preset + ".safetensors", model_file(lab));
+        lab.note = err.empty() ? "Saved the trained weights." : "Not saved: " + err + ".";
+    }
+    if (action == "load") request_file("model", ".safetensors");
+    return "";
+}
+
+// ---- drawing ----------------------------------------------------------------------------------
+
+// Pictures as textures: one quad each instead of a rectangle per pixel (a frame with many
+// pictures stays cheap to draw). Without a GPU (the tests) the pixels are drawn as rectangles.
+struct PictureSlots {
+    std::vector<unsigned> textures;  // one per slot, kept from frame to frame
+    std::vector<uint8_t> rgba;       // scratch
+};
+PictureSlots g_slots;
+
+// Draws an H x W single-channel picture at `cell` pixels per value: grey over [0, 1], or signed
+// (blue-white-red, scale = full colour). Returns where it went, for clicks.
+GridResult draw_picture_slot(int slot, const char* id, const float* values, int H, int W, float cell, bool is_signed, float scale) {
+    if (int(g_slots.textures.size()) <= slot) g_slots.textures.resize(size_t(slot) + 1, 0);
+    colormap_rgba(g_slots.rgba, values, 1, H, W, 0, is_signed ? 2 : 1, 0.0f, is_signed ? scale : 1.0f);
+    unsigned& texture = g_slots.textures[size_t(slot)];
+    texture = upload_texture(texture, g_slots.rgba.data(), W, H);
+    if (!texture)
+        return draw_grid(id, H, W, cell, [&](int r, int c) {
+            const float v = values[r * W + c];
+            return GridCell{"", is_signed ? signed_color(v, scale) : grey_color(v, 0.0f, 1.0f)};
+        }, false);
+    GridResult g;
+    g.origin = ImGui::GetCursorScreenPos();
+    g.cell = cell;
+    ImGui::Image(ImTextureID(intptr_t(texture)), ImVec2(W * cell, H * cell));
+    if (ImGui::IsItemHovered()) {
+        const ImVec2 m = ImGui::GetIO().MousePos;
+        g.hover_row = std::clamp(int((m.y - g.origin.y) / cell), 0, H - 1);
+        g.hover_col = std::clamp(int((m.x - g.origin.x) / cell), 0, W - 1);
+    }
+    return g;
+}
+
+GridResult draw_picture(int slot, const char* id, const float* pixels, float cell) {
+    return draw_picture_slot(slot, id, pixels, 28, 28, cell, false, 1.0f);
+}
+
+void draw_diagram(TrainLab& lab) {
+    ImGui::TextDisabled("THE NETWORK");
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
+    const char* shown = "custom";
+    for (const Preset& p : kPresets)
+        if (lab.preset == p.id) shown = p.name;
+    if (ImGui::BeginCombo("##model", shown)) {
+        for (const Preset& p : kPresets) {
+            if (ImGui::Selectable(p.name, lab.preset == p.id)) use_preset(lab, p.id);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.what);
+        }
+        ImGui::EndCombo();
+    }
+    ImGui::Text("input 1x28x28");
+    bool changed = false;
+    int remove = -1, move_up = -1;
+    for (size_t i = 0; i < lab.layers.size(); i++) {
+        ImGui::PushID(int(i));
+        const json& L = lab.layers[i];
+        std::string label = L.value("type", "?");
+        if (label == "conv") label += " " + std::to_string(L.value("out", 0)) + "x" + std::to_string(L.value("kernel", 3)) + "x" + std::to_string(L.value("kernel", 3));
+        if (label == "linear") label += " " + std::to_string(L.value("out", 0));
+        std::string shape, params;
+        if (model_ready(lab) && i < lab.model.layers.size()) {
+            shape = shape_string(lab.model.layers[i].out_shape);
+            int64_t count = 0;
+            for (const ParamInfo& t : lab.model.tensors)
+                if (!t.buffer && t.name.rfind(lab.model.layers[i].name + ".", 0) == 0) count += shape_numel(t.shape);
+            if (count) params = std::to_string(count) + " params";
+        }
+        if (ImGui::Selectable(label.c_str(), lab.editing == int(i), 0, ImVec2(ImGui::GetFontSize() * 8, 0))) lab.editing = lab.editing == int(i) ? -1 : int(i);
+        ImGui::SameLine(ImGui::GetFontSize() * 9);
+        ImGui::TextDisabled("%s  %s", shape.c_str(), params.c_str());
+        if (lab.editing == int(i)) {
+            json& E = lab.layers[i];
+            auto edit_int = [&](const char* key, int lo, int hi, int fallback) {
+                int v = E.value(key, fallback);
+                ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+                if (ImGui::InputInt(key, &v)) { E[key] = std::clamp(v, lo, hi); changed = true; }
+            };
+            const std::string type = E.value("type", "");
+            if (type == "conv") { edit_int("out", 1, 64, 4); edit_int("kernel", 1, 7, 3); edit_int("stride", 1, 4, 1); edit_int("padding", 0, 3, 0); edit_int("dilation", 1, 3, 1); }
+            if (type == "maxpool" || type == "avgpool") { edit_int("kernel", 1, 4, 2); }
+            if (type == "linear") edit_int("out", 1, 512, 10);
+            if (ImGui::SmallButton("move up")) move_up = int(i);
+            ImGui::SameLine();
+            if (ImGui::SmallButton("remove")) remove = int(i);
+        }
+        ImGui::PopID();
+    }
+    if (move_up > 0) { std::swap(lab.layers[size_t(move_up)], lab.layers[size_t(move_up - 1)]); changed = true; lab.editing = move_up - 1; }
+    if (remove >= 0) { lab.layers.erase(size_t(remove)); changed = true; lab.editing = -1; }
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+    if (ImGui::BeginCombo("##add", "add a layer...")) {
+        for (const char* type : kLayerTypes)
+            if (ImGui::Selectable(type)) {
+                const std::string t = type;
+                const size_t at = lab.editing >= 0 ? size_t(lab.editing) + 1 : lab.layers.size();
+                json add = {{"type", t}};
+                if (t == "conv") add = {{"type", "conv"}, {"out", 8}, {"kernel", 3}, {"padding", 1}};
+                if (t == "maxpool" || t == "avgpool") add["kernel"] = 2;
+                if (t == "linear") add["out"] = 10;
+                if (t == "dropout") add["p"] = 0.25;
+                std::vector<json> inserted = {add};
+                if (t == "residual block") {  // conv-bn-relu-conv-bn + the input, keeping the channel count
+                    int channels = 1;
+                    if (model_ready(lab) && at > 0 && lab.model.layers[at - 1].out_shape.size() == 3) channels = lab.model.layers[at - 1].out_shape[0];
+                    const std::string in = "res" + std::to_string(lab.layers.size()) + "_in";
+                    inserted = {{{"type", "relu"}, {"name", in}}, {{"type", "conv"}, {"out", channels}, {"kernel", 3}, {"padding", 1}},
+                                {{"type", "batchnorm"}}, {{"type", "relu"}}, {{"type", "conv"}, {"out", channels}, {"kernel", 3}, {"padding", 1}},
+                                {{"type", "batchnorm"}}, {{"type", "add"}, {"with", in}}};
+                }
+                json rebuilt = json::array();
+                for (size_t i = 0; i <= lab.layers.size(); i++) {
+                    if (i == at) for (const json& x : inserted) rebuilt.push_back(x);
+                    if (i < lab.layers.size()) rebuilt.push_back(lab.layers[i]);
+                }
+                lab.layers = rebuilt;
+                changed = true;
+            }
+        ImGui::EndCombo();
+    }
+    if (changed) {
+        lab.preset = "custom";
+        build(lab);
+    }
+    if (model_ready(lab)) {
+        ImGui::Text("%zu parameters in all", lab.model.params.size());
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextDisabled("A fully connected layer from the 784 pixels to 784 units would need 784 x 784 = 614,656 weights; "
+                            "a 3x3 kernel needs 9, used at every position.");
+        ImGui::PopTextWrapPos();
+    }
+    if (!lab.message.empty()) {
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", lab.message.c_str());
+        ImGui::PopTextWrapPos();
+    }
+}
+
+void draw_training_controls(TrainLab& lab) {
+    ImGui::TextDisabled("TRAINING");
+    const char* datasets[] = {"Fashion-MNIST", "MNIST digits"};
+    int d = lab.dataset == "mnist" ? 1 : 0;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    if (ImGui::Combo("data", &d, datasets, 2)) (void)train_command({{"dataset", d ? "mnist" : "fashion"}});
+    const char* kinds[] = {"Adam", "SGD + momentum"};
+    int k = lab.optimizer.kind == "sgd" ? 1 : 0;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    if (ImGui::Combo("optimizer", &k, kinds, 2)) (void)train_command({{"optimizer", k ? "sgd" : "adam"}});
+    float lr = lab.optimizer.lr;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    if (ImGui::SliderFloat("learning rate", &lr, 1e-4f, 1.0f, "%.4g", ImGuiSliderFlags_Logarithmic)) (void)train_command({{"lr", lr}});
+    int batch = lab.batch;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    if (ImGui::SliderInt("batch", &batch, 1, 256)) (void)train_command({{"batch", batch}});
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    ImGui::SliderInt("epochs", &lab.epochs, 1, 20);
+    const bool can = model_ready(lab) && lab.have_data && lab.message.empty();
+    ImGui::BeginDisabled(!can);
+    if (ImGui::Button(lab.running ? "Pause" : "Start", ImVec2(ImGui::GetFontSize() * 4, 0))) (void)train_command({{"action", lab.running ? "pause" : "start"}});
+    ui_anchor("start");
+    ImGui::SameLine();
+    if (ImGui::Button("Step")) (void)train_command({{"action", "step"}});
+    ImGui::EndDisabled();
+    ImGui::SameLine();
+    if (ImGui::Button("Reset")) (void)train_command({{"action", "reset"}});
+    if (ImGui::Button("Save model")) (void)train_command({{"action", "save"}});
+    ImGui::SameLine();
+    if (ImGui::Button("Load model...")) (void)train_command({{"action", "load"}});
+    if (!lab.have_data) {
+        const float progress = dataset_loading(lab.dataset);
+        if (!lab.data_error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", lab.data_error.c_str());
+        else ImGui::ProgressBar(std::max(progress, 0.0f), ImVec2(-FLT_MIN, 0), progress >= 0 ? "loading the data..." : "data not loaded");
+    } else {
+        ImGui::Text("step %lld, epoch %d of %d", (long long)lab.step, lab.epoch, lab.epochs);
+        ImGui::Text("%.0f images/s  (%zu training images)", lab.images_per_second, size_t(lab.train.count));
+    }
+    if (!lab.note.empty()) ImGui::TextDisabled("%s", lab.note.c_str());
+}
+
+void draw_results(TrainLab& lab) {
+    const char* const* names = class_names(lab);
+    ImGui::Text("Training loss %s", std::isfinite(lab.last_loss) ? format_number(lab.last_loss).c_str() : "-");
+    ImGui::PlotLines("##loss", lab.loss_curve.data(), int(lab.loss_curve.size()), 0, "mean loss per 50 steps", 0.0f, FLT_MAX,
+                     ImVec2(ImGui::GetContentRegionAvail().x * 0.48f, 70));
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::Text("Test accuracy %s", std::isfinite(lab.test_accuracy) ? format_number(float(lab.test_accuracy)).c_str() : "not measured yet");
+    ImGui::PlotLines("##acc", lab.test_curve.data(), int(lab.test_curve.size()), 0, "test images", 0.0f, 1.0f,
+                     ImVec2(ImGui::GetContentRegionAvail().x, 70));
+    ImGui::EndGroup();
+    if (!model_ready(lab)) return;
+
+    // The first convolution's kernels: noise at first, then edge and blob detectors.
+    for (size_t i = 0; i < lab.model.layers.size(); i++) {
+        const Layer& L = lab.model.layers[i];
+        if (L.kind != LayerKind::conv) continue;
+        const int OC = L.out_shape[0], C = L.in_shape[0] / L.conv.groups, KH = L.conv.rows.kernel, KW = L.conv.cols.kernel;
+        ImGui::Text("%s's kernels, learned (compare with Sobel: -1 0 1 / -2 0 2 / -1 0 1)", L.name.c_str());
+        const float* w = lab.model.params.data() + L.weight;
+        float scale = 1e-6f;
+        for (int j = 0; j < OC * C * KH * KW; j++) scale = std::max(scale, std::fabs(w[j]));
+        for (int oc = 0; oc < std::min(OC, 16); oc++) {
+            ImGui::PushID(oc);
+            if (oc) ImGui::SameLine();
+            draw_grid("kernel", KH, KW, 14.0f, [&](int r, int c) { return GridCell{"", signed_color(w[(oc * C) * KH * KW + r * KW + c], scale)}; });
+            ImGui::PopID();
+        }
+        break;
+    }
+    // What each layer sees of one test picture.
+    if (lab.have_data) {
+        const float* image = lab.test.images.data() + size_t(lab.sample) * 784;
+        float probs[10];
+        predict(lab, image, probs);  // fills the activations for one picture
+        ImGui::Text("Test picture %d, a %s: what each layer sees", lab.sample, names[lab.test.labels[size_t(lab.sample)]]);
+        ImGui::SameLine();
+        if (ImGui::SmallButton("another")) lab.sample = (lab.sample * 7919 + 13) % lab.test.count;
+        draw_picture(0, "sample", image, 2.0f);
+        for (size_t i = 0; i < lab.model.layers.size(); i++) {
+            const Layer& L = lab.model.layers[i];
+            if (L.kind != LayerKind::conv && L.kind != LayerKind::maxpool) continue;
+            const int C = std::min(L.out_shape[0], 8), H = L.out_shape[1], W = L.out_shape[2];
+            const float* act = lab.model.acts[i].data();
+            float top = 1e-6f;
+            for (int j = 0; j < C * H * W; j++) top = std::max(top, std::fabs(act[j]));
+            ImGui::SameLine();
+            ImGui::BeginGroup();
+            const bool unnamed = L.name.find_first_not_of("0123456789") == std::string::npos;
+            ImGui::TextDisabled("%s", unnamed ? (lab.layers[i].value("type", "") + " " + L.name).c_str() : L.name.c_str());
+            for (int c = 0; c < C; c++) {
+                if (c % 2) ImGui::SameLine();  // two maps a row
+                ImGui::PushID(int(i * 64 + size_t(c)));
+                draw_picture_slot(1 + int(i) * 8 + c, "map", act + size_t(c) * size_t(H * W), H, W, 42.0f / float(W), true, top);
+                ImGui::PopID();
+            }
+            ImGui::EndGroup();
+        }
+    }
+    // Confusion matrix of the last evaluation, and a few mistakes.
+    if (lab.tested_at >= 0) {
+        ImGui::Text("Confusion matrix (rows: the true class, columns: the network's answer)");
+        int top = 1;
+        for (auto& row : lab.confusion)
+            for (int v : row) top = std::max(top, v);
+        ImGui::BeginGroup();
+        int worst = 1;  // the largest confusion, for the red scale
+        for (int r = 0; r < 10; r++)
+            for (int c = 0; c < 10; c++)
+                if (r != c) worst = std::max(worst, lab.confusion[r][c]);
+        draw_grid("confusion", 10, 10, 24.0f, [&](int r, int c) {
+            const int v = lab.confusion[r][c];
+            // right answers on the diagonal in green, mistakes in red, brighter for more
+            const float t = r == c ? float(v) / float(top) : float(v) / float(worst);
+            const ImU32 fill = v == 0 ? IM_COL32(35, 35, 42, 255)
+                             : r == c ? IM_COL32(int(40 + 20 * t), int(70 + 110 * t), int(50 + 30 * t), 255)
+                                      : IM_COL32(int(70 + 150 * t), int(40 + 30 * t), int(40 + 20 * t), 255);
+            return GridCell{v ? std::to_string(v) : "", fill};
+        });
+        ImGui::EndGroup();
+        if (ImGui::IsItemHovered()) {
+            ImGui::BeginTooltip();
+            for (int k = 0; k < 10; k++) ImGui::Text("%d: %s", k, names[k]);
+            ImGui::EndTooltip();
+        }
+        ImGui::SameLine();
+        ImGui::BeginGroup();
+        ImGui::TextDisabled("misclassified (hover for the answer)");
+        for (size_t m = 0; m < lab.mistakes.size() && m < 12; m++) {
+            if (m % 6) ImGui::SameLine();
+            ImGui::PushID(int(m));
+            const int idx = lab.mistakes[m];
+            draw_picture(200 + int(m), "mistake", lab.test.images.data() + size_t(idx) * 784, 1.5f);
+            if (ImGui::IsItemHovered()) {
+                float p[10];
+                predict(lab, lab.test.images.data() + size_t(idx) * 784, p);
+                const int best = int(std::max_element(p, p + 10) - p);
+                ImGui::SetTooltip("a %s, taken for a %s (%.0f%%)", names[lab.test.labels[size_t(idx)]], names[best], double(p[best]) * 100);
+            }
+            ImGui::PopID();
+        }
+        ImGui::EndGroup();
+    }
+    // The student's own drawing.
+    ImGui::Text("Draw a %s (left button draws, right button erases):", lab.dataset == "mnist" ? "digit" : "piece of clothing");
+    GridResult pad = draw_picture(250, "drawing", lab.drawing.data(), 5.0f);
+    ui_anchor("drawing");
+    if (pad.hover_row >= 0 && (ImGui::IsMouseDown(ImGuiMouseButton_Left) || ImGui::IsMouseDown(ImGuiMouseButton_Right))) {
+        const float ink = ImGui::IsMouseDown(ImGuiMouseButton_Left) ? 1.0f : 0.0f;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                const int r = pad.hover_row + dy, c = pad.hover_col + dx;
+                if (r < 0 || r >= 28 || c < 0 || c >= 28) continue;
+                float& v = lab.drawing[size_t(r * 28 + c)];
+                const float strength = dx == 0 && dy == 0 ? 1.0f : 0.35f;  // a soft brush, like a pen's stroke
+                v = ink > 0 ? std::max(v, strength) : (dx == 0 && dy == 0 ? 0.0f : v);
+            }
+    }
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    predict(lab, lab.drawing.data(), lab.drawing_probs.data());
+    for (int k = 0; k < 10; k++) {
+        char label[64];
+        std::snprintf(label, sizeof label, "%s %.0f%%", names[k], double(lab.drawing_probs[size_t(k)]) * 100);
+        ImGui::ProgressBar(lab.drawing_probs[size_t(k)], ImVec2(ImGui::GetFontSize() * 12, 0), label);
+    }
+    if (ImGui::SmallButton("clear")) std::fill(lab.drawing.begin(), lab.drawing.end(), 0.0f);
+    ImGui::EndGroup();
+}
+
+void train_draw() {
+    TrainLab& lab = g_lab;
+    static bool restored = false;
+    if (!restored) {  // once, on the first frame: pick up the last session
+        restored = true;
+        restore_session(lab);
+    }
+    ask_for_data(lab);
+    if (lab.running && lab.have_data && model_ready(lab)) {
+        const int64_t before = lab.step;
+        // Train for what is left of a 30 ms frame (33 fps) after the rest of the main thread's work
+        // (the last frame's time minus its training). Where drawing alone takes longer than that (a
+        // GPU emulated in software), training takes as long as drawing does, up to 40 ms: half the
+        // time each, so neither starves.
+        static double last_train_ms = 0;
+        const double other = std::max(frame_cpu_ms() - last_train_ms, 0.0);
+        const double budget = other < 24.0 ? std::clamp(30.0 - other, 6.0, 28.0) : std::min(other, 40.0);
+        const auto start = std::chrono::steady_clock::now();
+        train_for(lab, budget);
+        last_train_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        if (lab.epoch > 0 && lab.step != before && lab.cursor == 0) keep_session(lab);
+    }
+    ImGui::TextUnformatted("Train a CNN");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Here nobody designs the kernels. They start as random numbers; each training step shows the network a "
+                       "batch of pictures, measures how wrong its answers are (the loss), and nudges every weight a little in "
+                       "the direction that makes the answers less wrong. Watch the first layer's kernels turn into detectors.");
+    ImGui::PopStyleColor();
+    ImGui::BeginChild("left", ImVec2(ImGui::GetFontSize() * 20, 0), true);
+    draw_training_controls(lab);
+    ImGui::Separator();
+    draw_diagram(lab);
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("right", ImVec2(0, 0), false);
+    draw_results(lab);
+    ImGui::EndChild();
+}
+
+}  // namespace
+
+CNNLAB_REGISTER_LAB("train", "Train a CNN", "Train a real network on clothes or digits and watch its kernels learn.", train_draw,
+                    train_state, train_command, nullptr, train_dataset, train_file);
+
+namespace {
+// g_lab starts as the seed net (a function-local init would run on first use; this runs at start).
+const bool g_lab_built = [] {
+    g_lab = make_lab();
+    return true;
+}();
+}  // namespace
