@@ -1,5 +1,7 @@
 #include "model.h"
 
+#include "model_presets.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -9,20 +11,7 @@
 using json = nlohmann::json;
 using std::to_string;
 
-std::string seed_model_json() {
-    return R"({"input": [1, 28, 28], "layers": [
-  {"type": "conv", "name": "conv1", "out": 4, "kernel": 3, "padding": 1},
-  {"type": "relu"},
-  {"type": "maxpool", "kernel": 2},
-  {"type": "conv", "name": "conv2", "out": 8, "kernel": 3, "padding": 1},
-  {"type": "relu"},
-  {"type": "maxpool", "kernel": 2},
-  {"type": "flatten"},
-  {"type": "linear", "name": "fc1", "out": 32},
-  {"type": "relu"},
-  {"type": "linear", "name": "fc2", "out": 10}
-]})";
-}
+std::string seed_model_json() { return preset_model_json("seed"); }  // engine/model_presets.cpp
 
 namespace {
 

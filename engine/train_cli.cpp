@@ -15,6 +15,7 @@
 
 #include "data.h"
 #include "model.h"
+#include "model_presets.h"
 #include "optim.h"
 
 namespace {
@@ -31,7 +32,7 @@ struct Options {
 };
 
 const char* kUsage =
-    "usage: cnnlab-train --data DIR [--model seed|FILE.json] [--epochs E] [--batch B] [--lr LR]\n"
+    "usage: cnnlab-train --data DIR [--model seed|seed-bn|residual|wide|mlp|FILE.json] [--epochs E] [--batch B] [--lr LR]\n"
     "                    [--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--seed S]\n"
     "                    [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle] [--log-every N] [--cosine]\n"
     "  DIR holds train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]\n";
@@ -115,10 +116,10 @@ int main(int argc, char** argv) {
     if (error == "help") { std::printf("%s", kUsage); return 0; }
     if (!error.empty()) { std::fprintf(stderr, "cnnlab-train: %s\n%s", error.c_str(), kUsage); return 2; }
 
-    std::string description = seed_model_json();
-    if (o.model != "seed") {
+    std::string description = preset_model_json(o.model);  // seed, seed-bn, residual, wide, mlp
+    if (description.empty()) {
         std::vector<uint8_t> bytes;
-        if (Status s = read_file(bytes, o.model, 1 << 20); !s.ok()) return fail("--model: " + s.message + " (use seed, or a JSON description file)");
+        if (Status s = read_file(bytes, o.model, 1 << 20); !s.ok()) return fail("--model: " + s.message + " (use a preset: seed, seed-bn, residual, wide, mlp; or a JSON description file)");
         description.assign(bytes.begin(), bytes.end());
     }
     Model model;

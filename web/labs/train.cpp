@@ -15,6 +15,7 @@
 
 #include "../../engine/data.h"
 #include "../../engine/model.h"
+#include "../../engine/model_presets.h"
 #include "../../engine/optim.h"
 #include "../app.h"
 #include "../fields.h"
@@ -24,36 +25,6 @@ namespace {
 
 const char* kFashionClasses[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 const char* kDigitClasses[10] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-
-struct Preset {
-    const char* id;
-    const char* name;
-    const char* what;
-    const char* layers;  // the "layers" of a model description (engine/model.h)
-};
-
-const Preset kPresets[] = {
-    {"seed", "Seed net", "two small convolutions (4 and 8 kernels), two poolings, two linear layers: 13k parameters",
-     R"([{"type":"conv","name":"conv1","out":4,"kernel":3,"padding":1},{"type":"relu"},{"type":"maxpool","kernel":2},
-         {"type":"conv","name":"conv2","out":8,"kernel":3,"padding":1},{"type":"relu"},{"type":"maxpool","kernel":2},
-         {"type":"flatten"},{"type":"linear","name":"fc1","out":32},{"type":"relu"},{"type":"linear","name":"fc2","out":10}])"},
-    {"seed-bn", "Seed net + batch norm", "the seed net with batch normalisation after each convolution",
-     R"([{"type":"conv","name":"conv1","out":4,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn1"},{"type":"relu"},{"type":"maxpool","kernel":2},
-         {"type":"conv","name":"conv2","out":8,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn2"},{"type":"relu"},{"type":"maxpool","kernel":2},
-         {"type":"flatten"},{"type":"linear","name":"fc1","out":32},{"type":"relu"},{"type":"linear","name":"fc2","out":10}])"},
-    {"residual", "Small residual net", "a residual block (the input added back after two convolutions) and global average pooling",
-     R"([{"type":"conv","name":"conv1","out":8,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn1"},{"type":"relu","name":"block_in"},
-         {"type":"conv","name":"conv2","out":8,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn2"},{"type":"relu"},
-         {"type":"conv","name":"conv3","out":8,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn3"},{"type":"add","with":"block_in"},{"type":"relu"},
-         {"type":"maxpool","kernel":2},{"type":"conv","name":"conv4","out":16,"kernel":3,"padding":1},{"type":"relu"},
-         {"type":"global_avgpool"},{"type":"linear","name":"fc","out":10}])"},
-    {"wide", "Wider CNN (best)", "16 and 32 kernels with batch norm and dropout: 81k parameters, the most accurate here",
-     R"([{"type":"conv","name":"conv1","out":16,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn1"},{"type":"relu"},{"type":"maxpool","kernel":2},
-         {"type":"conv","name":"conv2","out":32,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn2"},{"type":"relu"},{"type":"maxpool","kernel":2},
-         {"type":"flatten"},{"type":"dropout","p":0.25},{"type":"linear","name":"fc1","out":48},{"type":"relu"},{"type":"linear","name":"fc2","out":10}])"},
-    {"mlp", "MLP (no convolution)", "every pixel connected to every hidden unit: compare its parameter count",
-     R"([{"type":"flatten"},{"type":"linear","name":"fc1","out":128},{"type":"relu"},{"type":"linear","name":"fc2","out":10}])"},
-};
 
 const char* kLayerTypes[] = {"conv", "maxpool", "avgpool", "global_avgpool", "batchnorm", "relu", "dropout", "flatten", "linear", "residual block"};
 
@@ -143,7 +114,7 @@ void build(TrainLab& lab) {
 }
 
 void use_preset(TrainLab& lab, const std::string& id) {
-    for (const Preset& p : kPresets)
+    for (const ModelPreset& p : model_presets())
         if (id == p.id) {
             lab.preset = id;
             lab.layers = json::parse(p.layers);
@@ -460,12 +431,12 @@ std::string apply_settings(TrainLab& lab, const json& f, bool& rebuild) {
         if (m.is_string()) {
             bool known = false;
             std::string names;
-            for (const Preset& p : kPresets) {
+            for (const ModelPreset& p : model_presets()) {
                 known = known || m.get<std::string>() == p.id;
                 names += std::string(names.empty() ? "" : ", ") + p.id;
             }
             if (!known) return "no model preset \"" + m.get<std::string>().substr(0, 30) + "\"; the presets are " + names;
-            for (const Preset& p : kPresets)
+            for (const ModelPreset& p : model_presets())
                 if (m.get<std::string>() == p.id) lab.layers = json::parse(p.layers);
             lab.preset = m.get<std::string>();
         } else if (m.is_object() && m.contains("layers") && m["layers"].is_array()) {
@@ -611,10 +582,10 @@ void draw_diagram(TrainLab& lab) {
     ImGui::TextDisabled("THE NETWORK");
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
     const char* shown = "custom";
-    for (const Preset& p : kPresets)
+    for (const ModelPreset& p : model_presets())
         if (lab.preset == p.id) shown = p.name;
     if (ImGui::BeginCombo("##model", shown)) {
-        for (const Preset& p : kPresets) {
+        for (const ModelPreset& p : model_presets()) {
             if (ImGui::Selectable(p.name, lab.preset == p.id)) use_preset(lab, p.id);
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.what);
         }
