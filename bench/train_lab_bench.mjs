@@ -1,0 +1,34 @@
+// train_lab_bench.mjs — the training lab in headless Chromium: how long one epoch of Fashion-MNIST
+// (60,000 images, the seed net, Adam, batch 32) takes in the page, with the UI drawing meanwhile,
+// and the frame rate while it trains. Prints figures; asserts nothing.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, launchBrowser } from '../tests/e2e/harness.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const server = await startServer(path.join(root, 'build', 'site'));
+const browser = await launchBrowser();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const start = Date.now();
+  await page.goto(server.url + '?lab=train');
+  await page.waitForFunction(() => window.cnnlab && cnnlab.firstFrameMs !== null && cnnlab.state().data_loaded, null, { timeout: 120000 });
+  const loaded = Date.now() - start;
+  await page.evaluate(() => cnnlab.command({ model: 'seed', optimizer: 'adam', lr: 0.002, batch: 32, action: 'reset' }));
+  await page.evaluate(() => cnnlab.command({ action: 'start' }));
+  const t0 = Date.now();
+  const fps = await page.evaluate(() => new Promise((res) => {
+    let n = 0; const t = performance.now();
+    const f = () => { n++; if (performance.now() - t < 3000) requestAnimationFrame(f); else res(n / 3); };
+    requestAnimationFrame(f);
+  }));
+  await page.waitForFunction(() => cnnlab.state().epoch >= 1, null, { timeout: 600000 });
+  const epochMs = Date.now() - t0;
+  const s = await page.evaluate(() => cnnlab.state());
+  console.log(`page and Fashion-MNIST loaded in ${loaded} ms`);
+  console.log(`one epoch (60,000 images, seed net, batch 32) in the page: ${(epochMs / 1000).toFixed(1)} s, ` +
+              `${s.images_per_second.toFixed(0)} img/s while training, ${fps.toFixed(1)} frames/s; test accuracy after it ${s.test_accuracy}`);
+} finally {
+  await browser.close();
+  server.stop();
+}
