@@ -33,5 +33,14 @@ node -e '
   const ok = s.image === "chelsea" && s.backend === "gpu" && Math.abs(s.output_at - s.window.value) < 1e-4;
   console.log((ok ? "PASS" : "FAIL") + " image-kernels on the desktop GPU: " + JSON.stringify([s.image, s.backend, s.output_at, s.window.value]));
   process.exit(ok ? 0 : 1);' "$ik" && passed=$((passed + 1)) || { failed=$((failed + 1)); state_rc=1; }
+# The training lab on the desktop: Fashion-MNIST read from build/datasets, training in the frame loop.
+tr=$(SDL_VIDEODRIVER=offscreen timeout 120 build/native/cnnlab --lab train --frames 40 --command '{"lab": "train", "action": "start"}' \
+  --screenshot out/test/desktop-train.png --print-state)
+node -e '
+  const s = JSON.parse(process.argv[1].split("\n").filter((l) => l.startsWith("{")).pop());
+  const ok = s.data_loaded && s.step > 20 && s.running && s.train_loss > 0 && s.train_loss < 2.3;
+  console.log((ok ? "PASS" : "FAIL") + " training on the desktop: " + JSON.stringify([s.data_loaded, s.step, s.train_loss]));
+  process.exit(ok ? 0 : 1);' "$tr" && passed=$((passed + 1)) || { failed=$((failed + 1)); state_rc=1; }
+
 echo "desktop: $passed passed, $failed failed"
 [ $frame_rc = 0 ] && [ $state_rc = 0 ]

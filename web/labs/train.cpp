@@ -360,6 +360,8 @@ void train_file(const OpenedFile& file) {
     post_event(e.empty() ? "model-loaded" : "model-rejected");
 }
 
+void ensure_restored(TrainLab& lab);
+
 // ---- state and commands ---------------------------------------------------------------------
 
 json layer_table(const TrainLab& lab) {
@@ -376,6 +378,7 @@ json layer_table(const TrainLab& lab) {
 
 json train_state() {
     TrainLab& lab = g_lab;
+    ensure_restored(lab);
     json s;
     s["dataset"] = lab.dataset;
     s["data_loaded"] = lab.have_data;
@@ -485,6 +488,7 @@ std::string apply_settings(TrainLab& lab, const json& f, bool& rebuild) {
 
 std::string train_command(const json& f) {
     TrainLab& lab = g_lab;
+    ensure_restored(lab);
     std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "seed", "backend", "sample"},
                                  {"lab", "data_loaded", "data_progress", "data_error", "shapes", "params", "running", "step", "epoch",
                                   "train_loss", "loss_curve", "test_accuracy", "test_curve", "images_per_second", "frame_cpu_ms", "message", "note",
@@ -849,13 +853,17 @@ void draw_results(TrainLab& lab) {
     ImGui::EndGroup();
 }
 
+// Picks up the last session once, before the lab's first use (a command, a state, a frame).
+void ensure_restored(TrainLab& lab) {
+    static bool restored = false;
+    if (restored) return;
+    restored = true;
+    restore_session(lab);
+}
+
 void train_draw() {
     TrainLab& lab = g_lab;
-    static bool restored = false;
-    if (!restored) {  // once, on the first frame: pick up the last session
-        restored = true;
-        restore_session(lab);
-    }
+    ensure_restored(lab);
     ask_for_data(lab);
     if (lab.running && lab.have_data && model_ready(lab)) {
         const int64_t before = lab.step;
