@@ -6,14 +6,10 @@
 
 #include "../engine/conv.h"
 #include "../engine/ops.h"
+#include "test_util.h"
 
 namespace {
 
-std::vector<float> random_vec(size_t n, Rng& rng) {
-    std::vector<float> v(n);
-    for (float& x : v) x = 2.0f * rng.uniform() - 1.0f;
-    return v;
-}
 
 // Largest |a - b| relative to the largest |b| (1 when b is all zeros).
 double relative_diff(const std::vector<float>& a, const std::vector<float>& b) {

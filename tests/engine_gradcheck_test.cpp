@@ -9,16 +9,12 @@
 #include <vector>
 
 #include "../engine/ops.h"
+#include "test_util.h"
 
 namespace {
 
 using Vec = std::vector<float>;
 
-Vec random_vec(size_t n, Rng& rng, float lo = -1.0f, float hi = 1.0f) {
-    Vec v(n);
-    for (float& x : v) x = lo + (hi - lo) * rng.uniform();
-    return v;
-}
 
 // Loss = sum(out * R), accumulated in double so the differences are not drowned by rounding.
 double weighted_sum(const Vec& out, const Vec& R) {
@@ -47,14 +43,6 @@ void gradcheck(const char* what, Vec& x, const std::function<double()>& loss, co
     CHECK(worst <= 1e-2 * scale);
 }
 
-ConvAxis axis(int kernel, int stride, int pad, int dilation) {
-    ConvAxis a;
-    a.kernel = kernel;
-    a.stride = stride;
-    a.pad_before = a.pad_after = pad;
-    a.dilation = dilation;
-    return a;
-}
 
 }  // namespace
 
@@ -64,8 +52,8 @@ TEST_CASE("gradcheck: conv2d with stride, padding, dilation and groups") {
     for (int groups : {1, 2}) {
         for (bool flip : {false, true}) {
             Conv2dSpec spec;
-            spec.rows = axis(3, flip ? 1 : 2, 1, 1);  // stride 1 takes the fast path, stride 2 the reference one
-            spec.cols = axis(2, 1, 1, 2);
+            spec.rows = conv_axis(3, flip ? 1 : 2, 1, 1);  // stride 1 takes the fast path, stride 2 the reference one
+            spec.cols = conv_axis(2, 1, 1, 2);
             spec.groups = groups;
             spec.flip = flip;
             const int OH = int(conv_output_size(H, spec.rows)), OW = int(conv_output_size(W, spec.cols));
@@ -88,8 +76,8 @@ TEST_CASE("gradcheck: conv_transpose2d") {
     Rng rng(2);
     const int N = 2, C = 4, H = 4, W = 3, OC = 2;
     ConvTranspose2dSpec spec;
-    spec.rows = axis(3, 2, 1, 1);
-    spec.cols = axis(2, 2, 0, 1);
+    spec.rows = conv_axis(3, 2, 1, 1);
+    spec.cols = conv_axis(2, 2, 0, 1);
     spec.output_padding_rows = 1;
     spec.groups = 2;
     const int OH = int(conv_transpose_output_size(H, spec.rows, 1)), OW = int(conv_transpose_output_size(W, spec.cols, 0));
@@ -114,8 +102,8 @@ TEST_CASE("gradcheck: pooling") {
     for (size_t i = 0; i < x.size(); i++) x[i] = 0.05f * float(i);
     for (size_t i = x.size() - 1; i > 0; i--) std::swap(x[i], x[size_t(rng.uniform_int(0, int(i)))]);
     Pool2dSpec spec;
-    spec.rows = axis(3, 2, 1, 1);
-    spec.cols = axis(2, 2, 1, 1);
+    spec.rows = conv_axis(3, 2, 1, 1);
+    spec.cols = conv_axis(2, 2, 1, 1);
     const int OH = int(conv_output_size(H, spec.rows)), OW = int(conv_output_size(W, spec.cols));
     Vec R = random_vec(size_t(N * C * OH * OW), rng), out(R.size()), dx(x.size());
     std::vector<int32_t> argmax(R.size());

@@ -12,6 +12,7 @@
 
 #include "../engine/ops.h"
 #include "../engine/safetensors.h"
+#include "test_util.h"
 
 using json = nlohmann::json;
 
@@ -69,20 +70,12 @@ void compare(const json& c, const std::string& what, const std::vector<float>& o
 
 int dim(const Tensor& t, int i) { return t.shape[size_t(i)]; }
 
-ConvAxis axis(int kernel, int stride, int padding, int dilation) {
-    ConvAxis a;
-    a.kernel = kernel;
-    a.stride = stride;
-    a.pad_before = a.pad_after = padding;
-    a.dilation = dilation;
-    return a;
-}
 
 void run_conv2d(const json& c) {
     const Tensor &x = get(c, "x"), &w = get(c, "w"), &b = get(c, "b"), &dout = get(c, "dout");
     Conv2dSpec spec;
-    spec.rows = axis(dim(w, 2), c["stride"][0], c["padding"][0], c["dilation"][0]);
-    spec.cols = axis(dim(w, 3), c["stride"][1], c["padding"][1], c["dilation"][1]);
+    spec.rows = conv_axis(dim(w, 2), c["stride"][0], c["padding"][0], c["dilation"][0]);
+    spec.cols = conv_axis(dim(w, 3), c["stride"][1], c["padding"][1], c["dilation"][1]);
     spec.groups = c["groups"];
     const int N = dim(x, 0), C = dim(x, 1), H = dim(x, 2), W = dim(x, 3), OC = dim(w, 0);
     REQUIRE(check_conv2d(x.shape, w.shape, &b.shape, spec).ok());
@@ -103,8 +96,8 @@ void run_conv2d(const json& c) {
 void run_conv_transpose2d(const json& c) {
     const Tensor &x = get(c, "x"), &w = get(c, "w"), &b = get(c, "b"), &dout = get(c, "dout");
     ConvTranspose2dSpec spec;
-    spec.rows = axis(dim(w, 2), c["stride"], c["padding"], c["dilation"]);
-    spec.cols = axis(dim(w, 3), c["stride"], c["padding"], c["dilation"]);
+    spec.rows = conv_axis(dim(w, 2), c["stride"], c["padding"], c["dilation"]);
+    spec.cols = conv_axis(dim(w, 3), c["stride"], c["padding"], c["dilation"]);
     spec.output_padding_rows = spec.output_padding_cols = c["output_padding"];
     spec.groups = c["groups"];
     const int N = dim(x, 0), C = dim(x, 1), H = dim(x, 2), W = dim(x, 3), OC = dim(w, 1) * spec.groups;
@@ -126,7 +119,7 @@ void run_pool(const json& c, bool max) {
     const Tensor &x = get(c, "x"), &dout = get(c, "dout");
     Pool2dSpec spec;
     int d = max ? c["dilation"].get<int>() : 1;
-    spec.rows = spec.cols = axis(c["kernel"], c["stride"], c["padding"], d);
+    spec.rows = spec.cols = conv_axis(c["kernel"], c["stride"], c["padding"], d);
     const int N = dim(x, 0), C = dim(x, 1), H = dim(x, 2), W = dim(x, 3);
     REQUIRE(check_pool2d(x.shape, spec, "pool").ok());
     std::vector<float> out(get(c, "out").data.size()), dx = zeros_like(x);

@@ -15,31 +15,14 @@
 
 #include "../engine/gpu.h"
 #include "../engine/model.h"
+#include "test_util.h"
 
 static GpuContext g_gpu;
 
 namespace {
 
-std::vector<float> random_vec(size_t n, Rng& rng) {
-    std::vector<float> v(n);
-    for (float& x : v) x = 2.0f * rng.uniform() - 1.0f;
-    return v;
-}
 
-double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
-    double worst = 0;
-    for (size_t i = 0; i < a.size(); i++) worst = std::fmax(worst, std::fabs(double(a[i]) - b[i]));
-    return worst;
-}
 
-ConvAxis axis(int kernel, int stride, int pad, int dilation) {
-    ConvAxis a;
-    a.kernel = kernel;
-    a.stride = stride;
-    a.pad_before = a.pad_after = pad;
-    a.dilation = dilation;
-    return a;
-}
 
 }  // namespace
 
@@ -52,8 +35,8 @@ TEST_CASE("GPU conv2d forward and both backward passes equal the CPU engine on 4
         const int N = rng.uniform_int(1, 3), C = rng.uniform_int(1, 9), OC = rng.uniform_int(1, 9);
         const int H = rng.uniform_int(3, 17), W = rng.uniform_int(3, 17);
         Conv2dSpec spec;
-        spec.rows = axis(rng.uniform_int(1, 5), rng.uniform_int(1, 2), rng.uniform_int(0, 2), rng.uniform_int(1, 2));
-        spec.cols = axis(rng.uniform_int(1, 5), rng.uniform_int(1, 2), rng.uniform_int(0, 2), rng.uniform_int(1, 2));
+        spec.rows = conv_axis(rng.uniform_int(1, 5), rng.uniform_int(1, 2), rng.uniform_int(0, 2), rng.uniform_int(1, 2));
+        spec.cols = conv_axis(rng.uniform_int(1, 5), rng.uniform_int(1, 2), rng.uniform_int(0, 2), rng.uniform_int(1, 2));
         spec.flip = rng.uniform_int(0, 3) == 0;
         std::vector<int> bias_shape = {OC};
         if (!check_conv2d({N, C, H, W}, {OC, C, spec.rows.kernel, spec.cols.kernel}, &bias_shape, spec).ok()) continue;
@@ -87,7 +70,7 @@ TEST_CASE("GPU conv2d forward and both backward passes equal the CPU engine on 4
         std::vector<float> gpu_dx(dx.size()), gpu_dw(dw.size()), gpu_db(db.size());
         gpu_download(g_gpu, gpu_dx.data(), gdx);
         gpu_download_weights(g_gpu, gpu_dw.data(), gpu_db.data(), gdw);
-        const double f = max_diff(gpu, cpu), di = max_diff(gpu_dx, dx), dwd = std::fmax(max_diff(gpu_dw, dw), max_diff(gpu_db, db));
+        const double f = max_abs_diff(gpu, cpu), di = max_abs_diff(gpu_dx, dx), dwd = std::fmax(max_abs_diff(gpu_dw, dw), max_abs_diff(gpu_db, db));
         INFO("trial " << trial << ": N" << N << " C" << C << " OC" << OC << " " << H << "x" << W << " kernel " << KH << "x" << KW
                       << " stride " << spec.rows.stride << "," << spec.cols.stride << " dilation " << spec.rows.dilation << ","
                       << spec.cols.dilation << " flip " << spec.flip << " relu " << relu << ": forward " << f << ", dinp " << di
@@ -112,7 +95,7 @@ TEST_CASE("GPU pooling equals the CPU engine") {
         const int N = rng.uniform_int(1, 3), C = rng.uniform_int(1, 7), H = rng.uniform_int(4, 15), W = rng.uniform_int(4, 15);
         const int k = rng.uniform_int(2, 3);
         Pool2dSpec spec;
-        spec.rows = spec.cols = axis(k, rng.uniform_int(1, k), rng.uniform_int(0, k / 2), 1);
+        spec.rows = spec.cols = conv_axis(k, rng.uniform_int(1, k), rng.uniform_int(0, k / 2), 1);
         const bool max = trial % 2 == 0;
         const int OH = int(conv_output_size(H, spec.rows)), OW = int(conv_output_size(W, spec.cols));
         std::vector<float> x = random_vec(size_t(N) * C * H * W, rng), cpu(size_t(N) * C * OH * OW), gpu(cpu.size());
@@ -124,8 +107,8 @@ TEST_CASE("GPU pooling equals the CPU engine") {
         gpu_upload(g_gpu, gx, x.data());
         REQUIRE(gpu_pool2d_forward(g_gpu, gy, gx, spec, max).ok());
         gpu_download(g_gpu, gpu.data(), gy);
-        INFO((max ? "max" : "avg") << " pool " << k << " on " << H << "x" << W << ": largest difference " << max_diff(gpu, cpu));
-        CHECK(max_diff(gpu, cpu) < 1e-5);
+        INFO((max ? "max" : "avg") << " pool " << k << " on " << H << "x" << W << ": largest difference " << max_abs_diff(gpu, cpu));
+        CHECK(max_abs_diff(gpu, cpu) < 1e-5);
         gpu_free(gx), gpu_free(gy);
     }
 }
@@ -155,8 +138,8 @@ TEST_CASE("the seed net's forward on the GPU equals the CPU engine's") {
     std::vector<float> gpu(size_t(N) * 392);
     gpu_download(g_gpu, gpu.data(), a4);
     std::vector<float> cpu(m.acts[5].begin(), m.acts[5].begin() + long(gpu.size()));
-    INFO("largest difference " << max_diff(gpu, cpu));
-    CHECK(max_diff(gpu, cpu) < 1e-4);
+    INFO("largest difference " << max_abs_diff(gpu, cpu));
+    CHECK(max_abs_diff(gpu, cpu) < 1e-4);
     for (GpuTensor* t : {&gx, &a1, &a2, &a3, &a4}) gpu_free(*t);
     gpu_free(w1), gpu_free(w2);
 }

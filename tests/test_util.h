@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "../engine/conv.h"
+#include "../engine/random.h"
 #include "../engine/tensor.h"
 
 // Largest |a[i] - b[i]| (infinity when the sizes differ), so a failure reports how far off it was.
@@ -40,4 +42,21 @@ inline Tensor row(const std::vector<float>& values) {
     t.shape = {1, 1, int(values.size())};
     t.data = values;
     return t;
+}
+
+// n values drawn uniformly from [lo, hi).
+inline std::vector<float> random_vec(size_t n, Rng& rng, float lo = -1.0f, float hi = 1.0f) {
+    std::vector<float> v(n);
+    for (float& x : v) x = lo + (hi - lo) * rng.uniform();
+    return v;
+}
+
+// One axis of a convolution or pooling with the same padding on both sides.
+inline ConvAxis conv_axis(int kernel, int stride, int pad, int dilation) {
+    ConvAxis a;
+    a.kernel = kernel;
+    a.stride = stride;
+    a.pad_before = a.pad_after = pad;
+    a.dilation = dilation;
+    return a;
 }

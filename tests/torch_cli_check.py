@@ -12,7 +12,6 @@
 Prints PASS/FAIL lines and "cli: N passed, N failed".
 """
 import gzip
-import json
 import os
 import re
 import struct
@@ -21,8 +20,9 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_common import SeedNet, read_safetensors, write_safetensors
 
 DATA = "/usr/share/datasets/fashion-mnist"
 STEPS, BATCH, LR, MOMENTUM = 60, 32, 0.05, 0.9
@@ -39,20 +39,6 @@ def check(ok, what):
         failed += 1
 
 
-class SeedNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
-        self.conv2 = nn.Conv2d(4, 8, 3, padding=1)
-        self.fc1 = nn.Linear(392, 32)
-        self.fc2 = nn.Linear(32, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return self.fc2(F.relu(self.fc1(x.flatten(1))))
-
-
 def read_idx(name):
     with gzip.open(os.path.join(DATA, name)) as f:
         data = f.read()
@@ -61,42 +47,13 @@ def read_idx(name):
     return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
-def save_safetensors(path, state):
-    header, offset, blobs = {}, 0, []
-    for name, t in state.items():
-        a = np.ascontiguousarray(t.detach().numpy(), dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        offset += a.nbytes
-        blobs.append(a.tobytes())
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        assert entry["dtype"] == "F32", entry["dtype"]
-        out[name] = torch.from_numpy(np.frombuffer(data, "<f4", offset=8 + n + begin, count=(end - begin) // 4)
-                                     .reshape(entry["shape"]).copy())
-    return out
-
-
 outdir = sys.argv[1]
 trainers = sys.argv[2:]
 os.makedirs(outdir, exist_ok=True)
 torch.manual_seed(7)
 start = SeedNet()
 init_path = os.path.join(outdir, "init.safetensors")
-save_safetensors(init_path, start.state_dict())
+write_safetensors(init_path, start.state_dict())
 
 train_x = torch.from_numpy(read_idx("train-images-idx3-ubyte.gz")[:STEPS * BATCH].astype(np.float32) / 255.0).unsqueeze(1)
 train_y = torch.from_numpy(read_idx("train-labels-idx1-ubyte.gz")[:STEPS * BATCH].astype(np.int64))
@@ -122,7 +79,7 @@ for i, trainer in enumerate(trainers):
     check(run.returncode == 0, f"{label} ran ({run.stderr.strip()[:300]})")
     if run.returncode != 0:
         continue
-    ours = load_safetensors(saved)
+    ours = read_safetensors(saved)
     mine = SeedNet()
     try:
         mine.load_state_dict(ours, strict=True)

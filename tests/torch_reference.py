@@ -11,12 +11,12 @@ a JSON header and the raw little-endian data.
 scripts/test runs it (Debian's python3-torch) whenever this script is newer than its output.
 """
 import json
-import struct
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+from torch_common import write_safetensors
 
 torch.manual_seed(1234)
 torch.set_num_threads(1)
@@ -151,23 +151,6 @@ for (N, K) in [(1, 3), (7, 10), (32, 10)]:
     labels = torch.randint(0, K, (N,))
     tensors[f"cross_entropy/{sum(1 for c in cases if c['op'] == 'cross_entropy')}/labels"] = labels.float()
     add_case("cross_entropy", {}, dict(logits=logits), lambda logits: F.cross_entropy(logits, labels).reshape(1))
-
-
-def write_safetensors(path, named, metadata):
-    header, offset, blobs = {}, 0, []
-    for name, t in named.items():
-        a = np.ascontiguousarray(t.numpy() if isinstance(t, torch.Tensor) else t, dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        offset += a.nbytes
-        blobs.append(a.tobytes())
-    header["__metadata__"] = metadata
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 write_safetensors(sys.argv[1], tensors, {"cases": json.dumps(cases), "torch": torch.__version__})

@@ -8,31 +8,15 @@ same start, 100 steps with Adam (lr 1e-3), cycling through the batches in order.
 initial weights (init.<name>), the batches, the loss of every step and the final weights
 (sgd.<name>, adam.<name>); the engine repeats both runs and must end on the same weights.
 """
-import json
-import struct
 import sys
 
-import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_common import SeedNet, write_safetensors
 
 torch.manual_seed(2026)
 torch.set_num_threads(1)
-
-
-class SeedNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
-        self.conv2 = nn.Conv2d(4, 8, 3, padding=1)
-        self.fc1 = nn.Linear(392, 32)
-        self.fc2 = nn.Linear(32, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return self.fc2(F.relu(self.fc1(x.flatten(1))))
 
 
 BATCHES, BATCH, STEPS = 10, 16, 100
@@ -66,23 +50,6 @@ for kind in ["sgd", "adam"]:
     tensors[f"{kind}.losses"] = torch.tensor(losses)
     for k, v in net.state_dict().items():
         tensors[f"{kind}.{k}"] = v
-
-
-def write_safetensors(path, named, metadata):
-    header, offset, blobs = {}, 0, []
-    for name, t in named.items():
-        a = np.ascontiguousarray(t.detach().numpy(), dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        offset += a.nbytes
-        blobs.append(a.tobytes())
-    header["__metadata__"] = metadata
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 write_safetensors(sys.argv[1], tensors, {"steps": str(STEPS), "torch": torch.__version__})

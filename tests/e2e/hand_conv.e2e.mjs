@@ -1,7 +1,7 @@
 // hand_conv.e2e.mjs — the hand-convolution lab in headless Chromium: loading, the JS API, an
 // exercise answered both through cnnlab.command and by clicking and typing in the canvas, bad
 // input, links to a state, embedding in a course page, resizing and high-DPI.
-import { startServer, launchBrowser, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual } from './harness.mjs';
+import { serveAndRun, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual } from './harness.mjs';
 
 const SQUARE_SOBEL_X = [[3, 0, -3], [4, 0, -4], [3, 0, -3]];  // tests/engine_conv_test.cpp works it out by hand
 const { test, run } = runner('hand-conv');
@@ -193,13 +193,4 @@ test('the canvas follows its container and the screen density', async ({ browser
   await context.close();
 });
 
-const server = await startServer();
-const browser = await launchBrowser();
-let failed = 1;
-try {
-  failed = await run({ browser, url: server.url });
-} finally {
-  await browser.close();
-  server.stop();
-}
-process.exit(failed ? 1 : 0);
+await serveAndRun(run);

@@ -133,3 +133,17 @@ export function expectEqual(actual, expected, what) {
 export function expect(condition, what) {
   if (!condition) throw new Error(what);
 }
+
+// Serves the page, opens Chromium, runs the suite's tests against them and exits with the result.
+export async function serveAndRun(run) {
+  const server = await startServer();
+  const browser = await launchBrowser();
+  let failed = 1;
+  try {
+    failed = await run({ browser, url: server.url });
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+  process.exit(failed ? 1 : 0);
+}

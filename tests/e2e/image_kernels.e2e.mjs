@@ -4,7 +4,7 @@
 // no float render targets, no WebGL2 at all, and a lost (then restored) context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual, outDir } from './harness.mjs';
+import { serveAndRun, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual, outDir } from './harness.mjs';
 
 const { test, run } = runner('image-kernels');
 const state = (page) => page.evaluate(() => cnnlab.state());
@@ -126,13 +126,4 @@ test('a lost GPU context: the CPU takes over, and the GPU comes back when it is 
   await page.closeAll();
 });
 
-const server = await startServer();
-const browser = await launchBrowser();
-let failed = 1;
-try {
-  failed = await run({ browser, url: server.url });
-} finally {
-  await browser.close();
-  server.stop();
-}
-process.exit(failed ? 1 : 0);
+await serveAndRun(run);

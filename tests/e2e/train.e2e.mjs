@@ -3,7 +3,7 @@
 // chance, an impossible network and a diverging run explained, a saved model reloaded with the
 // same predictions, and the session restored after a reload.
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, frames, screenshotStats, runner, expect, expectEqual, outDir } from './harness.mjs';
+import { serveAndRun, openPage, frames, screenshotStats, runner, expect, expectEqual, outDir } from './harness.mjs';
 
 const { test, run } = runner('train');
 const state = (page) => page.evaluate(() => cnnlab.state());
@@ -82,13 +82,4 @@ test('a saved model loads back with the same predictions; the session survives a
   await context.close();
 });
 
-const server = await startServer();
-const browser = await launchBrowser();
-let failed = 1;
-try {
-  failed = await run({ browser, url: server.url });
-} finally {
-  await browser.close();
-  server.stop();
-}
-process.exit(failed ? 1 : 0);
+await serveAndRun(run);
