@@ -54,11 +54,7 @@ int main(int argc, char** argv) {
             const int n = std::min(IB, test.count - first);
             gather_batch(images.data(), labels.data(), test, test_order, first, n);
             const float* logits = model_forward(model, images.data(), n, false);
-            for (int i = 0; i < n; i++) {
-                int best = 0;
-                for (int k = 1; k < 10; k++) best = logits[i * 10 + k] > logits[i * 10 + best] ? k : best;
-                correct += best == labels[size_t(i)];
-            }
+            for (int i = 0; i < n; i++) correct += predicted_class(logits + i * 10, 10) == labels[size_t(i)];
         }
         infer_rate = test.count / (now() - t1);
     }

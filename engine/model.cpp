@@ -63,14 +63,6 @@ bool get_bool(const json& j, const char* key, bool fallback, bool& out, std::str
     return true;
 }
 
-ConvAxis square_axis(int kernel, int stride, int padding, int dilation) {
-    ConvAxis a;
-    a.kernel = kernel;
-    a.stride = stride;
-    a.pad_before = a.pad_after = padding;
-    a.dilation = dilation;
-    return a;
-}
 
 int64_t numel_of(const std::vector<int>& shape) { return shape_numel(shape); }
 
@@ -100,7 +92,7 @@ Status build_layer(Layer& L, const json& j, const std::vector<Layer>& before, st
                 !get_bool(j, "bias", true, L.has_bias, e))
                 return fail();
             if (L.kind == LayerKind::conv) {
-                L.conv.rows = L.conv.cols = square_axis(kernel, stride, padding, dilation);
+                L.conv.rows = L.conv.cols = make_conv_axis(0, kernel, stride, dilation, PaddingMode::number, padding);
                 L.conv.groups = groups;
                 if (groups < 1 || in[0] % groups || out % groups)
                     return error_status(to_string(groups) + " groups must divide both the " + to_string(in[0]) +
@@ -111,7 +103,7 @@ Status build_layer(Layer& L, const json& j, const std::vector<Layer>& before, st
                 L.out_shape = {out, int(conv_output_size(in[1], L.conv.rows)), int(conv_output_size(in[2], L.conv.cols))};
             } else {
                 if (!get_int(j, "output_padding", 0, 0, 64, output_padding, e)) return fail();
-                L.conv_transpose.rows = L.conv_transpose.cols = square_axis(kernel, stride, padding, dilation);
+                L.conv_transpose.rows = L.conv_transpose.cols = make_conv_axis(0, kernel, stride, dilation, PaddingMode::number, padding);
                 L.conv_transpose.output_padding_rows = L.conv_transpose.output_padding_cols = output_padding;
                 L.conv_transpose.groups = groups;
                 if (groups < 1 || in[0] % groups || out % groups)
@@ -134,7 +126,7 @@ Status build_layer(Layer& L, const json& j, const std::vector<Layer>& before, st
             if (!get_int(j, "kernel", 2, 1, 64, kernel, e) || !get_int(j, "stride", kernel, 1, 64, stride, e) ||
                 !get_int(j, "padding", 0, 0, 32, padding, e))
                 return fail();
-            L.pool.rows = L.pool.cols = square_axis(kernel, stride, padding, 1);
+            L.pool.rows = L.pool.cols = make_conv_axis(0, kernel, stride, 1, PaddingMode::number, padding);
             if (Status s = check_pool2d({1, in[0], in[1], in[2]}, L.pool, L.kind == LayerKind::maxpool ? "maxpool" : "avgpool"); !s.ok())
                 return error_status(without_prefix(s.message, L.kind == LayerKind::maxpool ? "maxpool: " : "avgpool: "));
             L.out_shape = {in[0], int(conv_output_size(in[1], L.pool.rows)), int(conv_output_size(in[2], L.pool.cols))};
@@ -322,6 +314,13 @@ Status model_from_json(Model& model, const std::string& description, uint64_t se
 }
 
 int64_t output_size(const Model& model) { return numel_of(model.layers.back().out_shape); }
+
+int predicted_class(const float* scores, int K) {
+    int best = 0;
+    for (int k = 1; k < K; k++)
+        if (scores[k] > scores[best]) best = k;  // ties: the first class
+    return best;
+}
 
 void init_params(Model& model, uint64_t seed) {
     Rng rng(seed);

@@ -82,6 +82,7 @@ Status model_from_json(Model& model, const std::string& description, uint64_t se
 // conv(1->4,3x3,p1)-relu-maxpool2-conv(4->8,3x3,p1)-relu-maxpool2-flatten-fc(392->32)-relu-fc(32->10)
 std::string seed_model_json();
 int64_t output_size(const Model& model);  // values per sample of the last layer (classes)
+int predicted_class(const float* scores, int K);  // the class with the highest of K scores
 
 // PyTorch's default initialisation of conv and linear layers: weights kaiming-uniform with
 // a = sqrt(5), i.e. uniform in +-1/sqrt(fan_in), biases uniform in +-1/sqrt(fan_in); batchnorm

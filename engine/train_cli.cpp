@@ -93,12 +93,7 @@ double evaluate(Model& model, const Dataset& data, int batch) {
         const int n = std::min(batch, data.count - first);
         gather_batch(images.data(), labels.data(), data, order, first, n);
         const float* logits = model_forward(model, images.data(), n, false);
-        for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int k = 1; k < classes; k++)
-                if (logits[i * classes + k] > logits[i * classes + best]) best = k;
-            correct += best == labels[size_t(i)];
-        }
+        for (int i = 0; i < n; i++) correct += predicted_class(logits + i * classes, classes) == labels[size_t(i)];
     }
     return double(correct) / data.count;
 }

@@ -53,10 +53,5 @@ inline std::vector<float> random_vec(size_t n, Rng& rng, float lo = -1.0f, float
 
 // One axis of a convolution or pooling with the same padding on both sides.
 inline ConvAxis conv_axis(int kernel, int stride, int pad, int dilation) {
-    ConvAxis a;
-    a.kernel = kernel;
-    a.stride = stride;
-    a.pad_before = a.pad_after = pad;
-    a.dilation = dilation;
-    return a;
+    return make_conv_axis(0, kernel, stride, dilation, PaddingMode::number, pad);
 }

@@ -176,9 +176,7 @@ void evaluate(TrainLab& lab, int count = 1 << 30) {
         gather_batch(images.data(), labels.data(), lab.test, order, first, n);
         const float* logits = model_forward(lab.model, images.data(), n, false);
         for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int k = 1; k < classes; k++)
-                if (logits[i * classes + k] > logits[i * classes + best]) best = k;
+            const int best = predicted_class(logits + i * classes, classes);
             lab.confusion[labels[size_t(i)]][best]++;
             if (best == labels[size_t(i)]) correct++;
             else if (lab.mistakes.size() < 24) lab.mistakes.push_back(first + i);
@@ -819,7 +817,7 @@ void draw_results(TrainLab& lab) {
             if (ImGui::IsItemHovered()) {
                 float p[10];
                 predict(lab, lab.test.images.data() + size_t(idx) * 784, p);
-                const int best = int(std::max_element(p, p + 10) - p);
+                const int best = predicted_class(p, 10);
                 ImGui::SetTooltip("a %s, taken for a %s (%.0f%%)", names[lab.test.labels[size_t(idx)]], names[best], double(p[best]) * 100);
             }
             ImGui::PopID();
