@@ -38,7 +38,7 @@ static json fresh() {
 
 TEST_CASE("the lab opens on the white square and Sobel x") {
     json s = fresh();
-    CHECK(api_labs() == json::array({"hand-conv", "image-kernels", "train"}));
+    CHECK(api_labs()[0] == "hand-conv");  // the first lab in the list (tests/app_test.cpp checks the order)
     CHECK(s["lab"] == "hand-conv");
     CHECK(s["image"] == json::parse("[[0,0,0,0,0],[0,1,1,1,0],[0,1,1,1,0],[0,1,1,1,0],[0,0,0,0,0]]"));
     CHECK(s["kernel"] == json::parse("[[-1,0,1],[-2,0,2],[-1,0,1]]"));

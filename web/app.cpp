@@ -1,6 +1,8 @@
 #include "app.h"
 
 #include <algorithm>
+#include <iterator>
+#include <string_view>
 
 #include <imgui.h>
 
@@ -14,8 +16,24 @@ static size_t g_current = 0;  // index of the open lab in lab_registry()
 static EventSink g_event_sink = nullptr;
 static json g_anchors = json::object();  // name -> [x, y, width, height] of the last frame
 
+// The lab list follows the lessons (../shared/lessons): a lab not named here goes at the end.
+static const char* const kLessonOrder[] = {
+    "hand-conv", "arithmetic", "matrix", "channels", "image-kernels", "pooling", "receptive-field", "backprop", "train",
+};
+
+static size_t lesson_position(const char* id) {
+    size_t i = 0;
+    for (; i < std::size(kLessonOrder); i++)
+        if (std::string_view(id) == kLessonOrder[i]) break;
+    return i;
+}
+
 bool register_lab(const Lab& lab) {
-    lab_registry().push_back(lab);
+    std::vector<Lab>& labs = lab_registry();
+    auto after = std::upper_bound(labs.begin(), labs.end(), lab, [](const Lab& a, const Lab& b) {
+        return lesson_position(a.id) < lesson_position(b.id);
+    });
+    labs.insert(after, lab);
     return true;
 }
 
@@ -188,6 +206,37 @@ void store(const std::string& key, const std::string& value) {
     if (g_storage) g_storage(key, &value);
 }
 std::string stored(const std::string& key) { return g_storage ? g_storage(key, nullptr) : ""; }
+
+// The record in memory, read from storage on first use; a damaged stored record starts afresh.
+static json& progress_record() {
+    static json record = [] {
+        json r = json::parse(stored("progress"), nullptr, false);
+        if (!r.is_object()) return json::object();
+        for (auto it = r.begin(); it != r.end();) {  // keep only well-formed entries
+            const json& e = it.value();
+            bool ok = e.is_object() && e.contains("answered") && e["answered"].is_number_unsigned() &&
+                      e.contains("correct") && e["correct"].is_number_unsigned() && e["correct"] <= e["answered"];
+            it = ok ? std::next(it) : r.erase(it);
+        }
+        return r;
+    }();
+    return record;
+}
+
+void record_answer(const std::string& lab_id, bool correct) {
+    json& entry = progress_record()[lab_id];
+    if (!entry.is_object()) entry = json{{"answered", 0}, {"correct", 0}};
+    entry["answered"] = entry["answered"].get<uint64_t>() + 1;
+    if (correct) entry["correct"] = entry["correct"].get<uint64_t>() + 1;
+    store("progress", progress_record().dump());
+}
+
+json progress() { return progress_record(); }
+
+void reset_progress() {
+    progress_record() = json::object();
+    store("progress", "{}");
+}
 
 void set_gpu(GpuContext* gpu_context, const std::string& note) {
     g_gpu = gpu_context;

@@ -112,6 +112,13 @@ void set_storage(Storage storage);
 void store(const std::string& key, const std::string& value);
 std::string stored(const std::string& key);  // "" when nothing is stored
 
+// ---- Progress: every answer a lab's exercise checks, counted per lab and kept in storage
+// ("progress"), so a student's record survives a reload. A lab calls record_answer() once per
+// checked answer (before posting its "answer" event).
+void record_answer(const std::string& lab_id, bool correct);
+json progress();          // {"hand-conv": {"answered": 5, "correct": 3}, ...}: labs with answers only
+void reset_progress();    // forgets every lab's record
+
 // ---- The GPU backend, shared by the labs: the platform initialises it once the GL context is
 // up; a lab uses it when gpu() is not null and otherwise computes on the CPU, showing gpu_note().
 struct GpuContext;
