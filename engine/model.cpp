@@ -407,7 +407,13 @@ const float* model_forward(Model& model, const float* inp, int N, bool training)
         const float* bias = L.bias >= 0 ? P + L.bias : nullptr;
         float* aux = model.aux[i].data();
         switch (L.kind) {
-            case LayerKind::conv: conv2d_forward(y, x, weight, bias, N, C, H, W, L.out_shape[0], L.conv); break;
+            case LayerKind::conv: {
+                const ConvDevice& device = model.conv_device;
+                if (!(device.forward && L.conv.groups == 1 &&
+                      device.forward(device.context, i, y, x, weight, bias, N, C, H, W, L.out_shape[0], L.conv)))
+                    conv2d_forward(y, x, weight, bias, N, C, H, W, L.out_shape[0], L.conv);
+                break;
+            }
             case LayerKind::conv_transpose:
                 conv_transpose2d_forward(y, x, weight, bias, N, C, H, W, L.out_shape[0], L.conv_transpose);
                 break;
@@ -477,9 +483,13 @@ void model_backward(Model& model, const float* inp, const int32_t* labels, int N
         float* dbias = L.bias >= 0 ? G + L.bias : nullptr;
         const float* aux = model.aux[i].data();
         switch (L.kind) {
-            case LayerKind::conv:
-                conv2d_backward(dx, dweight, dbias, dy, x, weight, N, C, H, W, L.out_shape[0], L.conv);
+            case LayerKind::conv: {
+                const ConvDevice& device = model.conv_device;
+                if (!(device.backward && L.conv.groups == 1 &&
+                      device.backward(device.context, i, dx, dweight, dbias, dy, x, weight, N, C, H, W, L.out_shape[0], L.conv)))
+                    conv2d_backward(dx, dweight, dbias, dy, x, weight, N, C, H, W, L.out_shape[0], L.conv);
                 break;
+            }
             case LayerKind::conv_transpose:
                 conv_transpose2d_backward(dx, dweight, dbias, dy, x, weight, N, C, H, W, L.out_shape[0], L.conv_transpose);
                 break;

@@ -56,6 +56,18 @@ struct ParamInfo {
     bool buffer = false;     // running statistics: saved and loaded, not trained
 };
 
+// Another device for the conv layers (the GPU backend: engine/gpu_model.h). When a model has one,
+// model_forward and model_backward hand it every conv layer with groups == 1, with exactly the
+// arguments (and the accumulate-into-gradients contract) of conv2d_forward / conv2d_backward; it
+// returns false when it cannot do that layer, and the CPU does it instead.
+struct ConvDevice {
+    void* context = nullptr;  // the device's own state, passed back on every call
+    bool (*forward)(void* context, size_t layer, float* out, const float* inp, const float* weight, const float* bias,
+                    int N, int C, int H, int W, int OC, const Conv2dSpec& spec) = nullptr;
+    bool (*backward)(void* context, size_t layer, float* dinp, float* dweight, float* dbias, const float* dout,
+                     const float* inp, const float* weight, int N, int C, int H, int W, int OC, const Conv2dSpec& spec) = nullptr;
+};
+
 struct Model {
     std::vector<int> input_shape;  // one sample: (C,H,W)
     std::vector<Layer> layers;
@@ -72,6 +84,7 @@ struct Model {
     std::vector<float> dinput;               // (N, input_shape...) gradient w.r.t. the input, if asked
     std::vector<float> probs;                // (N, classes) softmax of the last forward_loss
     uint64_t dropout_seed = 0;               // advanced every training forward
+    ConvDevice conv_device;                  // where conv layers run; empty: the CPU
 };
 
 // Builds a model from its JSON description; every size is checked, so an impossible shape is a

@@ -31,6 +31,23 @@ test('training the seed net: the loss falls and test accuracy beats chance', asy
   await page.close();
 });
 
+test('the GPU backend: conv layers in WebGL2 shaders, the same learning', async ({ browser, url }) => {
+  const page = await openLab(browser, url);
+  let s = await page.evaluate(() => cnnlab.command({ model: 'seed', lr: 0.002, backend: 'gpu', action: 'reset' }));
+  expectEqual([s.backend, s.backend_note, s.step], ['gpu', null, 0], 'backend after choosing the GPU');
+  await page.evaluate(() => cnnlab.command({ action: 'start' }));
+  await page.waitForFunction(() => cnnlab.state().step >= 300, null, { timeout: 120000 });
+  s = await page.evaluate(() => cnnlab.command({ action: 'pause' }));
+  expectEqual([s.backend, s.backend_note], ['gpu', null], 'every conv layer ran on the GPU');
+  expect(s.loss_curve[0] > 1.0 && s.train_loss < 0.9 * s.loss_curve[0], `loss ${s.loss_curve[0]} -> ${s.train_loss}`);
+  expect(s.test_accuracy > 0.5, `test accuracy ${s.test_accuracy} after 300 steps (chance: 0.1)`);
+  console.log(`  GPU backend: ${s.images_per_second.toFixed(0)} images/s while training in the lab`);
+  s = await page.evaluate(() => cnnlab.command({ backend: 'cpu' }));
+  expectEqual(s.backend, 'cpu', 'back to the CPU');
+  expectEqual(page.errors, [], 'console errors');
+  await page.close();
+});
+
 test('an impossible network and a diverging run are explained', async ({ browser, url }) => {
   const page = await openLab(browser, url);
   let s = await page.evaluate(() => cnnlab.command({ model: { layers: [{ type: 'linear', out: 10 }] } }));

@@ -14,6 +14,7 @@
 #include <imgui.h>
 
 #include "../../engine/data.h"
+#include "../../engine/gpu_model.h"
 #include "../../engine/model.h"
 #include "../../engine/model_presets.h"
 #include "../../engine/optim.h"
@@ -44,6 +45,7 @@ struct TrainLab {
     int batch = 32;
     int epochs = 5;
     uint64_t seed = 1;
+    std::string backend = "cpu";     // "cpu" | "gpu": where the conv layers run (the rest is always the CPU's)
     // The run.
     bool running = false;
     int64_t step = 0;                // steps taken
@@ -72,6 +74,30 @@ struct TrainLab {
 };
 
 TrainLab g_lab;
+
+// The GPU side of the "gpu" backend: the conv layers' textures (engine/gpu_model.h).
+GpuConvDevice g_device;
+int g_device_generation = -1;  // gpu_generation() its textures belong to
+
+// Points the model's conv layers at the GPU or the CPU before it runs. With "gpu" chosen but no
+// GPU (lost context), the CPU does the work and backend_note() says why.
+void use_backend(TrainLab& lab) {
+    GpuContext* ctx = lab.backend == "gpu" ? gpu() : nullptr;
+    if (g_device_generation != gpu_generation()) {  // the old textures died with their context
+        gpu_release(g_device, false);
+        g_device.error.clear();
+        g_device_generation = gpu_generation();
+    }
+    g_device.ctx = ctx;
+    lab.model.conv_device = ctx ? gpu_conv_device(g_device) : ConvDevice{};
+}
+
+std::string backend_note(const TrainLab& lab) {
+    if (lab.backend != "gpu") return "";
+    if (!gpu()) return "The GPU is not available (" + gpu_note() + "): training runs on the CPU.";
+    if (!g_device.error.empty()) return "Some conv layers ran on the CPU: " + g_device.error;
+    return "";
+}
 
 const char* const* class_names(const TrainLab& lab) { return lab.dataset == "mnist" ? kDigitClasses : kFashionClasses; }
 bool model_ready(const TrainLab& lab) { return !lab.model.layers.empty(); }
@@ -171,6 +197,7 @@ void evaluate(TrainLab& lab, int count = 1 << 30) {
     std::vector<int32_t> labels(B);
     int correct = 0;
     const int total = std::min(count, lab.test.count);
+    use_backend(lab);
     for (int first = 0; first < total; first += B) {
         const int n = std::min(B, total - first);
         gather_batch(images.data(), labels.data(), lab.test, order, first, n);
@@ -199,6 +226,7 @@ bool train_step(TrainLab& lab) {
     lab.batch_labels.resize(size_t(lab.batch));
     gather_batch(lab.batch_images.data(), lab.batch_labels.data(), lab.train, lab.order, lab.cursor, n);
     zero_grad(lab.model);
+    use_backend(lab);
     model_forward(lab.model, lab.batch_images.data(), n, true);
     const float loss = model_loss(lab.model, lab.batch_labels.data(), n);
     // An untrained network's loss is about ln(10) = 2.3; past 1000 the weights have blown up and
@@ -250,6 +278,7 @@ void train_for(TrainLab& lab, double budget_ms) {
 
 // Class probabilities of one (28, 28) picture, eval mode.
 void predict(TrainLab& lab, const float* image, float* probs) {
+    use_backend(lab);
     const float* logits = model_forward(lab.model, image, 1, false);
     float top = logits[0];
     for (int k = 1; k < 10; k++) top = std::max(top, logits[k]);
@@ -391,7 +420,9 @@ json train_state() {
     s["batch"] = lab.batch;
     s["epochs"] = lab.epochs;
     s["seed"] = lab.seed;
-    s["backend"] = "cpu";
+    s["backend"] = lab.backend;
+    const std::string note = backend_note(lab);
+    s["backend_note"] = note.empty() ? json(nullptr) : json(note);
     s["running"] = lab.running;
     s["step"] = lab.step;
     s["epoch"] = lab.epoch;
@@ -473,9 +504,10 @@ std::string apply_settings(TrainLab& lab, const json& f, bool& rebuild) {
     if (uint64_t(seed) != lab.seed) { lab.seed = uint64_t(seed); rebuild = true; }
     std::string backend;
     if (!(e = read_string(f, "backend", backend)).empty()) return e;
-    if (!backend.empty() && backend != "cpu") {
-        if (backend != "gpu") return "\"backend\" must be \"cpu\" or \"gpu\"";
-        return "training runs on the CPU (WebAssembly SIMD) for now; the GPU backend does not train whole networks yet";
+    if (!backend.empty()) {
+        if (backend != "cpu" && backend != "gpu") return "\"backend\" must be \"cpu\" or \"gpu\"";
+        if (backend == "gpu" && !gpu()) return "there is no GPU to train on here (" + gpu_note() + "); training stays on the CPU";
+        lab.backend = backend;
     }
     int sample = lab.sample;
     if (!(e = read_int(f, "sample", 0, 59999, sample)).empty()) return e;
@@ -489,7 +521,7 @@ std::string train_command(const json& f) {
     ensure_restored(lab);
     std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "seed", "backend", "sample"},
                                  {"lab", "data_loaded", "data_progress", "data_error", "shapes", "params", "running", "step", "epoch",
-                                  "train_loss", "loss_curve", "test_accuracy", "test_curve", "images_per_second", "frame_cpu_ms", "message", "note",
+                                  "train_loss", "loss_curve", "test_accuracy", "test_curve", "images_per_second", "frame_cpu_ms", "message", "note", "backend_note",
                                   "sample_label", "sample_probs"});
     if (!e.empty()) return e;
     std::string action;
@@ -500,7 +532,7 @@ std::string train_command(const json& f) {
     // Settings are checked on a copy (without the datasets, which stay), then committed together.
     TrainLab next;
     next.dataset = lab.dataset, next.layers = lab.layers, next.preset = lab.preset, next.optimizer = lab.optimizer;
-    next.batch = lab.batch, next.epochs = lab.epochs, next.seed = lab.seed, next.sample = lab.sample;
+    next.batch = lab.batch, next.epochs = lab.epochs, next.seed = lab.seed, next.sample = lab.sample, next.backend = lab.backend;
     next.have_data = lab.have_data, next.test.count = lab.test.count;
     bool rebuild = false;
     if (!(e = apply_settings(next, f, rebuild)).empty()) return e;
@@ -515,7 +547,7 @@ std::string train_command(const json& f) {
         lab.train = lab.test = Dataset{};
     }
     lab.layers = next.layers, lab.preset = next.preset, lab.optimizer = next.optimizer, lab.batch = next.batch;
-    lab.epochs = next.epochs, lab.seed = next.seed, lab.sample = next.sample;
+    lab.epochs = next.epochs, lab.seed = next.seed, lab.sample = next.sample, lab.backend = next.backend;
     if (rebuild || action == "reset") build(lab);
     else if (model_ready(lab)) {
         (void)ensure_batch(lab.model, std::max(lab.batch, 200));
@@ -698,6 +730,20 @@ void draw_training_controls(TrainLab& lab) {
     if (ImGui::SliderInt("batch", &batch, 1, 256)) (void)train_command({{"batch", batch}});
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     ImGui::SliderInt("epochs", &lab.epochs, 1, 20);
+    ImGui::BeginDisabled(!gpu() && lab.backend == "cpu");
+    if (ImGui::RadioButton("CPU", lab.backend == "cpu")) (void)train_command({{"backend", "cpu"}});
+    ImGui::SameLine();
+    if (ImGui::RadioButton("GPU", lab.backend == "gpu")) (void)train_command({{"backend", "gpu"}});
+    ui_anchor("backend-gpu");
+    ImGui::EndDisabled();
+    ImGui::SameLine();
+    help_marker("Where the conv layers run. GPU: every conv layer's forward and backward pass runs in WebGL2 shaders; "
+                "the other layers, the optimizer and the views stay on the CPU, so each conv layer's result travels back.");
+    if (const std::string note = backend_note(lab); !note.empty()) {
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetFontSize() * 16);
+        ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", note.c_str());
+        ImGui::PopTextWrapPos();
+    }
     const bool can = model_ready(lab) && lab.have_data && lab.message.empty();
     ImGui::BeginDisabled(!can);
     if (ImGui::Button(lab.running ? "Pause" : "Start", ImVec2(ImGui::GetFontSize() * 4, 0))) (void)train_command({{"action", lab.running ? "pause" : "start"}});
