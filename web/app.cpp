@@ -6,6 +6,8 @@
 
 #include <imgui.h>
 
+#include "widgets.h"
+
 // A function-local static, so labs registering from other files' static initializers find it
 // constructed whatever the order in which the files are initialized.
 static std::vector<Lab>& lab_registry() {
@@ -14,6 +16,8 @@ static std::vector<Lab>& lab_registry() {
 }
 static size_t g_current = 0;  // index of the open lab in lab_registry()
 static EventSink g_event_sink = nullptr;
+static json g_last_answer = nullptr;  // what record_answer saw last: the "answer" event carries it
+static void (*g_copy_link)() = nullptr;
 static json g_anchors = json::object();  // name -> [x, y, width, height] of the last frame
 
 // The lab list follows the lessons (../shared/lessons): a lab not named here goes at the end.
@@ -89,6 +93,15 @@ json api_command(const json& command) {
     if (!command.is_object()) return json{{"error", "a command must be an object, like {\"stride\": 2}"}};
     const Lab* target = &current_lab();
     json fields = command;
+    // {"progress": true} adds every lab's record to the reply; {"progress": "reset"} clears it first.
+    bool want_progress = false, reset = false;
+    if (command.contains("progress")) {
+        const json& p = command["progress"];
+        if (p.is_boolean()) want_progress = p.get<bool>();
+        else if (p.is_string() && p.get<std::string>() == "reset") want_progress = reset = true;
+        else return json{{"error", "\"progress\" must be true (every lab's answered and correct counts) or \"reset\" (forget them)"}};
+        fields.erase("progress");
+    }
     if (command.contains("lab")) {
         if (!command["lab"].is_string()) return json{{"error", "\"lab\" must be a lab id (a string): " + lab_id_list()}};
         target = find_lab(command["lab"].get<std::string>());
@@ -101,7 +114,10 @@ json api_command(const json& command) {
         if (!error.empty()) return json{{"error", error}};
     }
     open_lab(target->id);
-    return api_state();
+    if (reset) reset_progress();
+    json state = api_state();
+    if (want_progress) state["progress"] = progress();
+    return state;
 }
 
 std::string api_command_text(const std::string& command_json) {
@@ -229,6 +245,7 @@ void record_answer(const std::string& lab_id, bool correct) {
     entry["answered"] = entry["answered"].get<uint64_t>() + 1;
     if (correct) entry["correct"] = entry["correct"].get<uint64_t>() + 1;
     store("progress", progress_record().dump());
+    g_last_answer = {{"lab", lab_id}, {"correct", correct}, {"progress", entry}};
 }
 
 json progress() { return progress_record(); }
@@ -256,7 +273,11 @@ unsigned upload_texture(unsigned texture, const uint8_t* rgba, int width, int he
 void set_event_sink(EventSink sink) { g_event_sink = sink; }
 
 void post_event(const std::string& event) {
-    if (g_event_sink) g_event_sink(event, api_state());
+    if (!g_event_sink) return;
+    json state = api_state();
+    // Every lab's answer event says the same things in the same place, whatever the lab's own fields.
+    if (event == "answer" && !g_last_answer.is_null()) state["answer"] = g_last_answer;
+    g_event_sink(event, state);
 }
 
 void ui_anchor(const std::string& name) {
@@ -265,6 +286,8 @@ void ui_anchor(const std::string& name) {
 }
 
 json ui_anchors() { return g_anchors; }
+
+void set_link_copier(void (*copy_link)()) { g_copy_link = copy_link; }
 
 void draw_app(AppView& view) {
     g_anchors = json::object();
@@ -295,6 +318,13 @@ void draw_app(AppView& view) {
             ImGui::PopTextWrapPos();
             ImGui::PopStyleColor();
             ImGui::Spacing();
+        }
+        if (g_copy_link) {
+            ImGui::Separator();
+            if (ImGui::Button("Copy link")) g_copy_link();
+            ui_anchor("copy-link");
+            ImGui::SameLine();
+            help_marker("A link to this lab exactly as it is now (settings, exercise, answers): share it, or open it later.");
         }
         ImGui::EndChild();
         ImGui::SameLine();

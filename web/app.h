@@ -115,6 +115,7 @@ std::string stored(const std::string& key);  // "" when nothing is stored
 // ---- Progress: every answer a lab's exercise checks, counted per lab and kept in storage
 // ("progress"), so a student's record survives a reload. A lab calls record_answer() once per
 // checked answer (before posting its "answer" event).
+// The next "answer" event's state carries {"answer": {"lab", "correct", "progress": {answered, correct}}}.
 void record_answer(const std::string& lab_id, bool correct);
 json progress();          // {"hand-conv": {"answered": 5, "correct": 3}, ...}: labs with answers only
 void reset_progress();    // forgets every lab's record
@@ -142,6 +143,10 @@ double frame_cpu_ms();
 
 // A benchmark's result (?bench=gpu), reported in every state as "bench" once it exists.
 void set_bench_result(const json& result);
+
+// The platform's "copy link" (the browser puts the open lab's state in the page's URL and on the
+// clipboard); the lab list shows the button when one is set.
+void set_link_copier(void (*copy_link)());
 
 // Draws the whole app for one frame: the lab list and the open lab, or (embed) the lab alone.
 struct AppView {

@@ -106,6 +106,9 @@ static bool parse_options(int argc, char** argv, Options& o, std::string& error)
 EM_JS(void, js_post_event, (const char* event, const char* state_json), {
     if (window.cnnlab && window.cnnlab._event) window.cnnlab._event(UTF8ToString(event), UTF8ToString(state_json));
 });
+EM_JS(void, js_copy_link, (), {
+    if (window.cnnlab && window.cnnlab._copyLink) window.cnnlab._copyLink();
+});
 EM_JS(void, js_first_frame, (), {
     if (window.cnnlab && window.cnnlab._firstFrame) window.cnnlab._firstFrame();
 });
@@ -458,6 +461,7 @@ int main(int argc, char** argv) {
 #ifdef __EMSCRIPTEN__
     set_file_handlers(save_file_browser, open_file_browser);
     set_storage(storage_browser);
+    set_link_copier(js_copy_link);
 #else
     set_file_handlers(save_file_desktop, open_file_desktop);
     set_storage(storage_desktop);

@@ -21,11 +21,11 @@ test('?lab=hand-conv opens the lab with its default problem', async ({ browser, 
   await page.close();
 });
 
-test('an exercise through cnnlab.command: right and wrong answers, events to the parent', async ({ browser, url }) => {
+test('an exercise through cnnlab.command: right and wrong answers, events to cnnlab.on listeners', async ({ browser, url }) => {
   const page = await openPage(browser, `${url}?lab=hand-conv`);
   await page.evaluate(() => {
     window.received = [];
-    window.addEventListener('message', (e) => { if (e.data && e.data.type === 'cnnlab') window.received.push(e.data); });
+    cnnlab.on((event, state) => window.received.push({ event, state }));
   });
   let s = await page.evaluate(() => cnnlab.command({ mode: 'exercise' }));
   expectEqual(s.score, { correct: 0, asked: 9, attempts: 0, revealed: 0 }, 'score at the start');
@@ -38,7 +38,7 @@ test('an exercise through cnnlab.command: right and wrong answers, events to the
   expectEqual(s.score, { correct: 1, asked: 9, attempts: 2, revealed: 0 }, 'score');
   await frames(page, 2);
   const received = await page.evaluate(() => window.received.map((m) => [m.event, m.state.last_check.correct]));
-  expectEqual(received, [['answer-checked', true], ['answer-checked', false]], 'messages posted to the parent');
+  expectEqual(received, [['answer', true], ['answer', false]], 'events to cnnlab.on listeners');
   expectEqual(page.errors, [], 'console errors');
   await page.close();
 });
@@ -141,7 +141,7 @@ test('?state= links to a set-up problem; a bad one shows a notice', async ({ bro
   await page.close();
 });
 
-test('embed=1 hides the lab list; a course page drives the lab by postMessage', async ({ browser, url }) => {
+test('embed=1 hides the lab list (tests/e2e/embed.e2e.mjs: a course page on another origin)', async ({ browser, url }) => {
   let page = await openPage(browser, `${url}?lab=hand-conv`);
   await frames(page, 2);
   expect('lab-list/hand-conv' in await page.evaluate(() => cnnlab._anchors()), 'the lab list is shown without embed');
@@ -151,27 +151,6 @@ test('embed=1 hides the lab list; a course page drives the lab by postMessage', 
   expect(!('lab-list/hand-conv' in await page.evaluate(() => cnnlab._anchors())), 'the lab list is hidden with embed=1');
   await page.close();
 
-  // a course page on another origin with the lab in an iframe
-  page = await browser.newPage();
-  await page.setContent(`<iframe id="lab" src="${url}?lab=hand-conv&embed=1" width="900" height="600"></iframe>`);
-  const result = await page.evaluate(() => new Promise((resolve) => {
-    const frame = document.getElementById('lab').contentWindow;
-    const events = [];
-    let id = 0;
-    window.addEventListener('message', (e) => {
-      const m = e.data;
-      if (m.type === 'cnnlab') events.push(m.event);
-      if (m.type !== 'cnnlab-reply') return;
-      if (m.reply.error && m.reply.error.includes('still loading')) { setTimeout(send, 100, { mode: 'exercise' }); return; }
-      if (m.id === 1 || (m.reply.mode === 'exercise' && !m.reply.last_check)) send({ answer: { position: [2, 2], value: -3 } });
-      else setTimeout(() => resolve({ reply: m.reply, events }), 200);
-    });
-    function send(command) { frame.postMessage({ type: 'cnnlab-command', id: ++id, command }, '*'); }
-    setTimeout(send, 300, { mode: 'exercise' });
-  }));
-  expectEqual(result.reply.correct[2][2], true, 'answer sent by the course page');
-  expect(result.events.includes('answer-checked'), `events the course page saw: ${result.events}`);
-  await page.close();
 });
 
 test('the canvas follows its container and the screen density', async ({ browser, url }) => {

@@ -359,7 +359,7 @@ std::string check_answer(HandConvLab& lab, int row, int col, float value, const 
     }
     lab.last_check = {{"position", {row, col}}, {"value", value}, {"correct", right},
                       {"products_checked", typed_products}, {"products_off", off}, {"feedback", feedback}};
-    lab.pending_events.push_back("answer-checked");
+    lab.pending_events.push_back("answer");
     if (right && exercise_complete(lab)) lab.pending_events.push_back("exercise-complete");
     return "";
 }
@@ -695,7 +695,10 @@ std::string hand_conv_command(const json& fields) {
     std::vector<std::string> events = std::move(next.pending_events);
     next.pending_events.clear();
     g_lab = std::move(next);
-    for (const std::string& event : events) post_event(event);
+    for (const std::string& event : events) {
+        if (event == "answer") record_answer("hand-conv", g_lab.last_check.value("correct", false));
+        post_event(event);
+    }
     return "";
 }
 
@@ -710,7 +713,10 @@ const ImU32 kWrongTextColor = IM_COL32(255, 110, 90, 255);  // a wrong answer in
 void post_pending(HandConvLab& lab) {
     std::vector<std::string> events = std::move(lab.pending_events);
     lab.pending_events.clear();
-    for (const std::string& event : events) post_event(event);
+    for (const std::string& event : events) {
+        if (event == "answer") record_answer("hand-conv", lab.last_check.value("correct", false));
+        post_event(event);
+    }
 }
 
 // Left panel: the problem's settings.

@@ -435,8 +435,15 @@ std::string apply(ImageKernelsLab& lab, const json& f) {
         lab.kernel = preset_kernel("gaussian", lab.sigma);
     }
     if (f.contains("kernel")) {
+        const Rows preset_rows = lab.kernel;
         if (!(e = read_rows(f, "kernel", kMaxKernel, kMaxKernel, kValueLimit, false, lab.kernel)).empty()) return e;
-        lab.preset = "custom";
+        // A state sent back (a link) names its preset and carries that preset's kernel: it stays the preset.
+        bool same = !preset.empty() && lab.kernel.size() == preset_rows.size();
+        for (size_t r = 0; same && r < preset_rows.size(); r++) {
+            same = lab.kernel[r].size() == preset_rows[r].size();
+            for (size_t c = 0; same && c < preset_rows[r].size(); c++) same = std::fabs(lab.kernel[r][c] - preset_rows[r][c]) < 1e-6f;
+        }
+        if (!same) lab.preset = "custom";
     }
     if (!(e = read_int(f, "stride", 1, 8, lab.stride)).empty()) return e;
     if (!(e = read_int(f, "dilation", 1, 8, lab.dilation)).empty()) return e;

@@ -5,11 +5,15 @@
 //   cnnlab.labs()            -> ["hand-conv", ...]
 //   cnnlab.state()           -> {lab: "hand-conv", ...the lab's fields}
 //   cnnlab.command({...})    -> the new state, or {error: "..."} (nothing changes on error)
-//   cnnlab.on(fn)            -> fn(event, state) on events: "lab-changed", "answer-checked", ...
+//   cnnlab.on(fn)            -> fn(event, state) on events: "ready", "lab-changed", "answer", ...
+//   await cnnlab.link()      -> this page's URL with the open lab's state in its fragment (#s=...)
 //
-// The same events are posted to the parent window as {type: "cnnlab", event, state}, so a course
-// page that embeds a lab in an iframe can follow progress; it can also send commands with
-// postMessage({type: "cnnlab-command", id, command}) and gets {type: "cnnlab-reply", id, reply}.
+// A course page on another origin embeds the lab in an iframe and talks to it with messages
+// (README: "Embedding in a course"; web/shell/cnnlab-embed.js wraps them):
+//   parent -> lab  {type: "cnnlab", id, command}             (command: what cnnlab.command takes)
+//   lab -> parent  {type: "cnnlab", event: "reply", id, state} or {type: "cnnlab", event: "error", id, error}
+//                  {type: "cnnlab", event, state} for "ready", "lab-changed", "answer", "exercise-complete", ...
+// Messages go only to the embedding page's origin (?origin=, else the referrer's), never to "*".
 (function () {
   'use strict';
   const MAX_COMMAND_CHARS = 1 << 20;  // a command larger than 1 MB is refused, not parsed
@@ -56,6 +60,13 @@
       }
     },
     on(listener) { if (typeof listener === 'function') listeners.push(listener); },
+    // The page's address with the open lab's state packed into the fragment: opening it restores that state.
+    async link() {
+      if (!running) throw new Error(notReady().error);
+      const url = new URL(location.href);
+      url.hash = 's=' + await packState(cnnlab.state());
+      return url.href;
+    },
 
     // For browser tests: where named widgets were drawn in the last frame, {name: [x, y, w, h]}.
     _anchors() { return running ? reply(Module._cnnlab_anchors_json()) : notReady(); },
@@ -64,16 +75,28 @@
     _event(event, stateJson) {
       const state = JSON.parse(stateJson);
       for (const listener of listeners) { try { listener(event, state); } catch (e) { console.warn(e); } }
-      window.parent.postMessage({ type: 'cnnlab', event, state }, '*');
+      toParent({ type: 'cnnlab', event, state });
     },
     _firstFrame() {
       cnnlab.firstFrameMs = performance.now();
       showStatus('');
+      cnnlab.ready.then(() => cnnlab._event('ready', JSON.stringify(cnnlab.state())));
+    },
+    // The lab list's "Copy link" button: the link goes into the address bar and onto the clipboard.
+    async _copyLink() {
+      try {
+        const link = await cnnlab.link();
+        history.replaceState(null, '', link);
+        try { await navigator.clipboard.writeText(link); showNotice('Link copied: it opens this lab exactly as it is now.'); }
+        catch (e) { showNotice('The link is in the address bar (the clipboard was not available).'); }
+      } catch (e) {
+        showNotice('No link: ' + (e.message || e));
+      }
     },
     // A lab asked for a picture: a shipped photo by name, or "upload" (the student's own file).
     _loadPicture(name) {
       if (name === 'upload') { filePicker.click(); return; }
-      fetch('photos/' + encodeURIComponent(name) + '.png')
+      fetchAsset('photos/' + encodeURIComponent(name) + '.png')
         .then((r) => { if (!r.ok) throw new Error('photos/' + name + '.png is missing (' + r.status + ')'); return r.blob(); })
         .then((blob) => deliverPicture(name, blob))
         .catch((e) => deliverPicture(name, null, String(e.message || e)));
@@ -122,7 +145,7 @@
     const namePtr = text(name);
     let parts = [], error = null;
     try {
-      const responses = await Promise.all(files.map((f) => fetch(`data/${encodeURIComponent(name)}/${f}`)));
+      const responses = await Promise.all(files.map((f) => fetchAsset(`data/${encodeURIComponent(name)}/${f}`)));
       for (const r of responses) if (!r.ok) throw new Error(`${r.url} answered ${r.status}`);
       const total = responses.reduce((sum, r) => sum + Number(r.headers.get('content-length') || 0), 0);
       let received = 0;
@@ -216,12 +239,72 @@
   });
   canvasElement.addEventListener('webglcontextrestored', () => { if (running) Module._cnnlab_context_restored(); });
 
-  // Commands from a course page that embeds this one.
+  // ---- A course page that embeds this one: events out, commands in, only with that page's origin.
+  const embedded = window.parent !== window;
+  const originOf = (text) => { try { const o = new URL(text).origin; return o === 'null' ? null : o; } catch (e) { return null; } };
+  const fixedOrigin = params.has('origin') ? originOf(params.get('origin')) : null;  // ?origin=https://course.example
+  let parentOrigin = fixedOrigin || (embedded && document.referrer ? originOf(document.referrer) : null);
+  function toParent(message) {
+    if (embedded && parentOrigin) window.parent.postMessage(message, parentOrigin);
+  }
+  const MAX_MESSAGE_CHARS = 1 << 20;
   window.addEventListener('message', (e) => {
+    if (!embedded || e.source !== window.parent) return;          // only the embedding page may drive the lab
+    if (params.has('origin') && e.origin !== fixedOrigin) return;  // and only from the origin the link names
     const m = e.data;
-    if (!m || m.type !== 'cnnlab-command' || !e.source) return;
-    e.source.postMessage({ type: 'cnnlab-reply', id: m.id, reply: cnnlab.command(m.command) }, '*');
+    if (m === null || typeof m !== 'object' || Array.isArray(m) || m.type !== 'cnnlab' || 'event' in m) return;  // not for us
+    if (!parentOrigin && originOf(e.origin)) parentOrigin = originOf(e.origin);  // no referrer: the first command says who it is
+    const sender = originOf(e.origin);
+    if (!sender) return;  // an opaque origin (a sandboxed or file:// page) cannot be answered without "*"
+    const id = (typeof m.id === 'string' && m.id.length <= 200) || (typeof m.id === 'number' && Number.isFinite(m.id)) ? m.id : null;
+    const answer = (message) => e.source.postMessage(Object.assign({ type: 'cnnlab', id }, message), sender);
+    let size = 0;
+    try { size = JSON.stringify(m).length; } catch (err) { return answer({ event: 'error', error: 'the message cannot be read as JSON' }); }
+    if (size > MAX_MESSAGE_CHARS) return answer({ event: 'error', error: 'the message is too large (over 1 MB)' });
+    const unknown = Object.keys(m).filter((k) => !['type', 'id', 'command'].includes(k));
+    if (unknown.length) return answer({ event: 'error', error: `unknown field "${unknown[0].slice(0, 40)}": a message has type, id and command` });
+    if (m.id !== undefined && id === null) return answer({ event: 'error', error: '"id" must be a string (up to 200 characters) or a number' });
+    if (m.command === null || typeof m.command !== 'object' || Array.isArray(m.command))
+      return answer({ event: 'error', error: '"command" must be an object, what cnnlab.command() takes, like {"lab": "hand-conv"}' });
+    const result = cnnlab.command(m.command);
+    if (result.error) answer({ event: 'error', error: result.error });
+    else answer({ event: 'reply', state: result });
   });
+
+  // ---- Links: the open lab's state, JSON compressed with deflate and written in base64url.
+  const toBase64Url = (bytes) => {
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  };
+  const fromBase64Url = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  async function packState(state) {
+    const stream = new Blob([JSON.stringify(state)]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+    return '1.' + toBase64Url(new Uint8Array(await new Response(stream).arrayBuffer()));
+  }
+  async function unpackState(packed) {
+    if (!packed.startsWith('1.') || packed.length > 4 * MAX_MESSAGE_CHARS) throw new Error('it is not a CNN Lab link');
+    const stream = new Blob([fromBase64Url(packed.slice(2))]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+    return JSON.parse(await new Response(stream).text());
+  }
+  // Opens a link's state; a damaged or outdated one opens the lab's defaults and says so in one line.
+  async function openLink(packed) {
+    let state;
+    try { state = await unpackState(packed); } catch (e) { showNotice('This link is damaged, so the lab opened as usual.'); return; }
+    const result = cnnlab.command(state);
+    if (!result.error) return;
+    if (state && typeof state.lab === 'string') cnnlab.command({ lab: state.lab });
+    showNotice('This link no longer fits the lab (' + result.error + '), so the lab opened with its defaults.');
+  }
+
+  // ---- Assets: fetched from the site, or (the single-file build) from the page itself.
+  function fetchAsset(path) {
+    const inline = window.CNNLAB_INLINE && window.CNNLAB_INLINE.assets;
+    if (!inline) return fetch(path);
+    if (!(path in inline)) return Promise.resolve(new Response(null, { status: 404, statusText: 'not in this offline file' }));
+    const bytes = fromBase64Url(inline[path]);
+    return Promise.resolve(new Response(bytes, { headers: { 'content-length': String(bytes.length) } }));
+  }
 
   // ?lab=<id>&embed=1 become the app's command-line arguments.
   const args = [];
@@ -231,6 +314,8 @@
 
   window.Module = {
     canvas: document.getElementById('canvas'),
+    // The single-file build carries the WebAssembly in the page: no fetch, so it runs from file://.
+    wasmBinary: window.CNNLAB_INLINE ? fromBase64Url(window.CNNLAB_INLINE.wasm) : undefined,
     arguments: args,
     print: (text) => console.log(text),
     printErr: (text) => {
@@ -238,14 +323,16 @@
       if (text.startsWith('cnnlab: ') && !running) showStatus(text.slice(8), true);
     },
     onAbort: (what) => showStatus('CNN Lab stopped: ' + what + '. Reload the page to start again.', true),
-    onRuntimeInitialized() {
+    async onRuntimeInitialized() {
       running = true;
-      // ?state=<JSON> sets the lab up from a saved state or a teacher's link.
+      // ?state=<JSON> sets the lab up from a saved state or a teacher's link; #s=... is a copied link.
       if (params.has('state')) {
         let result;
         try { result = cnnlab.command(JSON.parse(params.get('state'))); } catch (e) { result = { error: 'it is not valid JSON' }; }
         if (result.error) showNotice('The link\'s state was not applied: ' + result.error);
       }
+      const hash = new URLSearchParams(location.hash.slice(1));
+      if (hash.has('s')) await openLink(hash.get('s'));
       resolveReady();
     },
   };
