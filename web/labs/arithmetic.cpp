@@ -506,7 +506,7 @@ void draw_settings(ArithmeticLab& lab) {
     int i = 0;
     for (const Preset& p : presets()) {
         if (i++ % 3) ImGui::SameLine();
-        if (ImGui::Button(p.name, ImVec2(ImGui::GetFontSize() * 4.6f, 0))) {
+        if (ImGui::Button(p.name, ImVec2(ImGui::GetFontSize() * 5.0f, 0))) {
             const int dims = s.dims;
             s = p.settings;
             s.dims = dims;
@@ -756,7 +756,7 @@ void arithmetic_draw() {
                        "convolution runs the same arrows backwards to enlarge.");
     ImGui::PopStyleColor();
 
-    ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 16, 0), true);
+    ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 17, 0), true);
     const Settings before = lab.settings;
     draw_settings(lab);
     if (!(lab.settings == before)) {  // the student changed the set-up: exploring again
