@@ -381,7 +381,7 @@ std::string apply_command(MatrixLab& lab, const json& f) {
     if (f.contains("dy") && !f["dy"].is_null()) {
         if (!c.message.empty()) return "there is no output, so no output gradient to set: " + c.message;
         Rows dy;
-        if (!(e = read_rows(f, "dy", c.OH, c.OW, kValueLimit, one_d, dy)).empty()) return e;
+        if (!(e = read_rows(f, "dy", 32, 32, kValueLimit, one_d, dy)).empty()) return e;
         if (int(dy.size()) != c.OH || int(dy[0].size()) != c.OW)
             return "\"dy\" must match the output: " + std::to_string(c.OH) + " x " + std::to_string(c.OW);
         lab.dy = dy;
