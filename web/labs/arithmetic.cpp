@@ -505,8 +505,11 @@ void draw_settings(ArithmeticLab& lab) {
     ImGui::TextDisabled("EXAMPLES");
     int i = 0;
     for (const Preset& p : presets()) {
-        if (i++ % 3) ImGui::SameLine();
-        if (ImGui::Button(p.name, ImVec2(ImGui::GetFontSize() * 5.0f, 0))) {
+        const bool second = i++ % 2;  // two buttons a row, sharing the width
+        if (second) ImGui::SameLine();
+        const float avail = ImGui::GetContentRegionAvail().x;
+        const float width = second ? avail : (avail - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+        if (ImGui::Button(p.name, ImVec2(width, 0))) {
             const int dims = s.dims;
             s = p.settings;
             s.dims = dims;

@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 
 #include <imgui.h>
 
