@@ -23,7 +23,8 @@
 //   "answer"      exercise: [rows, cols] of the output; in 1D a number (or [n])
 //   "reset"       true
 // State adds: "padding_sides", "output_size" [rows, cols] (null with "message" when there is
-// none), "formula" {"rows", "cols", "short"}, "reads" (the input cells [row, col] the current output
+// none), "formula" {"rows", "cols", "short": Y = I - k + 1 for the columns, null when
+// transposed}, "reads" (the input cells [row, col] the current output
 // cell reads, padding included, in tap order) or "writes" (transposed: the output cells the current
 // input cell adds into, those the padding crops left out), "exercise" (null or its set-up),
 // "score" {"answered", "correct"}, "last_answer" (null or {"correct", "expected", "given", "feedback"}).
