@@ -403,25 +403,26 @@ TEST_CASE("pooling lab: a photo's feature map, and a built-in picture while ther
             CHECK(s["output"][size_t(r)][size_t(c)] == s["input"][at[0].get<size_t>()][at[1].get<size_t>()]);
         }
 
-    // a platform that answers later, as the browser does: a 64x64 photo, black left half, white right half
+    // a platform that answers later, as the browser does: a 68x68 photo, black left half, white right half
     set_picture_loader(record_picture_request);
     g_pictures_asked.clear();
     s = pool({{"photo", "coffee"}});
     CHECK(g_pictures_asked == std::vector<std::string>{"coffee"});
     Picture photo;
     photo.name = "coffee";
-    photo.width = photo.height = 64;
-    photo.rgba.assign(64 * 64 * 4, 255);
-    for (int y = 0; y < 64; y++)
-        for (int x = 0; x < 32; x++)
-            for (int c = 0; c < 3; c++) photo.rgba[size_t(y * 64 + x) * 4 + size_t(c)] = 0;
+    photo.width = photo.height = 68;
+    photo.rgba.assign(68 * 68 * 4, 255);
+    for (int y = 0; y < 68; y++)
+        for (int x = 0; x < 34; x++)
+            for (int c = 0; c < 3; c++) photo.rgba[size_t(y * 68 + x) * 4 + size_t(c)] = 0;
     picture_arrived(photo);
     set_picture_loader(nullptr);
     s = api_state();
     CHECK(s["photo_loaded"] == "coffee");
     CHECK(s["note"].is_null());
-    // shrunk 2x to 32x32 with the edge between columns 15 and 16; Sobel x across a 0 -> 1 step is
-    // 1 + 2 + 1 = 4 on both columns beside it, 0 elsewhere (ReLU keeps it)
+    // shrunk 2x to 34x34 grey, black columns 0-16, white 17-33; Sobel x without padding gives 32x32,
+    // output column j reading grey columns j..j+2: right minus left = (1 + 2 + 1) * 1 = 4 where a
+    // window straddles the step (j = 15, 16), 0 elsewhere (ReLU keeps it)
     CHECK(s["input"][10][15].get<double>() == doctest::Approx(4.0).epsilon(1e-5));
     CHECK(s["input"][10][16].get<double>() == doctest::Approx(4.0).epsilon(1e-5));
     CHECK(s["input"][10][5] == 0);

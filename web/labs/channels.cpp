@@ -754,16 +754,16 @@ void draw_filters(ChannelsLab& lab, float cell) {
 }
 
 void draw_shapes_and_counts(ChannelsLab& lab) {
-    ImGui::Text("input %s  *  weight %s  ->  output %s", shape_text(lab.input.shape).c_str(),
+    ImGui::TextWrapped("input %s  *  weight %s  ->  output %s", shape_text(lab.input.shape).c_str(),
                 shape_text(lab.params.weight_shape).c_str(), lab.message.empty() ? shape_text(lab.output.shape).c_str() : "none");
     ImGui::SameLine();
     help_marker("(N, C, H, W): pictures in the batch, channels, rows, columns. The weight is (C_out, C_in, k, k): one "
                 "filter per output channel, each as deep as the input has channels.");
     if (!lab.terms.empty())
-        ImGui::Text("feature map %d at [%d, %d]: %s", lab.filter, lab.row, lab.col, window_expression(lab).c_str());
-    ImGui::Text("Parameters: %s weights%s", params_formula(lab.params).c_str(),
+        ImGui::TextWrapped("feature map %d at [%d, %d]: %s", lab.filter, lab.row, lab.col, window_expression(lab).c_str());
+    ImGui::TextWrapped("Parameters: %s weights%s", params_formula(lab.params).c_str(),
                 lab.bias ? (" (" + count_text(lab.params.weights) + " without the bias)").c_str() : "");
-    ImGui::Text("Fully connected, same input and output: %s", params_formula(lab.fc_params).c_str());
+    ImGui::TextWrapped("Fully connected, same input and output: %s", params_formula(lab.fc_params).c_str());
     LayerParams fc, conv;
     if (linear_params(fc, 784, 784, false).ok() && conv2d_params(conv, 1, 1, 3, 3, 1, false).ok())
         ImGui::TextDisabled("A 28x28 picture to a 28x28 map: fully connected %s weights, one 3x3 filter %s.", count_text(fc.total).c_str(),
@@ -771,7 +771,7 @@ void draw_shapes_and_counts(ChannelsLab& lab) {
 }
 
 void draw_one_by_one(ChannelsLab& lab, float cell) {
-    ImGui::TextUnformatted("1x1 convolution: the same matrix times every pixel's channels");
+    ImGui::TextWrapped("1x1 convolution: the same matrix times every pixel's channels");
     ImGui::SameLine();
     help_marker("A 1x1 filter sees one pixel, but all its channels: it mixes channels and leaves space alone. Click a pixel "
                 "of the picture above to choose it.");
@@ -781,7 +781,7 @@ void draw_one_by_one(ChannelsLab& lab, float cell) {
                 format_number(lab.pixel_vector[1]).c_str(), format_number(lab.pixel_vector[2]).c_str());
     for (int m = 0; m < M; m++) {
         const float conv = lab.mix_output.shape.empty() ? NAN : value_of(lab.mix_output, 0, m, lab.pixel_row, lab.pixel_col);
-        ImGui::Text("  out %d = %s*R + %s*G + %s*B + %s = %s   (1x1 conv there: %s)", m,
+        ImGui::TextWrapped("out %d = %s*R + %s*G + %s*B + %s = %s   (1x1 conv there: %s)", m,
                     format_number(value_of(lab.mix_weight, m, 0, 0, 0)).c_str(), format_number(value_of(lab.mix_weight, m, 1, 0, 0)).c_str(),
                     format_number(value_of(lab.mix_weight, m, 2, 0, 0)).c_str(), format_number(lab.mix_bias.data[size_t(m)]).c_str(),
                     format_number(lab.pixel_linear[size_t(m)]).c_str(), format_number(conv).c_str());
@@ -808,7 +808,6 @@ void draw_one_by_one(ChannelsLab& lab, float cell) {
 
 void draw_exercise(ChannelsLab& lab) {
     if (lab.exercise.is_null()) return;
-    ImGui::Separator();
     ImGui::TextColored(ImVec4(1.0f, 0.85f, 0.4f, 1), "Exercise: %s", exercise_text(lab.exercise).c_str());
     ImGui::Text("How many parameters, and what shape comes out?");
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
@@ -841,6 +840,7 @@ void draw_exercise(ChannelsLab& lab) {
                            lab.last_answer["feedback"].get<std::string>().c_str());
         ImGui::PopTextWrapPos();
     }
+    ImGui::Separator();
 }
 
 void channels_draw() {
@@ -859,16 +859,22 @@ void channels_draw() {
     ImGui::SameLine();
     ImGui::BeginChild("board", ImVec2(0, 0), false);
     const float cell = std::clamp(ImGui::GetContentRegionAvail().x / 36.0f, 14.0f, 30.0f);
+    draw_exercise(lab);  // on top while one is open: the layer asked about is not the one drawn below
     draw_input(lab, cell);
     recompute(lab);
     ImGui::Spacing();
+    ImGui::BeginGroup();
     draw_filters(lab, cell);
+    ImGui::EndGroup();
     recompute(lab);
-    ImGui::Separator();
+    ImGui::SameLine(0, cell);
+    ImGui::BeginGroup();  // beside the filters: shapes, counts and the 1x1 view
+    ImGui::PushTextWrapPos(0);
     draw_shapes_and_counts(lab);
     ImGui::Separator();
     draw_one_by_one(lab, cell);
-    draw_exercise(lab);
+    ImGui::PopTextWrapPos();
+    ImGui::EndGroup();
     if (!lab.ui_note.empty()) ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", lab.ui_note.c_str());
     ImGui::EndChild();
     commit_pending(lab);

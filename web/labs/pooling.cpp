@@ -50,6 +50,7 @@ constexpr int kMaxWindow = 6;         // kernel and stride
 constexpr int kMaxPadding = 3;
 constexpr int kMaxShift = 3;
 constexpr int kPhotoSide = 32;        // the photo's feature map is kPhotoSide x kPhotoSide
+constexpr int kGreySide = kPhotoSide + 2;  // the grey picture: Sobel 3x3 without padding leaves kPhotoSide
 constexpr int kMaxAnswer = 4;         // exercise outputs are at most 4 x 4
 
 const ImU32 kWindowColor = IM_COL32(255, 200, 40, 255);  // the selected window and output cell
@@ -75,7 +76,7 @@ struct PoolingLab {
     // The photo: asked for when photo mode opens; a built-in pattern stands in until it arrives.
     std::string photo_pending;     // asked for, not arrived ("" when none)
     std::string photo_loaded;      // the photo whose feature map `feature_map` is; "" = the built-in pattern
-    Tensor photo_grey;             // (1,1,S,S) the photo in grey, S = kPhotoSide
+    Tensor photo_grey;             // (1,1,S+2,S+2) the photo in grey, S = kPhotoSide
     Tensor feature_map;            // (1,1,S,S) ReLU(Sobel x) of photo_grey
     std::string note;              // a line about the photo (why it is not shown, ...)
     // Derived by recompute(); never edited directly.
@@ -126,13 +127,14 @@ json plane_json(const Tensor& t) {  // (1,1,H,W) as rows
     return rows;
 }
 
-// The feature map of a grey picture (1,1,S,S): Sobel x (bright where the picture gets brighter to
-// the right), then ReLU, as the first layer of a CNN might learn.
+// The feature map (1,1,S,S) of a grey picture (1,1,S+2,S+2): Sobel x (bright where the picture gets
+// brighter to the right), then ReLU, as the first layer of a CNN might learn. No padding: zeros
+// around a photo would make its borders look like edges.
 Tensor feature_map_of(const Tensor& grey) {
     Tensor sobel = rows_to_tensor({{-1, 0, 1}, {-2, 0, 2}, {-1, 0, 1}});
     Conv2dSpec spec;
-    spec.rows = make_conv_axis(grey.shape[2], 3, 1, 1, PaddingMode::same, 0);
-    spec.cols = make_conv_axis(grey.shape[3], 3, 1, 1, PaddingMode::same, 0);
+    spec.rows = make_conv_axis(grey.shape[2], 3, 1, 1, PaddingMode::valid, 0);
+    spec.cols = make_conv_axis(grey.shape[3], 3, 1, 1, PaddingMode::valid, 0);
     Tensor out;
     if (!conv2d(out, grey, sobel, nullptr, spec).ok()) return Tensor{};
     relu_forward(out.data.data(), out.data.data(), out.numel());
@@ -141,14 +143,14 @@ Tensor feature_map_of(const Tensor& grey) {
 
 // Until a photo arrives (and in the tests, where none does): a bright disc and bar on grey.
 void use_builtin_picture(PoolingLab& lab) {
-    const int S = kPhotoSide;
+    const int S = kGreySide;
     lab.photo_grey.shape = {1, 1, S, S};
     lab.photo_grey.data.assign(size_t(S * S), 0.2f);
     for (int y = 0; y < S; y++)
         for (int x = 0; x < S; x++) {
-            const float dy = float(y) - 15.5f, dx = float(x) - 11.0f;
+            const float dy = float(y) - 16.5f, dx = float(x) - 12.0f;
             if (dy * dy + dx * dx < 64.0f) lab.photo_grey.data[size_t(y * S + x)] = 0.9f;
-            if (x >= 22 && x <= 25 && y >= 4 && y <= 27) lab.photo_grey.data[size_t(y * S + x)] = 0.7f;
+            if (x >= 23 && x <= 26 && y >= 5 && y <= 28) lab.photo_grey.data[size_t(y * S + x)] = 0.7f;
         }
     lab.feature_map = feature_map_of(lab.photo_grey);
     lab.photo_loaded.clear();
@@ -158,8 +160,8 @@ void use_builtin_picture(PoolingLab& lab) {
 // shrunk with average pooling, the middle S x S kept.
 std::string use_picture(PoolingLab& lab, const Picture& picture) {
     const int H = picture.height, W = picture.width;
-    if (H < kPhotoSide || W < kPhotoSide || picture.rgba.size() != size_t(H) * size_t(W) * 4)
-        return "the picture is smaller than " + std::to_string(kPhotoSide) + " pixels a side";
+    if (H < kGreySide || W < kGreySide || picture.rgba.size() != size_t(H) * size_t(W) * 4)
+        return "the picture is smaller than " + std::to_string(kGreySide) + " pixels a side";
     Tensor rgb;  // (1,3,H,W), values 0..1
     rgb.shape = {1, 3, H, W};
     rgb.data.assign(size_t(3) * size_t(H) * size_t(W), 0.0f);
@@ -168,15 +170,14 @@ std::string use_picture(PoolingLab& lab, const Picture& picture) {
     Tensor luma{{1, 3, 1, 1}, {0.299f, 0.587f, 0.114f}}, grey;  // (OC=1, C=3, 1, 1)
     Conv2dSpec one;
     if (Status s = conv2d(grey, rgb, luma, nullptr, one); !s.ok()) return s.message;
-    const int factor = std::max(1, std::min(H, W) / kPhotoSide);
+    const int factor = std::max(1, std::min(H, W) / kGreySide);
     Tensor small;
     if (Status s = avgpool2d(small, grey, make_pool2d_spec(factor, factor, 0)); !s.ok()) return s.message;
-    const int SH = small.shape[2], SW = small.shape[3], top = (SH - kPhotoSide) / 2, left = (SW - kPhotoSide) / 2;
-    lab.photo_grey.shape = {1, 1, kPhotoSide, kPhotoSide};
-    lab.photo_grey.data.assign(size_t(kPhotoSide * kPhotoSide), 0.0f);
-    for (int y = 0; y < kPhotoSide; y++)
-        for (int x = 0; x < kPhotoSide; x++)
-            lab.photo_grey.data[size_t(y * kPhotoSide + x)] = small.data[size_t((top + y) * SW + left + x)];
+    const int S = kGreySide, SH = small.shape[2], SW = small.shape[3], top = (SH - S) / 2, left = (SW - S) / 2;
+    lab.photo_grey.shape = {1, 1, S, S};
+    lab.photo_grey.data.assign(size_t(S * S), 0.0f);
+    for (int y = 0; y < S; y++)
+        for (int x = 0; x < S; x++) lab.photo_grey.data[size_t(y * S + x)] = small.data[size_t((top + y) * SW + left + x)];
     lab.feature_map = feature_map_of(lab.photo_grey);
     lab.photo_loaded = picture.name;
     return "";
@@ -672,7 +673,7 @@ void draw_pooling(PoolingLab& lab) {
     const int rows = H + 2 * pad, cols = W + 2 * pad;
     const int OH = out_rows(lab), OW = out_cols(lab);
     const float avail = ImGui::GetContentRegionAvail().x;
-    float cell = avail / float(cols + std::max(OW, 2) + (photo ? W : 0) + 4);
+    float cell = avail / float(cols + std::max(OW, 2) + (photo ? kGreySide : 0) + 4);
     cell = std::clamp(cell, photo ? 4.0f : 14.0f, photo ? 9.0f : 44.0f);
     const float out_cell = photo && !is_global(lab) ? cell * float(lab.stride) : photo ? cell * 4 : cell;
     float lo = 0, hi = 1;
@@ -694,8 +695,8 @@ void draw_pooling(PoolingLab& lab) {
         ImGui::Text("Photo (grey)");
         float plo = 0, phi = 1;
         value_range(lab.photo_grey, plo, phi);
-        draw_grid("photo", kPhotoSide, kPhotoSide, cell, [&](int r, int c) {
-            return GridCell{"", grey_color(lab.photo_grey.data[size_t(r * kPhotoSide + c)], plo, phi)};
+        draw_grid("photo", kGreySide, kGreySide, cell, [&](int r, int c) {
+            return GridCell{"", grey_color(lab.photo_grey.data[size_t(r * kGreySide + c)], plo, phi)};
         }, false);
         ImGui::TextDisabled("%s", lab.photo_loaded.empty() ? "built-in picture" : lab.photo_loaded.c_str());
         ImGui::EndGroup();
@@ -749,7 +750,7 @@ void draw_pooling(PoolingLab& lab) {
         ImGui::Text("%s %d x %d", is_max(lab) ? "Max pooled" : is_global(lab) ? "Global average" : "Average pooled", OH, OW);
         const float big = std::max(out_cell, photo ? 6.0f : 14.0f);
         GridResult out = draw_grid("pool-output", OH, OW, big, [&](int r, int c) {
-            GridCell g = value_cell(out_at(lab, r, c), lo, hi, big);
+            GridCell g = value_cell(out_at(lab, r, c), lo, hi, photo && OH * OW > 1 ? 0.0f : big);
             if (exercise && !lab.solved) {
                 g.text = "?";
                 g.fill = IM_COL32(40, 40, 48, 255);
@@ -839,7 +840,7 @@ void draw_shift(PoolingLab& lab) {
         lab.shift_right = shift[1];
     }
     ui_anchor("shift");
-    const float cell = std::clamp(ImGui::GetContentRegionAvail().x / 34.0f, 12.0f, 22.0f);
+    const float cell = std::clamp(ImGui::GetContentRegionAvail().x / 58.0f, 10.0f, 22.0f);  // 6 grids, 48 cells, and gaps
     auto draw_plane = [&](const char* id, const Tensor& t, float size) {
         float lo = 0, hi = 1;
         value_range(t, lo, hi);
