@@ -111,3 +111,20 @@ Status effective_receptive_field(std::vector<float>& erf, Model& model, const fl
     erf = std::move(sum);
     return ok_status();
 }
+
+int64_t concentrated_size(const std::vector<float>& erf, int H, int W, int64_t y0, int64_t x0, int64_t r, double share) {
+    auto mass = [&](int64_t top, int64_t left, int64_t side) {  // sum over the square, clipped to the map
+        double m = 0;
+        for (int64_t y = std::max<int64_t>(top, 0); y < std::min<int64_t>(top + side, H); y++)
+            for (int64_t x = std::max<int64_t>(left, 0); x < std::min<int64_t>(left + side, W); x++) m += erf[size_t(y * W + x)];
+        return m;
+    };
+    const double total = mass(0, 0, std::max(H, W));
+    if (total <= 0) return 0;
+    int64_t side = r;
+    for (int64_t k = 1; r - 2 * k >= 1; k++) {
+        if (mass(y0 + k, x0 + k, r - 2 * k) < share * total) break;
+        side = r - 2 * k;
+    }
+    return side;
+}

@@ -54,3 +54,10 @@ Status model_receptive_field(ReceptiveField& rows, ReceptiveField& cols, const M
 // and dropout (which need a training pass to backpropagate) are refused with a message.
 Status effective_receptive_field(std::vector<float>& erf, Model& model, const float* inputs, int N, int layer,
                                  int channel, int y, int x);
+
+// How concentrated an effective receptive field is. The square of the theoretical field, rows
+// [y0, y0 + r) and columns [x0, x0 + r), shrinks one pixel from every side at a time while it still
+// holds at least `share` of the map's total; the side it ends with is returned (r when even the
+// whole field is needed, 0 for an all-zero map). erf (H, W). An evenly spread map needs about
+// r * sqrt(share); one concentrated in the middle much less.
+int64_t concentrated_size(const std::vector<float>& erf, int H, int W, int64_t y0, int64_t x0, int64_t r, double share);
