@@ -26,8 +26,10 @@
 //                    "size"}, "support": {"first", "last"}, "map"} or null (the field is too large to draw)
 //   net*             the network of the effective field: "stack" (random, 8 channels, ReLU), "seed-random",
 //                    "seed-trained"
-//   erf              {"net" (the one shown), "note", "inputs", "size", "unit", "field", "effective_size",
-//                    "central_share", "outside", "map"}
+//   erf              {"net" (the one shown), "note", "inputs" ("noise" | "test pictures"), "size", "unit",
+//                    "field": {"first", "size"}, "effective_size" (side of the middle square holding 90%),
+//                    "middle": {"size", "share", "even_share"} (the middle square of about half the field's side,
+//                    its share of the map, and what an even spread would give), "outside" (0), "map"}
 //   train*           true: fetch Fashion-MNIST and train the seed net (400 steps, in the frame loop)
 //   training         {"state": "idle" | "loading" | "training" | "trained" | "unavailable", "steps", "of",
 //                    "test_accuracy", "note"}
@@ -109,7 +111,8 @@ struct RfLab {
     FieldMap erf;                        // the effective field of `erf_net`
     std::string erf_net, erf_note, erf_inputs;
     int64_t erf_size = 0;                // side of the square holding 90%
-    double erf_central = 0, erf_outside = 0;
+    int64_t erf_middle = 0;              // side of the middle square of the field
+    double erf_central = 0, erf_outside = 0;  // the map's share in the middle square, and outside the field
     // UI only.
     char answer_text[16] = "";
     std::string ui_note;
@@ -312,7 +315,9 @@ void recompute(RfLab& lab) {
         const FieldMap& m = lab.erf;
         lab.erf_size = concentrated_size(m.map, m.size, m.size, m.first_y, m.first_x, m.field, kShare);
         double total = 0, central = 0, outside = 0;
-        const int64_t q0 = m.field / 4, q1 = m.field - m.field / 4;  // the middle half of the field, each way
+        // the middle square: about half the field's side, centred (so r - side is even)
+        lab.erf_middle = m.field / 2 + (m.field - m.field / 2) % 2;
+        const int64_t q0 = (m.field - lab.erf_middle) / 2, q1 = q0 + lab.erf_middle;
         for (int y = 0; y < m.size; y++)
             for (int x = 0; x < m.size; x++) {
                 const float v = m.map[size_t(y * m.size + x)];
@@ -555,7 +560,7 @@ json map_rows(const FieldMap& m) {
     json rows = json::array();
     for (int y = 0; y < m.size; y++) {
         json row = json::array();
-        for (int x = 0; x < m.size; x++) row.push_back(std::round(m.map[size_t(y * m.size + x)] * 1000.0f) / 1000.0f);
+        for (int x = 0; x < m.size; x++) row.push_back(std::round(double(m.map[size_t(y * m.size + x)]) * 1000.0) / 1000.0);
         rows.push_back(row);
     }
     return rows;
@@ -599,7 +604,10 @@ json rf_state() {
         s["erf"] = {{"net", lab.erf_net}, {"note", lab.erf_note.empty() ? json(nullptr) : json(lab.erf_note)},
                     {"inputs", lab.erf_inputs}, {"size", lab.erf.size}, {"unit", {lab.erf.unit_y, lab.erf.unit_x}},
                     {"field", {{"first", {lab.erf.first_y, lab.erf.first_x}}, {"size", lab.erf.field}}},
-                    {"effective_size", lab.erf_size}, {"central_share", lab.erf_central}, {"outside", lab.erf_outside},
+                    {"effective_size", lab.erf_size},
+                    {"middle", {{"size", lab.erf_middle}, {"share", lab.erf_central},
+                                {"even_share", double(lab.erf_middle * lab.erf_middle) / double(lab.erf.field * lab.erf.field)}}},
+                    {"outside", lab.erf_outside},
                     {"map", map_rows(lab.erf)}};
     else s["erf"] = {{"net", lab.erf_net}, {"note", lab.erf_note}, {"map", nullptr}};
     const SeedTraining& t = g_training;
@@ -929,10 +937,11 @@ void draw_maps(RfLab& lab) {
     if (lab.erf.size > 0) {
         draw_field_map("erf", lab.erf, side);
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + side);
-        ImGui::Text("90%% of the gradient lies in the middle %lldx%lld of the %lldx%lld field; the middle quarter of its area "
-                    "holds %.0f%% (spread evenly: 25%%).",
-                    (long long)lab.erf_size, (long long)lab.erf_size, (long long)lab.erf.field, (long long)lab.erf.field,
-                    lab.erf_central * 100);
+        const long long r = lab.erf.field, middle = lab.erf_middle;
+        ImGui::Text("The middle %lldx%lld of the %lldx%lld field holds %.0f%% of the gradient (spread evenly it would hold "
+                    "%.0f%%); 90%% of it lies in the middle %lldx%lld.",
+                    middle, middle, r, r, lab.erf_central * 100, 100.0 * double(middle * middle) / double(r * r),
+                    (long long)lab.erf_size, (long long)lab.erf_size);
         if (!lab.erf_note.empty()) ImGui::TextColored(kWrong, "%s", lab.erf_note.c_str());
         ImGui::PopTextWrapPos();
     } else {
