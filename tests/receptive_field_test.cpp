@@ -251,7 +251,7 @@ TEST_CASE("receptive-field lab: it opens on three 3x3 convolutions, 3 -> 5 -> 7"
     CHECK(erf["outside"] == 0.0);
     CHECK(erf["middle"]["size"] == 3);
     CHECK(erf["middle"]["even_share"] == doctest::Approx(9.0 / 49));  // the middle 3x3 of 7x7, were it spread evenly
-    MESSAGE("three 3x3, random stack: middle 3x3 holds " << erf["middle"]["share"]);
+    INFO("three 3x3, random stack: middle 3x3 holds " << erf["middle"]["share"]);
     CHECK(erf["middle"]["share"].get<double>() > 1.5 * 9.0 / 49);
     CHECK(s["exercise"].is_null());
     CHECK(s["score"] == json::parse(R"({"answered": 0, "correct": 0})"));
@@ -274,7 +274,7 @@ TEST_CASE("receptive-field lab: editing the stack") {
     CHECK(s["weights"] == 25);
     s = command({{"preset", "deep"}});  // 8 layers: 1 + 8*2 = 17
     CHECK(s["receptive_field"] == 17);
-    MESSAGE("eight 3x3, random stack: middle 9x9 of 17x17 holds " << s["erf"]["middle"]["share"] << ", 90% within " << s["erf"]["effective_size"]);
+    INFO("eight 3x3, random stack: middle 9x9 of 17x17 holds " << s["erf"]["middle"]["share"] << ", 90% within " << s["erf"]["effective_size"]);
     CHECK(s["erf"]["middle"]["size"] == 9);
     CHECK(s["erf"]["middle"]["share"].get<double>() > 2 * 81.0 / 289);  // deep: far more than an even spread's 0.28
     CHECK(s["erf"]["effective_size"].get<int>() < 17);
@@ -387,7 +387,7 @@ TEST_CASE("receptive-field lab: the seed net, random, then trained in the frame 
     CHECK(s["erf"]["net"] == "seed-trained");
     CHECK(s["erf"]["inputs"] == "test pictures");
     CHECK(s["erf"]["outside"] == 0.0);
-    MESSAGE("trained seed net: middle 6x6 of 10x10 holds " << s["erf"]["middle"]["share"]);
+    INFO("trained seed net: middle 6x6 of 10x10 holds " << s["erf"]["middle"]["share"]);
     CHECK(s["erf"]["middle"]["share"].get<double>() > 0.36);  // spread evenly: 36/100
     command({{"preset", "pool"}, {"net", "stack"}, {"new_exercise", 3}});
     draw_frames(2);
