@@ -234,6 +234,8 @@ TEST_CASE("receptive-field lab: it opens on three 3x3 convolutions, 3 -> 5 -> 7"
     CHECK(s["receptive_field"] == 7);
     CHECK(s["weights"] == 27);               // 3 * 3x3
     CHECK(s["single_conv_weights"] == 49);   // one 7x7
+    // two 3x3 (1 + 2 + 2 = 5, 2*9 = 18 weights) against one 5x5 (1 + 4 = 5, 25 weights)
+    CHECK(s["comparison"] == json::parse(R"({"two_3x3": {"field": 5, "weights": 18}, "one_5x5": {"field": 5, "weights": 25}})"));
     // the paths map: nonzero on exactly the 7 rows of the field
     const json paths = s["paths"];
     REQUIRE(paths.is_object());

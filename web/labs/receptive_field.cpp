@@ -22,6 +22,7 @@
 //   receptive_field, jump       r and j of the last layer
 //   weights, single_conv_weights   weights per input-output channel pair of the stack's convolutions,
 //                                  and of one convolution that sees the same r x r field
+//   comparison       {"two_3x3": {"field": 5, "weights": 18}, "one_5x5": {"field": 5, "weights": 25}}
 //   paths            the stack with every weight 1 (pooling averages): {"size", "unit", "field": {"first",
 //                    "size"}, "support": {"first", "last"}, "map"} or null (the field is too large to draw)
 //   net*             the network of the effective field: "stack" (random, 8 channels, ReLU), "seed-random",
@@ -485,6 +486,16 @@ std::string field_sum(const std::vector<StackLayer>& layers, const std::vector<R
     return s + " = " + std::to_string(f.back().size);
 }
 
+// Two stacked 3x3 convolutions against one 5x5: the same field, fewer weights (from the engine's recurrence).
+json comparison() {
+    const std::vector<StackLayer> two = {StackLayer{}, StackLayer{}}, one = {StackLayer{false, 5, 1, 1}};
+    std::vector<ReceptiveField> f2, f1;
+    Status s = receptive_fields(f2, axes_of(two));
+    if (s.ok()) s = receptive_fields(f1, axes_of(one));
+    if (!s.ok()) return nullptr;
+    return {{"two_3x3", {{"field", f2.back().size}, {"weights", 2 * 3 * 3}}}, {"one_5x5", {{"field", f1.back().size}, {"weights", 5 * 5}}}};
+}
+
 int64_t stack_weights(const std::vector<StackLayer>& layers) {
     int64_t n = 0;
     for (const StackLayer& L : layers)
@@ -594,6 +605,7 @@ json rf_state() {
     s["jump"] = lab.fields.back().jump;
     s["weights"] = stack_weights(lab.layers);
     s["single_conv_weights"] = lab.fields.back().size * lab.fields.back().size;
+    s["comparison"] = comparison();
     if (lab.paths.size > 0)
         s["paths"] = {{"size", lab.paths.size}, {"unit", {lab.paths.unit_y, lab.paths.unit_x}},
                       {"field", {{"first", {lab.paths.first_y, lab.paths.first_x}}, {"size", lab.paths.field}}},
@@ -661,7 +673,7 @@ const std::vector<Preset>& presets() {
 
 std::string apply_command(RfLab& lab, const json& f) {
     if (std::string e = check_fields(f, {"reset", "layers", "add_layer", "remove_layer", "preset", "net", "train", "new_exercise", "answer"},
-                                     {"lab", "fields", "message", "receptive_field", "jump", "weights", "single_conv_weights", "paths",
+                                     {"lab", "fields", "message", "receptive_field", "jump", "weights", "single_conv_weights", "comparison", "paths",
                                       "erf", "training", "exercise", "score", "last_answer"});
         !e.empty())
         return e;
@@ -888,9 +900,13 @@ void draw_recurrence(const RfLab& lab) {
     const int64_t r = lab.fields.back().size;
     ImGui::Text("Weights per channel pair: this stack %lld, one conv seeing the same %lldx%lld field %lld.",
                 (long long)stack_weights(lab.layers), (long long)r, (long long)r, (long long)(r * r));
+    const json c = comparison();
+    if (c.is_object())
+        ImGui::Text("Two stacked 3x3 convs see %dx%d with %d weights; one 5x5 sees %dx%d with %d.", c["two_3x3"]["field"].get<int>(),
+                    c["two_3x3"]["field"].get<int>(), c["two_3x3"]["weights"].get<int>(), c["one_5x5"]["field"].get<int>(),
+                    c["one_5x5"]["field"].get<int>(), c["one_5x5"]["weights"].get<int>());
     ImGui::SameLine();
-    help_marker("Two stacked 3x3 convolutions see a 5x5 patch, like one 5x5 convolution, with 18 weights instead of 25, "
-                "and a nonlinearity in between.");
+    help_marker("The same view for fewer weights, and a nonlinearity in between: that is why networks stack small kernels.");
 }
 
 // A heat map of a field map with the theoretical field outlined and the unit's centre marked.
