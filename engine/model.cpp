@@ -465,12 +465,21 @@ float model_loss(Model& model, const int32_t* labels, int N) {
 void zero_grad(Model& model) { std::fill(model.grads.begin(), model.grads.end(), 0.0f); }
 
 void model_backward(Model& model, const float* inp, const int32_t* labels, int N, bool want_dinput) {
-    for (auto& d : model.dacts) std::fill(d.begin(), d.begin() + int64_t(d.size() / size_t(model.max_batch)) * N, 0.0f);
+    std::vector<float>& dlogits = model.dacts.back();
+    std::fill(dlogits.begin(), dlogits.begin() + int64_t(dlogits.size() / size_t(model.max_batch)) * N, 0.0f);
+    softmax_cross_entropy_backward(dlogits.data(), model.probs.data(), labels, N, int(output_size(model)));
+    model_backward_from(model, inp, N, int(model.layers.size()) - 1, want_dinput);
+}
+
+void model_backward_from(Model& model, const float* inp, int N, int from, bool want_dinput) {
+    for (int i = 0; i < from; i++) {
+        std::vector<float>& d = model.dacts[size_t(i)];
+        std::fill(d.begin(), d.begin() + int64_t(d.size() / size_t(model.max_batch)) * N, 0.0f);
+    }
     if (want_dinput) std::fill(model.dinput.begin(), model.dinput.end(), 0.0f);
-    softmax_cross_entropy_backward(model.dacts.back().data(), model.probs.data(), labels, N, int(output_size(model)));
     const float* P = model.params.data();
     float* G = model.grads.data();
-    for (size_t i = model.layers.size(); i-- > 0;) {
+    for (size_t i = size_t(from) + 1; i-- > 0;) {
         const Layer& L = model.layers[i];
         const float* x = i == 0 ? inp : model.acts[i - 1].data();
         float* dx = i == 0 ? (want_dinput ? model.dinput.data() : nullptr) : model.dacts[i - 1].data();

@@ -112,6 +112,11 @@ float model_loss(Model& model, const int32_t* labels, int N);
 void zero_grad(Model& model);
 // Backward from the last loss: accumulates into model.grads (and model.dinput when want_dinput).
 void model_backward(Model& model, const float* inp, const int32_t* labels, int N, bool want_dinput = false);
+// Backward from a gradient the caller wrote into dacts[from] (N, layers[from].out_shape...), through
+// layers from..0 (the layers after `from` are not involved): accumulates into model.grads, and into
+// model.dinput when want_dinput. The last forward must have been over the same N samples of inp.
+// model_backward is this from the last layer, after the loss's gradient.
+void model_backward_from(Model& model, const float* inp, int N, int from, bool want_dinput);
 
 // Named tensors in and out (safetensors). Loading checks every name and shape and changes nothing
 // when anything is missing or wrong.
