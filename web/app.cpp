@@ -108,6 +108,16 @@ json api_command(const json& command) {
         if (!target) return json{{"error", open_lab(command["lab"].get<std::string>())}};
         fields.erase("lab");
     }
+    // A state sent back (a link) names its exercise by the seed that made it: every lab with
+    // exercises sets the same one up again from {"new_exercise": true, "seed": S}.
+    if (fields.contains("exercise") && !fields.contains("new_exercise")) {
+        const json& exercise = fields["exercise"];
+        if (exercise.is_object() && exercise.contains("seed") && exercise["seed"].is_number_integer()) {
+            fields["new_exercise"] = true;
+            fields["seed"] = exercise["seed"];
+        }
+        fields.erase("exercise");
+    }
     // The lab applies its fields first, so a bad command changes nothing, not even the open lab.
     if (!fields.empty()) {
         std::string error = target->command(fields);

@@ -609,6 +609,11 @@ std::string apply_command(HandConvLab& lab, const json& f) {
         if (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() > 0)) seed = v.get<uint64_t>();
         else if (!v.is_boolean() || !v.get<bool>()) return "\"new_exercise\" must be true or a seed (a positive whole number)";
         new_exercise(lab, seed);
+    } else if (f.contains("seed") && lab.exercise) {
+        // A state sent back (a link) carries its problem and the seed that made it: keep the label.
+        int seed = 0;
+        if (!(e = read_int(f, "seed", 0, 2000000000, seed)).empty()) return e;
+        lab.seed = uint64_t(seed);
     }
     if (f.contains("cells") && !f["cells"].is_null()) {
         if (!lab.exercise) return "\"cells\" chooses which output cells an exercise asks for: use it in exercise mode";

@@ -672,7 +672,7 @@ const std::vector<Preset>& presets() {
 }
 
 std::string apply_command(RfLab& lab, const json& f) {
-    if (std::string e = check_fields(f, {"reset", "layers", "add_layer", "remove_layer", "preset", "net", "train", "new_exercise", "answer"},
+    if (std::string e = check_fields(f, {"reset", "layers", "add_layer", "remove_layer", "preset", "net", "train", "new_exercise", "seed", "answer"},
                                      {"lab", "fields", "message", "receptive_field", "jump", "weights", "single_conv_weights", "comparison", "paths",
                                       "erf", "training", "exercise", "score", "last_answer"});
         !e.empty())
@@ -741,6 +741,11 @@ std::string apply_command(RfLab& lab, const json& f) {
         uint64_t seed = uint64_t(std::time(nullptr));
         if (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() > 0)) seed = v.get<uint64_t>();
         else if (!v.is_boolean() || !v.get<bool>()) return "\"new_exercise\" must be true or a seed (a positive whole number)";
+        if (f.contains("seed")) {  // {"new_exercise": true, "seed": 7}, as in the other labs
+            int seed_value = 0;
+            if (std::string error = read_int(f, "seed", 1, 2000000000, seed_value); !error.empty()) return error;
+            seed = uint64_t(seed_value);
+        }
         new_exercise(lab, seed);
     }
     if (f.contains("answer")) {
