@@ -14,6 +14,7 @@
 #include <imgui.h>
 
 #include "../../engine/conv.h"
+#include "../../engine/conv_arithmetic.h"
 #include "../../engine/random.h"
 #include "../app.h"
 #include "../fields.h"
@@ -426,18 +427,6 @@ json output_json(const HandConvLab& lab) {
     return rows;
 }
 
-std::string axis_formula(int input, const ConvAxis& a) {
-    // floor((H + 2p - d(k-1) - 1) / s) + 1, with this lab's numbers
-    std::string pad = a.pad_before == a.pad_after ? "2*" + std::to_string(a.pad_before)
-                                                  : std::to_string(a.pad_before) + " + " + std::to_string(a.pad_after);
-    std::string s = "floor((" + std::to_string(input) + " + " + pad + " - " + std::to_string(a.dilation) + "*(" +
-                    std::to_string(a.kernel) + "-1) - 1) / " + std::to_string(a.stride) + ") + 1";
-    if (a.stride < 1) return s + ": stride must be at least 1";
-    int64_t top = int64_t(input) + a.pad_before + a.pad_after - int64_t(a.dilation) * (a.kernel - 1) - 1;
-    int64_t value = (top >= 0 ? top / a.stride : -((-top + a.stride - 1) / a.stride)) + 1;  // floor division
-    return s + " = " + std::to_string(value) + (value < 1 ? " (no output)" : "");
-}
-
 json hand_conv_state() {
     const HandConvLab& lab = g_lab;
     const Problem& p = lab.problem;
@@ -455,8 +444,8 @@ json hand_conv_state() {
     state["output"] = output_json(lab);
     state["output_size"] = {output_rows(lab), output_cols(lab)};
     state["message"] = lab.message.empty() ? json(nullptr) : json(lab.message);
-    state["formula"] = {{"rows", axis_formula(image_rows(p), lab.rows_axis)},
-                        {"cols", axis_formula(image_cols(p), lab.cols_axis)}};
+    state["formula"] = {{"rows", conv_output_size_formula(image_rows(p), lab.rows_axis)},
+                        {"cols", conv_output_size_formula(image_cols(p), lab.cols_axis)}};
     state["parameters"] = kernel_rows(p) * kernel_cols(p) + 1;  // weights + one bias
     state["position"] = {lab.row, lab.col};
     if (lab.terms.empty()) {
@@ -858,8 +847,8 @@ void draw_formula(const HandConvLab& lab) {
     help_marker("Along each axis: floor((H + 2p - d(k-1) - 1) / s) + 1, where H is the input size, p the zeros "
                 "added on each side, k the kernel size, d the dilation and s the stride. d(k-1)+1 is how many "
                 "input cells the window spans.");
-    if (!p.one_d) ImGui::Text("rows:    %s", axis_formula(image_rows(p), lab.rows_axis).c_str());
-    ImGui::Text("%s %s", p.one_d ? "values:" : "columns:", axis_formula(image_cols(p), lab.cols_axis).c_str());
+    if (!p.one_d) ImGui::Text("rows:    %s", conv_output_size_formula(image_rows(p), lab.rows_axis).c_str());
+    ImGui::Text("%s %s", p.one_d ? "values:" : "columns:", conv_output_size_formula(image_cols(p), lab.cols_axis).c_str());
     ImGui::Text("Parameters: %d x %d weights + 1 bias = %d", kernel_rows(p), kernel_cols(p), kernel_rows(p) * kernel_cols(p) + 1);
 }
 
