@@ -11,6 +11,7 @@
 
 #include "../engine/conv_backprop.h"
 #include "../web/app.h"
+#include "lab_test_util.h"
 #include "test_util.h"
 
 // ---- the engine -------------------------------------------------------------------------------
@@ -157,31 +158,10 @@ TEST_CASE("term sums equal conv2d_backward and finite differences, on random con
 
 // ---- the lab ----------------------------------------------------------------------------------
 
-static std::vector<std::string> g_events;
-static void record_event(const std::string& event, const json&) { g_events.push_back(event); }
-
-static json command(const json& c) {
-    json full = c;
-    full["lab"] = "backprop";
-    json reply = api_command(full);
-    INFO("command " << full.dump() << " -> " << reply.dump().substr(0, 600));
-    REQUIRE_FALSE(reply.contains("error"));
-    return reply;
-}
-
-static void refused(const json& c, const std::string& message_part) {
-    json before = api_state();
-    json reply = api_command(c);
-    INFO("command " << c.dump() << " -> " << reply.dump().substr(0, 600));
-    REQUIRE(reply.contains("error"));
-    CHECK(reply["error"].get<std::string>().find(message_part) != std::string::npos);
-    CHECK(api_state() == before);
-}
-
 static json fresh() {
     g_events.clear();
     set_event_sink(record_event);
-    return command({{"reset", true}});
+    return command({{"lab", "backprop"}, {"reset", true}});  // later commands go to the open lab
 }
 
 TEST_CASE("backprop lab: it opens on dL/dw[0,0] of the worked example") {

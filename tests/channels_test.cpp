@@ -12,6 +12,7 @@
 #include "../engine/model.h"
 #include "../engine/ops.h"
 #include "../web/app.h"
+#include "lab_test_util.h"
 #include "test_util.h"
 
 TEST_CASE("params: conv2d layers, with and without bias") {
@@ -140,32 +141,22 @@ TEST_CASE("channels: a 1x1 convolution is a matrix times each pixel's channel ve
 
 // ---- the lab ------------------------------------------------------------------------------------
 
-static std::vector<std::string> g_channel_events;
-static void record_channel_event(const std::string& event, const json&) { g_channel_events.push_back(event); }
-
+// Commands to the channels lab (opened by them), through tests/lab_test_util.h.
 static json ch(const json& c) {
-    json command = c;
-    command["lab"] = "channels";
-    json reply = api_command(command);
-    INFO("command " << command.dump() << " -> " << reply.dump().substr(0, 400));
-    REQUIRE_FALSE(reply.contains("error"));
-    return reply;
+    json full = c;
+    full["lab"] = "channels";
+    return command(full);
 }
 
 static void ch_refused(const json& c, const std::string& message_part) {
-    ch({});
-    json before = api_state();
-    json reply = api_command(c);
-    INFO("command " << c.dump() << " -> " << reply.dump().substr(0, 400));
-    REQUIRE(reply.contains("error"));
-    CHECK(reply["error"].get<std::string>().find(message_part) != std::string::npos);
-    CHECK(api_state() == before);
+    ch({});  // the channels lab is open
+    refused(c, message_part);
 }
 
 static json ch_fresh() {
     json s = ch({{"reset", true}});
-    g_channel_events.clear();
-    set_event_sink(record_channel_event);
+    g_events.clear();
+    set_event_sink(record_event);
     return s;
 }
 
@@ -255,7 +246,7 @@ TEST_CASE("channels lab: bad commands are refused and change nothing") {
     ch_refused({{"answer", {{"params", 3}, {"output_shape", {1}}}}}, "there is no exercise open");
     ch_refused({{"filters", 2}, {"biases", {1, 2, 3}}}, "\"biases\" must be numbers nested as (2)");  // filters not half-applied
     ch_refused({{"channels", 3}}, "unknown field \"channels\"");
-    CHECK(g_channel_events.empty());
+    CHECK(g_events.empty());
     // a kernel larger than the padded input is not an error: the lab explains it
     json s = ch({{"input", json::parse("[[[1, 2]], [[3, 4]], [[5, 6]]]")}, {"kernel", 3}});
     CHECK(s["image"] == "custom");
@@ -285,11 +276,11 @@ TEST_CASE("channels lab: exercises on random layers, answered right and wrong") 
             const int side = (in[2] + 2 * p - k) / st + 1;           // floor((H + 2p - k)/s) + 1
             shape = {in[0], oc, side, side};
         }
-        g_channel_events.clear();
+        g_events.clear();
         s = ch({{"answer", {{"params", params}, {"output_shape", shape}}}});
         CHECK(s["last_answer"]["correct"] == true);
         CHECK(s["last_answer"]["expected"]["params"] == params);
-        CHECK(g_channel_events == std::vector<std::string>{"answer"});
+        CHECK(g_events == std::vector<std::string>{"answer"});
         if (seed == 1) {
             s = ch({{"answer", {{"params", params + 1}, {"output_shape", shape}}}});
             CHECK(s["last_answer"]["correct"] == false);
@@ -300,9 +291,9 @@ TEST_CASE("channels lab: exercises on random layers, answered right and wrong") 
     json s = api_state();
     CHECK(s["score"] == json::parse(R"({"answered": 31, "correct": 30})"));
     CHECK(progress()["channels"] == json::parse(R"({"answered": 31, "correct": 30})"));
-    g_channel_events.clear();
+    g_events.clear();
     s = ch({{"new_exercise", true}, {"seed", 4}});
-    CHECK(g_channel_events == std::vector<std::string>{"exercise-new"});
+    CHECK(g_events == std::vector<std::string>{"exercise-new"});
     CHECK(ch({{"new_exercise", true}, {"seed", 4}})["exercise"] == s["exercise"]);  // the same seed, the same layer
     ch_refused({{"answer", {{"params", 3}}}}, "\"answer\" must be {\"params\"");
     ch_refused({{"answer", 224}}, "\"answer\" must be {\"params\"");

@@ -8,27 +8,7 @@
 #include <vector>
 
 #include "../web/app.h"
-
-static std::vector<std::string> g_events;
-static void record_event(const std::string& event, const json&) { g_events.push_back(event); }
-
-// Sends a command; fails the test if the lab refused it.
-static json command(const json& c) {
-    json reply = api_command(c);
-    INFO("command " << c.dump() << " -> " << reply.dump());
-    REQUIRE_FALSE(reply.contains("error"));
-    return reply;
-}
-
-// Sends a command that must be refused; checks the message and that nothing changed.
-static void refused(const json& c, const std::string& message_part) {
-    json before = api_state();
-    json reply = api_command(c);
-    INFO("command " << c.dump() << " -> " << reply.dump());
-    REQUIRE(reply.contains("error"));
-    CHECK(reply["error"].get<std::string>().find(message_part) != std::string::npos);
-    CHECK(api_state() == before);
-}
+#include "lab_test_util.h"
 
 static json fresh() {
     g_events.clear();

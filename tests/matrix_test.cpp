@@ -10,6 +10,7 @@
 
 #include "../engine/conv_matrix.h"
 #include "../web/app.h"
+#include "lab_test_util.h"
 #include "test_util.h"
 
 // ---- the engine ---------------------------------------------------------------------------------
@@ -235,25 +236,6 @@ TEST_CASE("matrix: im2col by hand") {
 }
 
 // ---- the lab, through the API -------------------------------------------------------------------
-
-static std::vector<std::string> g_events;
-static void record_event(const std::string& event, const json&) { g_events.push_back(event); }
-
-static json command(const json& c) {
-    json reply = api_command(c);
-    INFO("command " << c.dump() << " -> " << reply.dump());
-    REQUIRE_FALSE(reply.contains("error"));
-    return reply;
-}
-
-static void refused(const json& c, const std::string& message_part) {
-    json before = api_state();
-    json reply = api_command(c);
-    INFO("command " << c.dump() << " -> " << reply.dump());
-    REQUIRE(reply.contains("error"));
-    CHECK(reply["error"].get<std::string>().find(message_part) != std::string::npos);
-    CHECK(api_state() == before);
-}
 
 static json fresh() {
     set_event_sink(record_event);

@@ -12,6 +12,7 @@
 #include "../engine/ops.h"
 #include "../engine/pool.h"
 #include "../web/app.h"
+#include "lab_test_util.h"
 #include "test_util.h"
 
 // The lab's default grid, the classic 4x4 example.
@@ -186,32 +187,22 @@ TEST_CASE("shift: convolution is equivariant on any picture with a zero border")
 
 // ---- the lab ------------------------------------------------------------------------------------
 
-static std::vector<std::string> g_pool_events;
-static void record_pool_event(const std::string& event, const json&) { g_pool_events.push_back(event); }
-
+// Commands to the pooling lab (opened by them), through tests/lab_test_util.h.
 static json pool(const json& c) {
-    json command = c;
-    command["lab"] = "pooling";
-    json reply = api_command(command);
-    INFO("command " << command.dump() << " -> " << reply.dump().substr(0, 400));
-    REQUIRE_FALSE(reply.contains("error"));
-    return reply;
+    json full = c;
+    full["lab"] = "pooling";
+    return command(full);
 }
 
 static void pool_refused(const json& c, const std::string& message_part) {
     pool({});  // the pooling lab is open
-    json before = api_state();
-    json reply = api_command(c);
-    INFO("command " << c.dump() << " -> " << reply.dump().substr(0, 400));
-    REQUIRE(reply.contains("error"));
-    CHECK(reply["error"].get<std::string>().find(message_part) != std::string::npos);
-    CHECK(api_state() == before);
+    refused(c, message_part);
 }
 
 static json pool_fresh() {
     json s = pool({{"reset", true}});
-    g_pool_events.clear();
-    set_event_sink(record_pool_event);
+    g_events.clear();
+    set_event_sink(record_event);
     return s;
 }
 
@@ -267,7 +258,7 @@ TEST_CASE("pooling lab: bad commands are refused and change nothing") {
     pool_refused({{"answer", {{1, 2}, {3, 4}}}}, "there is no exercise open");
     pool_refused({{"seed", 3}}, "\"seed\" goes with \"new_exercise\"");
     pool_refused({{"kind", "average"}, {"kernel", -1}}, "\"kernel\" must be");  // the valid kind is not half-applied
-    CHECK(g_pool_events.empty());
+    CHECK(g_events.empty());
 }
 
 TEST_CASE("pooling lab: the shift experiment") {
@@ -319,14 +310,14 @@ TEST_CASE("pooling lab: an exercise answered right, wrong, and one cell at a tim
     reset_progress();
     pool_fresh();
     json s = pool({{"new_exercise", true}, {"seed", 7}});
-    CHECK(g_pool_events == std::vector<std::string>{"exercise-new"});
+    CHECK(g_events == std::vector<std::string>{"exercise-new"});
     REQUIRE(s["exercise"].is_object());
     const json x = s["exercise"];
     CHECK(x["seed"] == 7);
     CHECK(s["grid"] == x["grid"]);
     CHECK(s["kind"] == x["kind"]);
     CHECK(pool({{"new_exercise", true}, {"seed", 7}})["exercise"] == x);  // the same seed, the same exercise
-    g_pool_events.clear();
+    g_events.clear();
     const std::string kind = x["kind"];
     const int k = kind == "global-average" ? 1 : x["kernel"].get<int>(), st = kind == "global-average" ? 1 : x["stride"].get<int>();
     json expected = pool_by_hand(x["grid"], kind, k, st);
@@ -337,7 +328,7 @@ TEST_CASE("pooling lab: an exercise answered right, wrong, and one cell at a tim
     CHECK(s["last_answer"]["given"] == expected);
     CHECK(s["solved"] == true);
     CHECK(s["score"] == json::parse(R"({"answered": 1, "correct": 1})"));
-    CHECK(g_pool_events == std::vector<std::string>{"answer"});
+    CHECK(g_events == std::vector<std::string>{"answer"});
 
     json wrong = expected;
     wrong[0][0] = wrong[0][0].get<double>() + 1;
@@ -352,7 +343,7 @@ TEST_CASE("pooling lab: an exercise answered right, wrong, and one cell at a tim
     s = pool({{"answer", {{"position", {0, 0}}, {"value", expected[0][0]}}}});
     CHECK(s["last_answer"]["correct"] == true);
     CHECK(s["position"] == json::array({0, 0}));
-    CHECK(g_pool_events == std::vector<std::string>{"answer", "answer", "answer"});
+    CHECK(g_events == std::vector<std::string>{"answer", "answer", "answer"});
     CHECK(progress()["pooling"] == json::parse(R"({"answered": 3, "correct": 2})"));
 
     pool_refused({{"answer", {{1, 2, 3}}}}, "\"answer\" must be the pooled grid");
@@ -430,7 +421,7 @@ TEST_CASE("pooling lab: a photo's feature map, and a built-in picture while ther
     CHECK(s["output"][5][7].get<double>() == doctest::Approx(4.0).epsilon(1e-5));
     CHECK(s["output"][5][8].get<double>() == doctest::Approx(4.0).epsilon(1e-5));
     CHECK(s["output"][5][3] == 0);
-    CHECK(std::find(g_pool_events.begin(), g_pool_events.end(), "photo-loaded") != g_pool_events.end());
+    CHECK(std::find(g_events.begin(), g_events.end(), "photo-loaded") != g_events.end());
     pool({{"reset", true}});
 }
 

@@ -13,6 +13,7 @@
 #include "../engine/receptive_field.h"
 #include "../engine/safetensors.h"
 #include "../web/app.h"
+#include "lab_test_util.h"
 #include "test_util.h"
 
 // ---- the recurrence ---------------------------------------------------------------------------
@@ -194,33 +195,10 @@ TEST_CASE("concentrated_size shrinks the field while it holds the share") {
 
 // ---- the lab ----------------------------------------------------------------------------------
 
-static std::vector<std::string> g_events;
-static void record_event(const std::string& event, const json&) { g_events.push_back(event); }
-
-static json command(const json& c) {
-    json full = c;
-    full["lab"] = "receptive-field";
-    json reply = api_command(full);
-    INFO("command " << full.dump() << " -> " << reply.dump().substr(0, 600));
-    REQUIRE_FALSE(reply.contains("error"));
-    return reply;
-}
-
-static void refused(const json& c, const std::string& message_part) {
-    json full = c;
-    full["lab"] = "receptive-field";
-    json before = api_state();
-    json reply = api_command(full);
-    INFO("command " << full.dump() << " -> " << reply.dump().substr(0, 600));
-    REQUIRE(reply.contains("error"));
-    CHECK(reply["error"].get<std::string>().find(message_part) != std::string::npos);
-    CHECK(api_state() == before);
-}
-
 static json fresh() {
     g_events.clear();
     set_event_sink(record_event);
-    return command({{"reset", true}, {"net", "stack"}});
+    return command({{"lab", "receptive-field"}, {"reset", true}, {"net", "stack"}});  // later commands go to the open lab
 }
 
 TEST_CASE("receptive-field lab: it opens on three 3x3 convolutions, 3 -> 5 -> 7") {
