@@ -112,6 +112,19 @@ void set_storage(Storage storage);
 void store(const std::string& key, const std::string& value);
 std::string stored(const std::string& key);  // "" when nothing is stored
 
+// ---- Events a command causes, held until the command has been kept: a refused command posts
+// nothing and counts no answer. A lab keeps one in its state, fills it while it applies a command
+// to its copy, and posts it with post_events() once the copy has become the lab.
+struct PendingEvents {
+    std::vector<std::string> events;  // in order: "exercise-new", "answer", "exercise-complete", ...
+    std::vector<bool> verdicts;       // one per "answer" in events, in the same order: right or not
+    void add(const std::string& event) { events.push_back(event); }
+    void answer(bool correct) { events.push_back("answer"); verdicts.push_back(correct); }
+};
+// Posts them in order, recording each answer for lab_id (record_answer) just before its event;
+// leaves `pending` empty.
+void post_events(const std::string& lab_id, PendingEvents& pending);
+
 // ---- Progress: every answer a lab's exercise checks, counted per lab and kept in storage
 // ("progress"), so a student's record survives a reload. A lab calls record_answer() once per
 // checked answer (before posting its "answer" event).

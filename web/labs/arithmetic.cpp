@@ -92,8 +92,7 @@ struct ArithmeticLab {
     bool answered = false;          // the current exercise has had an answer (the output is shown)
     int score_answered = 0, score_correct = 0;
     json last_answer;               // null or {"correct", "expected", "given", "feedback"}
-    std::vector<std::string> pending_events;  // posted once a command has been applied
-    std::vector<bool> pending_records;        // record_answer() calls, made with the events
+    PendingEvents pending;  // posted once a command has been applied
     // UI only
     int typed[2] = {0, 0};
 };
@@ -257,7 +256,7 @@ void new_exercise(ArithmeticLab& lab, uint64_t seed) {
     lab.step = 0;
     lab.last_answer = nullptr;
     lab.typed[0] = lab.typed[1] = 0;
-    lab.pending_events.push_back("exercise-new");
+    lab.pending.add("exercise-new");
 }
 
 // Checks a predicted shape (rows is ignored in 1D). The UI and the "answer" command both come here.
@@ -285,8 +284,7 @@ std::string check_answer(ArithmeticLab& lab, int rows, int cols) {
     lab.score_correct += right;
     lab.answered = true;
     lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}};
-    lab.pending_records.push_back(right);
-    lab.pending_events.push_back("answer");
+    lab.pending.answer(right);
     return "";
 }
 
@@ -468,22 +466,11 @@ std::string apply_command(ArithmeticLab& lab, const json& f) {
     return "";
 }
 
-void post_pending(ArithmeticLab& lab) {
-    std::vector<std::string> events = std::move(lab.pending_events);
-    std::vector<bool> records = std::move(lab.pending_records);
-    lab.pending_events.clear();
-    lab.pending_records.clear();
-    size_t next_record = 0;
-    for (const std::string& event : events) {
-        if (event == "answer" && next_record < records.size()) record_answer("arithmetic", records[next_record++]);
-        post_event(event);
-    }
-}
+void post_pending(ArithmeticLab& lab) { post_events("arithmetic", lab.pending); }
 
 std::string arithmetic_command(const json& fields) {
     ArithmeticLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending_events.clear();
-    next.pending_records.clear();
+    next.pending = PendingEvents{};
     std::string error = apply_command(next, fields);
     if (!error.empty()) return error;
     g_lab = std::move(next);

@@ -78,7 +78,7 @@ struct BackpropLab {
     bool ex_answered = false; // checked at least once: the working is shown
     int answered = 0, correct = 0;
     json last_answer = nullptr;
-    std::vector<std::string> pending_events;  // posted once a command has been applied
+    PendingEvents pending;  // posted once a command has been applied
     // Derived by recompute(), from the engine.
     Tensor x, w, t;           // (1,1,H,W), (1,1,KH,KW), (1,1,OH,OW)
     Tensor z, dz, dw, dx;     // (1,1,OH,OW), (1,1,OH,OW), (1,1,KH,KW), (1,1,H,W)
@@ -240,8 +240,7 @@ std::string check_answer(BackpropLab& lab, bool dweight, int row, int col, float
     if (lab.exercise) lab.ex_answered = true;
     lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", value}, {"feedback", feedback},
                        {"which", dweight ? "dw" : "dx"}, {"position", {row, col}}};
-    record_answer("backprop", right);
-    lab.pending_events.push_back("answer");
+    lab.pending.answer(right);
     return "";
 }
 
@@ -285,7 +284,7 @@ void new_exercise(BackpropLab& lab, uint64_t seed) {
     lab.term = -1;
     lab.answer_text[0] = 0;
     recompute(lab);
-    lab.pending_events.push_back("exercise-new");
+    lab.pending.add("exercise-new");
 }
 
 // The working of the asked entry stays hidden until the student has answered it.
@@ -458,13 +457,11 @@ std::string apply_command(BackpropLab& lab, const json& f) {
 
 std::string backprop_command(const json& fields) {
     BackpropLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending_events.clear();
+    next.pending = PendingEvents{};
     std::string error = apply_command(next, fields);
     if (!error.empty()) return error;
-    std::vector<std::string> events = std::move(next.pending_events);
-    next.pending_events.clear();
     g_lab = std::move(next);
-    for (const std::string& event : events) post_event(event);
+    post_events("backprop", g_lab.pending);
     return "";
 }
 

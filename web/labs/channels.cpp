@@ -98,8 +98,7 @@ struct ChannelsLab {
     std::vector<float> pixel_vector;   // (3) the input's channels at the pixel
     std::vector<float> pixel_linear;   // (M) W x + b by linear_forward
     // After a command: what to do once it is kept.
-    std::vector<std::string> pending_events;
-    std::vector<bool> pending_records;
+    PendingEvents pending;  // posted once a command has been kept
     std::string ui_note;
 };
 
@@ -308,7 +307,7 @@ void new_exercise(ChannelsLab& lab, uint64_t seed) {
     lab.expected = {{"params", p.total}, {"output_shape", out_shape}};
     lab.last_answer = nullptr;
     lab.params_text[0] = lab.shape_text[0] = 0;
-    lab.pending_events.push_back("exercise-new");
+    lab.pending.add("exercise-new");
 }
 
 // Describes the exercise's layer as PyTorch would write it.
@@ -342,8 +341,7 @@ std::string check_answer(ChannelsLab& lab, int64_t params, const std::vector<int
     lab.correct += right;
     lab.last_answer = {{"correct", right}, {"expected", lab.expected},
                        {"given", {{"params", params}, {"output_shape", shape}}}, {"feedback", feedback}};
-    lab.pending_records.push_back(right);
-    lab.pending_events.push_back("answer");
+    lab.pending.answer(right);
     return "";
 }
 
@@ -592,18 +590,12 @@ std::string apply_command(ChannelsLab& lab, const json& f) {
 }
 
 void commit_pending(ChannelsLab& lab) {
-    std::vector<bool> records = std::move(lab.pending_records);
-    std::vector<std::string> events = std::move(lab.pending_events);
-    lab.pending_records.clear();
-    lab.pending_events.clear();
-    for (bool right : records) record_answer("channels", right);
-    for (const std::string& event : events) post_event(event);
+    post_events("channels", lab.pending);
 }
 
 std::string channels_command(const json& fields) {
     ChannelsLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending_events.clear();
-    next.pending_records.clear();
+    next.pending = PendingEvents{};
     std::string error = apply_command(next, fields);
     if (!error.empty()) return error;
     g_lab = std::move(next);

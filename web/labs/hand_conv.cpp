@@ -64,7 +64,7 @@ struct HandConvLab {
     int attempts = 0;                         // answers checked in this exercise
     uint64_t seed = 0;                        // seed of a generated exercise, 0 when set up by hand
     json last_check;                          // what the last check found; null before any
-    std::vector<std::string> pending_events;  // events to post once a command has been applied
+    PendingEvents pending;  // posted once a command has been applied
     // Derived from `problem` by recompute(); never edited directly.
     Problem computed_for;                     // the problem the fields below belong to
     bool computed = false;
@@ -360,8 +360,8 @@ std::string check_answer(HandConvLab& lab, int row, int col, float value, const 
     }
     lab.last_check = {{"position", {row, col}}, {"value", value}, {"correct", right},
                       {"products_checked", typed_products}, {"products_off", off}, {"feedback", feedback}};
-    lab.pending_events.push_back("answer");
-    if (right && exercise_complete(lab)) lab.pending_events.push_back("exercise-complete");
+    lab.pending.answer(right);
+    if (right && exercise_complete(lab)) lab.pending.add("exercise-complete");
     return "";
 }
 
@@ -372,7 +372,7 @@ std::string reveal_cell(HandConvLab& lab, int row, int col) {
     Mark& mark = lab.marks[size_t(row)][size_t(col)];
     if (mark != Mark::right) mark = Mark::revealed;
     lab.last_check = {{"position", {row, col}}, {"revealed", true}, {"feedback", "Shown: " + sum_expression(lab, "×")}};
-    if (exercise_complete(lab)) lab.pending_events.push_back("exercise-complete");
+    if (exercise_complete(lab)) lab.pending.add("exercise-complete");
     return "";
 }
 
@@ -408,7 +408,7 @@ void new_exercise(HandConvLab& lab, uint64_t seed) {
     lab.show_all = false;
     lab.playing = false;
     move_window(lab, 0, 0);
-    lab.pending_events.push_back("exercise-new");
+    lab.pending.add("exercise-new");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -683,16 +683,11 @@ std::string apply_command(HandConvLab& lab, const json& f) {
 
 std::string hand_conv_command(const json& fields) {
     HandConvLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending_events.clear();
+    next.pending = PendingEvents{};
     std::string error = apply_command(next, fields);
     if (!error.empty()) return error;
-    std::vector<std::string> events = std::move(next.pending_events);
-    next.pending_events.clear();
     g_lab = std::move(next);
-    for (const std::string& event : events) {
-        if (event == "answer") record_answer("hand-conv", g_lab.last_check.value("correct", false));
-        post_event(event);
-    }
+    post_events("hand-conv", g_lab.pending);
     return "";
 }
 
@@ -704,14 +699,7 @@ const ImU32 kRightColor = IM_COL32(80, 200, 110, 255);
 const ImU32 kWrongColor = IM_COL32(150, 40, 40, 255);   // behind a product that is off
 const ImU32 kWrongTextColor = IM_COL32(255, 110, 90, 255);  // a wrong answer in its output cell
 
-void post_pending(HandConvLab& lab) {
-    std::vector<std::string> events = std::move(lab.pending_events);
-    lab.pending_events.clear();
-    for (const std::string& event : events) {
-        if (event == "answer") record_answer("hand-conv", lab.last_check.value("correct", false));
-        post_event(event);
-    }
-}
+void post_pending(HandConvLab& lab) { post_events("hand-conv", lab.pending); }
 
 // Left panel: the problem's settings.
 void draw_settings(HandConvLab& lab) {

@@ -97,8 +97,7 @@ struct MatrixLab {
     uint64_t seed = 0;
     int score_answered = 0, score_correct = 0;
     json last_answer;
-    std::vector<std::string> pending_events;
-    std::vector<bool> pending_records;
+    PendingEvents pending;  // posted once a command has been applied
     // UI only
     float typed[kMaxInput1d * kMaxInput1d] = {};
 };
@@ -250,7 +249,7 @@ void new_exercise(MatrixLab& lab, uint64_t seed) {
     lab.view = "matrix";
     lab.last_answer = nullptr;
     std::fill(std::begin(lab.typed), std::end(lab.typed), 0.0f);
-    lab.pending_events.push_back("exercise-new");
+    lab.pending.add("exercise-new");
 }
 
 // Checks a row of C typed by the student (H*W values). The UI and the "answer" command come here.
@@ -281,8 +280,7 @@ std::string check_answer(MatrixLab& lab, const std::vector<float>& given) {
     lab.score_correct += right;
     lab.answered = true;
     lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}, {"wrong", wrong}};
-    lab.pending_records.push_back(right);
-    lab.pending_events.push_back("answer");
+    lab.pending.answer(right);
     return "";
 }
 
@@ -427,22 +425,11 @@ std::string apply_command(MatrixLab& lab, const json& f) {
     return "";
 }
 
-void post_pending(MatrixLab& lab) {
-    std::vector<std::string> events = std::move(lab.pending_events);
-    std::vector<bool> records = std::move(lab.pending_records);
-    lab.pending_events.clear();
-    lab.pending_records.clear();
-    size_t next_record = 0;
-    for (const std::string& event : events) {
-        if (event == "answer" && next_record < records.size()) record_answer("matrix", records[next_record++]);
-        post_event(event);
-    }
-}
+void post_pending(MatrixLab& lab) { post_events("matrix", lab.pending); }
 
 std::string matrix_command(const json& fields) {
     MatrixLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending_events.clear();
-    next.pending_records.clear();
+    next.pending = PendingEvents{};
     std::string error = apply_command(next, fields);
     if (!error.empty()) return error;
     g_lab = std::move(next);

@@ -93,8 +93,7 @@ struct PoolingLab {
     bool conv_follows = false;         // conv(moved) == moved conv: every value moved along
     int pooled_changed = 0;            // pooled cells that differ
     // After a command: what to do once it is kept.
-    std::vector<std::string> pending_events;
-    std::vector<bool> pending_records;  // each checked answer: right or not
+    PendingEvents pending;  // posted once a command has been kept
     std::string pending_picture;        // a photo to ask the platform for
     char grid_text[1024] = "";          // UI: the grid being typed
     std::string ui_note;
@@ -323,8 +322,7 @@ std::string check_answer(PoolingLab& lab, const std::vector<float>& values, cons
     lab.answered++;
     lab.correct += right;
     lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}};
-    lab.pending_records.push_back(right);
-    lab.pending_events.push_back("answer");
+    lab.pending.answer(right);
     return "";
 }
 
@@ -354,7 +352,7 @@ void new_exercise(PoolingLab& lab, uint64_t seed) {
     lab.last_answer = nullptr;
     for (auto& r : lab.answer_text)
         for (auto& t : r) t[0] = 0;
-    lab.pending_events.push_back("exercise-new");
+    lab.pending.add("exercise-new");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -538,21 +536,15 @@ std::string apply_command(PoolingLab& lab, const json& f) {
 
 // After a command (or a frame) is kept: progress, events, photos asked for.
 void commit_pending(PoolingLab& lab) {
-    std::vector<bool> records = std::move(lab.pending_records);
-    std::vector<std::string> events = std::move(lab.pending_events);
     std::string picture = std::move(lab.pending_picture);
-    lab.pending_records.clear();
-    lab.pending_events.clear();
     lab.pending_picture.clear();
-    for (bool right : records) record_answer("pooling", right);
-    for (const std::string& event : events) post_event(event);
+    post_events("pooling", lab.pending);
     if (!picture.empty()) request_picture(picture);  // may answer at once (desktop, tests) or later (browser)
 }
 
 std::string pooling_command(const json& fields) {
     PoolingLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending_events.clear();
-    next.pending_records.clear();
+    next.pending = PendingEvents{};
     next.pending_picture.clear();
     std::string error = apply_command(next, fields);
     if (!error.empty()) return error;
@@ -648,7 +640,7 @@ void draw_settings(PoolingLab& lab) {
     ImGui::Text("Score: %d of %d right", lab.correct, lab.answered);
     if (ImGui::Button("Reset the lab")) {
         lab = make_lab();
-        lab.pending_events.clear();
+        lab.pending = PendingEvents{};
     }
 }
 

@@ -99,7 +99,7 @@ struct RfLab {
     bool ex_answered = false;
     int answered = 0, correct = 0;
     json last_answer = nullptr;
-    std::vector<std::string> pending_events;
+    PendingEvents pending;  // posted once a command has been applied
     bool train_requested = false;  // a command asked for training (started once it is applied)
     // Derived by recompute().
     std::vector<StackLayer> computed_for;
@@ -531,7 +531,7 @@ void new_exercise(RfLab& lab, uint64_t seed) {
     lab.ex_answered = false;
     lab.last_answer = nullptr;
     lab.answer_text[0] = 0;
-    lab.pending_events.push_back("exercise-new");
+    lab.pending.add("exercise-new");
 }
 
 std::string check_answer(RfLab& lab, double value) {
@@ -547,8 +547,7 @@ std::string check_answer(RfLab& lab, double value) {
     lab.correct += right;
     lab.ex_answered = true;
     lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", value}, {"feedback", feedback}};
-    record_answer("receptive-field", right);
-    lab.pending_events.push_back("answer");
+    lab.pending.answer(right);
     return "";
 }
 
@@ -759,17 +758,15 @@ std::string apply_command(RfLab& lab, const json& f) {
 
 std::string rf_command(const json& fields) {
     RfLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending_events.clear();
+    next.pending = PendingEvents{};
     next.train_requested = false;
     std::string error = apply_command(next, fields);
     if (!error.empty()) return error;
-    std::vector<std::string> events = std::move(next.pending_events);
-    next.pending_events.clear();
     const bool train = next.train_requested;
     next.train_requested = false;
     g_lab = std::move(next);
     if (train) start_training();
-    for (const std::string& event : events) post_event(event);
+    post_events("receptive-field", g_lab.pending);
     return "";
 }
 
