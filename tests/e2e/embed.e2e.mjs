@@ -56,8 +56,23 @@ test('a course page on another origin drives the lab by postMessage only', async
     setTimeout(() => resolve(got.sort()), 1500);
   }));
   expectEqual(replies, [['extra', 'error'], ['huge', 'error'], ['number', 'error'], ['ok', 'reply'], ['unknown', 'error']], 'replies to odd messages');
-  // the lab follows its iframe's size, sharp at the screen's density
+  // typing goes to the lab while it has focus, not to the course page
   const frame = labFrame(page, url);
+  await page.evaluate(() => { window.parentKeys = 0; document.addEventListener('keydown', () => window.parentKeys++); });
+  const box = await page.evaluate(() => { const r = document.querySelector('iframe').getBoundingClientRect(); return [r.left, r.top]; });
+  const answerBox = (await frame.evaluate(() => cnnlab._anchors())).answer;
+  expect(answerBox, 'the answer field is on screen in the iframe');
+  await page.mouse.click(box[0] + answerBox[0] + answerBox[2] / 2, box[1] + answerBox[1] + answerBox[3] / 2);
+  await frames(frame, 2);
+  await page.keyboard.type('12');
+  await frames(frame, 2);
+  expectEqual(await page.evaluate(() => [document.activeElement.tagName, window.parentKeys]), ['IFRAME', 0], 'focus and keys seen by the course page');
+  const check = (await frame.evaluate(() => cnnlab._anchors())).check;  // the typed digits reached the lab: Check takes them
+  await page.mouse.click(box[0] + check[0] + check[2] / 2, box[1] + check[1] + check[3] / 2);
+  await frames(frame, 3);
+  const typed = await frame.evaluate(() => cnnlab.state().last_check);
+  expectEqual(typed && typed.value, 12, 'the value typed into the iframe, checked');
+  // the lab follows its iframe's size, sharp at the screen's density
   expectEqual(await frame.evaluate(() => [canvas.width, canvas.height]), await page.evaluate(() => {
     const f = document.querySelector('iframe'); return [f.clientWidth, f.clientHeight];
   }), 'canvas size in the iframe');

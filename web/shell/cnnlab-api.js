@@ -231,6 +231,12 @@
     if (file) deliverPicture('file:' + file.name, file);
   });
 
+  // ---- Keyboard focus: SDL cancels the mouse's default action, which would have focused the page;
+  // focus the canvas ourselves, so that inside a course page's iframe the keys come to the lab.
+  document.getElementById('canvas').addEventListener('pointerdown', (e) => {
+    e.currentTarget.focus({ preventScroll: true });
+  }, { capture: true });
+
   // ---- The WebGL context can be lost (the browser takes the GPU back) and restored.
   const canvasElement = document.getElementById('canvas');
   canvasElement.addEventListener('webglcontextlost', (e) => {
