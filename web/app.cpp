@@ -6,7 +6,6 @@
 
 #include <imgui.h>
 
-#include "widgets.h"
 
 // A function-local static, so labs registering from other files' static initializers find it
 // constructed whatever the order in which the files are initialized.
@@ -328,6 +327,12 @@ void draw_app(AppView& view) {
         // The lab list: a narrow column on the left.
         ImGui::BeginChild("lab-list", ImVec2(ImGui::GetFontSize() * 11.0f, 0), true);
         ImGui::TextDisabled("CNN Lab");
+        if (g_copy_link) {  // at the top: the list is taller than most windows
+            ImGui::SameLine();
+            if (ImGui::SmallButton("Copy link")) g_copy_link();
+            ui_anchor("copy-link");
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("A link to this lab as it is now (its settings and exercise)");
+        }
         ImGui::Separator();
         for (const Lab& lab : all_labs()) {
             if (ImGui::Selectable(lab.name, &lab == &current_lab())) open_lab(lab.id);
@@ -338,13 +343,6 @@ void draw_app(AppView& view) {
             ImGui::PopTextWrapPos();
             ImGui::PopStyleColor();
             ImGui::Spacing();
-        }
-        if (g_copy_link) {
-            ImGui::Separator();
-            if (ImGui::Button("Copy link")) g_copy_link();
-            ui_anchor("copy-link");
-            ImGui::SameLine();
-            help_marker("A link to this lab exactly as it is now (settings, exercise, answers): share it, or open it later.");
         }
         ImGui::EndChild();
         ImGui::SameLine();

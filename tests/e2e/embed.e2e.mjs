@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, openPage, frames, screenshotStats, runner, expect, expectEqual, outDir } from './harness.mjs';
+import { startServer, launchBrowser, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual, outDir } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { test, run } = runner('embed');
@@ -153,8 +153,20 @@ test('links: every lab\'s state round-trips through #s=; damaged and outdated li
     expectEqual(again.errors, [], `${lab}: console errors`);
     await again.close();
   }
+  // the "Copy link" button puts the link in the address bar
+  let page = await openPage(browser, `${url}?lab=hand-conv`);
+  await page.evaluate(() => cnnlab.command({ stride: 2 }));
+  await frames(page, 2);
+  await clickRect(page, await anchor(page, 'copy-link'));
+  await page.waitForFunction(() => location.hash.startsWith('#s=1.'), null, { timeout: 5000 });
+  const copied = await page.evaluate(() => location.href);
+  await page.close();
+  page = await openPage(browser, copied);
+  await page.evaluate(() => cnnlab.ready);
+  expectEqual((await page.evaluate(() => cnnlab.state())).stride, 2, 'stride from the copied link');
+  await page.close();
   // damaged: not base64 deflate at all
-  let page = await openPage(browser, `${url}#s=1.this-is-not-a-link`);
+  page = await openPage(browser, `${url}#s=1.this-is-not-a-link`);
   await page.evaluate(() => cnnlab.ready);
   await page.waitForFunction(() => document.getElementById('notice').style.display === 'block');
   expect((await page.textContent('#notice')).includes('damaged'), await page.textContent('#notice'));
