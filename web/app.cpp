@@ -6,7 +6,6 @@
 
 #include <imgui.h>
 
-
 // A function-local static, so labs registering from other files' static initializers find it
 // constructed whatever the order in which the files are initialized.
 static std::vector<Lab>& lab_registry() {
