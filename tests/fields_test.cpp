@@ -64,3 +64,26 @@ TEST_CASE("unknown fields are named") {
           "unknown field \"strid\"; this lab's commands use: stride, padding");
     CHECK(check_fields(json{{"output", 1}, {"stride", 1}}, {"stride", "padding"}, {"output"}) == "");
 }
+
+TEST_CASE("read_new_exercise: true, true with a seed, a seed alone; a seed without it is refused") {
+    bool wanted = true;
+    uint64_t seed = 99;
+    CHECK(read_new_exercise(json::object(), wanted, seed).empty());
+    CHECK((!wanted && seed == 99));  // absent: nothing asked, seed untouched
+    CHECK(read_new_exercise({{"new_exercise", true}, {"seed", 7}}, wanted, seed).empty());
+    CHECK((wanted && seed == 7));
+    CHECK(read_new_exercise({{"new_exercise", 42}}, wanted, seed).empty());
+    CHECK((wanted && seed == 42));
+    uint64_t first = 0, second = 0;
+    CHECK(read_new_exercise({{"new_exercise", true}}, wanted, first).empty());
+    CHECK(read_new_exercise({{"new_exercise", true}}, wanted, second).empty());
+    CHECK(first != second);  // two requests in the same second: two exercises
+    CHECK(first <= 2000000000u);  // a seed the state can carry back
+    CHECK(read_new_exercise({{"new_exercise", false}}, wanted, seed).empty());
+    CHECK_FALSE(wanted);
+    CHECK(read_new_exercise({{"seed", 3}}, wanted, seed).find("\"seed\" goes with \"new_exercise\"") == 0);
+    CHECK(read_new_exercise({{"new_exercise", 5}, {"seed", 3}}, wanted, seed).find("give the seed once") == 0);
+    CHECK(read_new_exercise({{"new_exercise", -3}}, wanted, seed).find("\"new_exercise\" must be true or a seed") == 0);
+    CHECK(read_new_exercise({{"new_exercise", "yes"}}, wanted, seed).find("\"new_exercise\" must be true or a seed") == 0);
+    CHECK(read_new_exercise({{"new_exercise", true}, {"seed", 1e12}}, wanted, seed).find("\"seed\"") == 0);
+}

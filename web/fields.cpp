@@ -1,5 +1,7 @@
 #include "fields.h"
 
+#include <ctime>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -190,4 +192,27 @@ std::string format_number(float value) {
     if (s.back() == '.') s.pop_back();
     if (s == "-0") s = "0";
     return s;
+}
+
+std::string read_new_exercise(const json& f, bool& wanted, uint64_t& seed) {
+    wanted = false;
+    if (!f.contains("new_exercise")) {
+        return f.contains("seed") ? "\"seed\" goes with \"new_exercise\": {\"new_exercise\": true, \"seed\": 7}" : "";
+    }
+    const json& v = f["new_exercise"];
+    const std::string shape = "\"new_exercise\" must be true or a seed (a whole number from 0 to 2000000000)";
+    int given = 0;
+    if (v.is_number()) {  // {"new_exercise": 42}
+        if (f.contains("seed")) return "give the seed once: {\"new_exercise\": true, \"seed\": 7}";
+        if (!read_int(f, "new_exercise", 0, 2000000000, given).empty()) return shape;
+        wanted = true;
+        seed = uint64_t(given);
+        return "";
+    }
+    if (!v.is_boolean()) return shape;
+    if (std::string e = read_int(f, "seed", 0, 2000000000, given); !e.empty()) return e;
+    wanted = v.get<bool>();
+    static uint64_t asked = 0;  // two requests in the same second still get different exercises
+    seed = f.contains("seed") ? uint64_t(given) : (uint64_t(std::time(nullptr)) * 7919u + ++asked) % 2000000001u;
+    return "";
 }

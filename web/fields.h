@@ -3,6 +3,7 @@
 // exception, a crash or a half-applied change. Each reader returns "" when the field is absent
 // (leaving `out` alone) or valid (storing it), else the message.
 #pragma once
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ std::string read_string(const json& fields, const char* name, std::string& out);
 // numbers is read as one row when allow_flat is set (1D mode).
 std::string read_rows(const json& fields, const char* name, int max_rows, int max_cols, float limit,
                       bool allow_flat, Rows& out);
+// An exercise request, the same in every lab: {"new_exercise": true} (a fresh seed), {"new_exercise":
+// true, "seed": S} or {"new_exercise": S} (the same exercise for the same S, 0 <= S <= 2e9).
+// `wanted` is false when the field is absent or false; "seed" without "new_exercise" is refused.
+std::string read_new_exercise(const json& fields, bool& wanted, uint64_t& seed);
 // A grid position [row, col] of integers.
 std::string read_position(const json& value, const char* name, int& row, int& col);
 // Refuses fields the lab does not know (a typo should not pass silently); `known` are the

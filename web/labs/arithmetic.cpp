@@ -432,22 +432,10 @@ std::string apply_command(ArithmeticLab& lab, const json& f) {
     if (steps && n > 0) lab.step = std::clamp(lab.step + steps, 0, n - 1);
 
     // 3. The exercise.
-    if (f.contains("seed") && !f.contains("new_exercise")) return "\"seed\" goes with \"new_exercise\": {\"new_exercise\": true, \"seed\": 7}";
-    if (f.contains("new_exercise")) {
-        bool wanted = false;
-        int seed_value = 0;
-        bool seeded = f.contains("seed");
-        if (f["new_exercise"].is_number()) {  // {"new_exercise": 42} as in the hand-convolution lab
-            if (!(e = read_int(f, "new_exercise", 1, 2000000000, seed_value)).empty()) return e + " (or true)";
-            wanted = seeded = true;
-            if (f.contains("seed")) return "give the seed once: {\"new_exercise\": true, \"seed\": 7}";
-        } else if (!(e = read_bool(f, "new_exercise", wanted)).empty()) {
-            return "\"new_exercise\" must be true (with an optional \"seed\": a whole number)";
-        }
-        if (!(e = read_int(f, "seed", 0, 2000000000, seed_value)).empty()) return e;
-        uint64_t seed = seeded ? uint64_t(seed_value) : uint64_t(std::time(nullptr)) * 7919u + uint64_t(lab.score_answered);
-        if (wanted) new_exercise(lab, seed);
-    }
+    bool wanted = false;
+    uint64_t seed = 0;
+    if (!(e = read_new_exercise(f, wanted, seed)).empty()) return e;
+    if (wanted) new_exercise(lab, seed);
     if (f.contains("answer")) {
         const json& a = f["answer"];
         const bool one_d = lab.settings.dims == 1;

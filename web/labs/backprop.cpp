@@ -386,18 +386,10 @@ std::string apply_command(BackpropLab& lab, const json& f) {
     recompute(lab);
 
     // 2. The exercise.
-    if (f.contains("new_exercise")) {
-        const json& v = f["new_exercise"];
-        uint64_t seed = uint64_t(std::time(nullptr));
-        if (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() > 0)) seed = v.get<uint64_t>();
-        else if (!v.is_boolean() || !v.get<bool>()) return "\"new_exercise\" must be true or a seed (a positive whole number)";
-        if (f.contains("seed")) {  // {"new_exercise": true, "seed": 7}, as in the other labs
-            int seed_value = 0;
-            if (std::string error = read_int(f, "seed", 1, 2000000000, seed_value); !error.empty()) return error;
-            seed = uint64_t(seed_value);
-        }
-        new_exercise(lab, seed);
-    }
+    bool wanted = false;
+    uint64_t seed = 0;
+    if (std::string error = read_new_exercise(f, wanted, seed); !error.empty()) return error;
+    if (wanted) new_exercise(lab, seed);
 
     // 3. The focus and the highlighted product.
     if (f.contains("focus")) {

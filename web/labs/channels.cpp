@@ -562,14 +562,10 @@ std::string apply_command(ChannelsLab& lab, const json& f) {
         recompute(lab);
     }
     // 4. The exercise.
-    if (f.contains("seed") && !f.contains("new_exercise")) return "\"seed\" goes with \"new_exercise\": true";
-    if (f.contains("new_exercise")) {
-        bool wanted = false;
-        int seed = 0;
-        if (!(e = read_bool(f, "new_exercise", wanted)).empty()) return e;
-        if (!(e = read_int(f, "seed", 0, 2000000000, seed)).empty()) return e;
-        if (wanted) new_exercise(lab, f.contains("seed") ? uint64_t(seed) : uint64_t(std::time(nullptr)) % 1000000007u);
-    }
+    bool wanted = false;
+    uint64_t seed = 0;
+    if (!(e = read_new_exercise(f, wanted, seed)).empty()) return e;
+    if (wanted) new_exercise(lab, seed);
     if (f.contains("answer")) {
         const json& a = f["answer"];
         const std::string msg = "\"answer\" must be {\"params\": whole number, \"output_shape\": [whole numbers]}";

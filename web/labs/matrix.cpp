@@ -402,15 +402,10 @@ std::string apply_command(MatrixLab& lab, const json& f) {
     }
 
     // 3. The exercise.
-    if (f.contains("seed") && !f.contains("new_exercise")) return "\"seed\" goes with \"new_exercise\": {\"new_exercise\": true, \"seed\": 7}";
-    if (f.contains("new_exercise")) {
-        bool wanted = false;
-        if (!(e = read_bool(f, "new_exercise", wanted)).empty()) return "\"new_exercise\" must be true (with an optional \"seed\": a whole number)";
-        int seed_value = 0;
-        if (!(e = read_int(f, "seed", 0, 2000000000, seed_value)).empty()) return e;
-        uint64_t seed = f.contains("seed") ? uint64_t(seed_value) : uint64_t(std::time(nullptr)) * 7919u + uint64_t(lab.score_answered);
-        if (wanted) new_exercise(lab, seed);
-    }
+    bool wanted = false;
+    uint64_t seed = 0;
+    if (!(e = read_new_exercise(f, wanted, seed)).empty()) return e;
+    if (wanted) new_exercise(lab, seed);
     if (f.contains("answer")) {
         const json& a = f["answer"];
         if (!a.is_array()) return "\"answer\" must be a list of numbers: one row of C";

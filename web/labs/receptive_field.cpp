@@ -735,18 +735,10 @@ std::string apply_command(RfLab& lab, const json& f) {
         if (net.empty()) lab.net = "seed-trained";
     }
     // 3. The exercise.
-    if (f.contains("new_exercise")) {
-        const json& v = f["new_exercise"];
-        uint64_t seed = uint64_t(std::time(nullptr));
-        if (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() > 0)) seed = v.get<uint64_t>();
-        else if (!v.is_boolean() || !v.get<bool>()) return "\"new_exercise\" must be true or a seed (a positive whole number)";
-        if (f.contains("seed")) {  // {"new_exercise": true, "seed": 7}, as in the other labs
-            int seed_value = 0;
-            if (std::string error = read_int(f, "seed", 1, 2000000000, seed_value); !error.empty()) return error;
-            seed = uint64_t(seed_value);
-        }
-        new_exercise(lab, seed);
-    }
+    bool wanted = false;
+    uint64_t seed = 0;
+    if (std::string error = read_new_exercise(f, wanted, seed); !error.empty()) return error;
+    if (wanted) new_exercise(lab, seed);
     if (f.contains("answer")) {
         float value = 0;
         if (!(e = read_number(f, "answer", -1e9f, 1e9f, value)).empty()) return e + " (the receptive field, in pixels)";
