@@ -344,19 +344,7 @@ TEST_CASE("arithmetic lab: a state sent back as a command gives the same state")
     CHECK(back == s);
 }
 
-static void draw_frames(int frames) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(1280, 800);
-    io.DeltaTime = 0.25f;
-    for (int i = 0; i < frames; i++) {
-        ImGui::NewFrame();
-        AppView view;
-        view.embed = true;
-        draw_app(view);
-        ImGui::Render();
-        CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
-    }
-}
+static void draw_frames(int frames) { draw_app_frames(frames, true, 0.25f); }
 
 TEST_CASE("arithmetic lab: draws every case without a GPU; the animation moves and loops") {
     ImGui::CreateContext();

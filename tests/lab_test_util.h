@@ -3,6 +3,8 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <imgui.h>
+
 #include <string>
 #include <vector>
 
@@ -27,4 +29,20 @@ inline void refused(const json& c, const std::string& message_part) {
     REQUIRE(reply.contains("error"));
     CHECK(reply["error"].get<std::string>().find(message_part) != std::string::npos);
     CHECK(api_state() == before);
+}
+
+// Draws `frames` frames of the app with ImGui and no GPU (the font atlas must be built); each must
+// hold more than 1000 vertices, so the lab drew something. delta: seconds per frame, for animations.
+inline void draw_app_frames(int frames, bool embed = false, float delta = 1.0f / 60) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(1280, 800);
+    io.DeltaTime = delta;
+    for (int i = 0; i < frames; i++) {
+        ImGui::NewFrame();
+        AppView view;
+        view.embed = embed;
+        draw_app(view);
+        ImGui::Render();
+        CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
+    }
 }

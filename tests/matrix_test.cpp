@@ -366,18 +366,7 @@ TEST_CASE("matrix lab: a state sent back as a command gives the same state") {
     CHECK(back == s);
 }
 
-static void draw_frames(int frames) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(1280, 800);
-    io.DeltaTime = 1.0f / 60.0f;
-    for (int i = 0; i < frames; i++) {
-        ImGui::NewFrame();
-        AppView view;
-        draw_app(view);
-        ImGui::Render();
-        CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
-    }
-}
+static void draw_frames(int frames) { draw_app_frames(frames); }
 
 TEST_CASE("matrix lab: draws every view without a GPU") {
     ImGui::CreateContext();

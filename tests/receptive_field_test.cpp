@@ -318,18 +318,7 @@ TEST_CASE("receptive-field lab: an exercise, answered wrong and right") {
 }
 
 // Draws frames of the whole app with no GPU (the frame loop is where the seed net trains).
-static void draw_frames(int n) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(1280, 800);
-    io.DeltaTime = 1.0f / 60;
-    for (int i = 0; i < n; i++) {
-        ImGui::NewFrame();
-        AppView view;
-        draw_app(view);
-        ImGui::Render();
-        CHECK(ImGui::GetDrawData()->TotalVtxCount > 1000);
-    }
-}
+static void draw_frames(int n) { draw_app_frames(n); }
 
 TEST_CASE("receptive-field lab: the seed net, random, then trained in the frame loop") {
     ImGui::CreateContext();

@@ -126,3 +126,9 @@ void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, i
         rgba[4 * i] = byte(r), rgba[4 * i + 1] = byte(g), rgba[4 * i + 2] = byte(b), rgba[4 * i + 3] = 255;
     }
 }
+
+void answer_feedback(bool correct, const std::string& text) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(correct ? ImVec4(0.4f, 0.85f, 0.5f, 1) : ImVec4(1.0f, 0.7f, 0.45f, 1), "%s", text.c_str());
+    ImGui::PopTextWrapPos();
+}

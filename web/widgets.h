@@ -43,5 +43,8 @@ ImU32 readable_text_color(ImU32 fill);               // black or white, whicheve
 // with brightness magnitude/hi, 4 gradient magnitude as grey.
 void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, int W, int channel, int mode, float lo, float hi);
 
+// The verdict on a checked answer, wrapped: green when right, orange when not (every lab's exercise).
+void answer_feedback(bool correct, const std::string& text);
+
 // A "(?)" that shows a wrapped tooltip on hover, as in imgui_demo.cpp.
 void help_marker(const char* text);

@@ -53,7 +53,7 @@ constexpr float kStep = 0.01f;      // h of the finite difference
 const ImU32 kTermColor = IM_COL32(255, 200, 40, 255);     // every cell a product of the sum uses
 const ImU32 kCurrentColor = IM_COL32(255, 90, 200, 255);  // the cells of the highlighted product
 const ImU32 kFocusColor = IM_COL32(80, 200, 255, 255);    // the gradient entry being summed
-const ImVec4 kRight(0.4f, 0.85f, 0.5f, 1), kWrong(1.0f, 0.65f, 0.4f, 1), kDim(0.6f, 0.6f, 0.66f, 1);
+const ImVec4 kWrong(1.0f, 0.65f, 0.4f, 1), kDim(0.6f, 0.6f, 0.66f, 1);
 
 // ---------------------------------------------------------------------------------------------
 // The state: one plain struct.
@@ -635,10 +635,7 @@ void draw_exercise(BackpropLab& lab) {
 
 void draw_feedback(const BackpropLab& lab) {
     if (!lab.last_answer.is_object()) return;
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextColored(lab.last_answer.value("correct", false) ? kRight : kWrong, "%s",
-                       lab.last_answer["feedback"].get<std::string>().c_str());
-    ImGui::PopTextWrapPos();
+    answer_feedback(lab.last_answer.value("correct", false), lab.last_answer["feedback"].get<std::string>());
 }
 
 void backprop_draw() {

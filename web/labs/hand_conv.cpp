@@ -1086,11 +1086,7 @@ void draw_score(const HandConvLab& lab) {
         ImGui::TextColored(ImVec4(0.4f, 0.85f, 0.5f, 1), "  Exercise complete!");
     }
     if (lab.last_check.is_object() && lab.last_check.contains("feedback")) {
-        bool right = lab.last_check.value("correct", false);
-        ImGui::PushTextWrapPos(0);
-        ImGui::TextColored(right ? ImVec4(0.4f, 0.85f, 0.5f, 1) : ImVec4(1.0f, 0.7f, 0.45f, 1), "%s",
-                           lab.last_check["feedback"].get<std::string>().c_str());
-        ImGui::PopTextWrapPos();
+        answer_feedback(lab.last_check.value("correct", false), lab.last_check["feedback"].get<std::string>());
     }
 }
 

@@ -753,11 +753,7 @@ void draw_exercise(MatrixLab& lab) {
     ui_anchor("check");
     if (check) (void)check_answer(lab, std::vector<float>(lab.typed, lab.typed + cols));
     if (lab.last_answer.is_object()) {
-        const bool right = lab.last_answer["correct"].get<bool>();
-        ImGui::PushTextWrapPos(0);
-        ImGui::TextColored(right ? ImVec4(0.4f, 0.85f, 0.5f, 1) : ImVec4(1.0f, 0.7f, 0.45f, 1), "%s",
-                           lab.last_answer["feedback"].get<std::string>().c_str());
-        ImGui::PopTextWrapPos();
+        answer_feedback(lab.last_answer["correct"].get<bool>(), lab.last_answer["feedback"].get<std::string>());
     }
 }
 

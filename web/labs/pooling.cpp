@@ -807,11 +807,7 @@ void draw_window_and_answer(PoolingLab& lab) {
     }
     if (lab.last_answer.is_object()) {
         ImGui::SameLine();
-        const bool right = lab.last_answer["correct"].get<bool>();
-        ImGui::PushTextWrapPos(0);
-        ImGui::TextColored(right ? ImVec4(0.4f, 0.85f, 0.5f, 1) : ImVec4(1.0f, 0.55f, 0.45f, 1), "%s",
-                           lab.last_answer["feedback"].get<std::string>().c_str());
-        ImGui::PopTextWrapPos();
+        answer_feedback(lab.last_answer["correct"].get<bool>(), lab.last_answer["feedback"].get<std::string>());
     }
 }
 

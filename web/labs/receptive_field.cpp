@@ -70,7 +70,7 @@ constexpr double kShare = 0.9;        // effective size: the square holding 90% 
 
 const ImU32 kFieldColor = IM_COL32(255, 200, 40, 255);  // the theoretical field's outline
 const ImU32 kUnitColor = IM_COL32(80, 200, 255, 255);
-const ImVec4 kRight(0.4f, 0.85f, 0.5f, 1), kWrong(1.0f, 0.65f, 0.4f, 1), kDim(0.6f, 0.6f, 0.66f, 1);
+const ImVec4 kWrong(1.0f, 0.65f, 0.4f, 1), kDim(0.6f, 0.6f, 0.66f, 1);
 
 // ---------------------------------------------------------------------------------------------
 // The state: one plain struct (the seed net's training data lives beside it, see SeedTraining).
@@ -991,10 +991,7 @@ void draw_exercise(RfLab& lab) {
         }
     }
     if (lab.last_answer.is_object()) {
-        ImGui::PushTextWrapPos(0);
-        ImGui::TextColored(lab.last_answer.value("correct", false) ? kRight : kWrong, "%s",
-                           lab.last_answer["feedback"].get<std::string>().c_str());
-        ImGui::PopTextWrapPos();
+        answer_feedback(lab.last_answer.value("correct", false), lab.last_answer["feedback"].get<std::string>());
     }
 }
 
