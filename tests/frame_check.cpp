@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     for (long i = 0; i < long(w) * h; i++) {
         int r = px[3 * i], g = px[3 * i + 1], b = px[3 * i + 2];
         colours.insert((r << 16) | (g << 8) | b);
-        if (std::abs(r - 23) + std::abs(g - 23) + std::abs(b - 28) > 30) drawn++;  // not the background
+        if (std::abs(r - 28) + std::abs(g - 28) + std::abs(b - 36) > 30) drawn++;  // not the background (0.11, 0.11, 0.14)
         if (r > 240 && g > 185 && g < 215 && b < 70) window++;                       // kernel window (255,200,40)
         if (r > 200 && g < 90 && b < 80) red++;                                       // strongly positive output
         if (r < 80 && g < 130 && b > 200) blue++;                                     // strongly negative output

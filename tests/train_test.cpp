@@ -8,6 +8,7 @@
 #include "../engine/model.h"
 #include "../engine/safetensors.h"
 #include "../web/app.h"
+#include "lab_test_util.h"
 
 static json train(const json& c) {
     json command = c;
@@ -113,5 +114,67 @@ TEST_CASE("model files: the same network's weights load and predict the same; an
     file_arrived(OpenedFile{"model", "junk.safetensors", {1, 2, 3}, ""});
     CHECK(api_state()["note"].get<std::string>().find("too short for a header") != std::string::npos);
     (void)before;
+    api_command({{"lab", "hand-conv"}});
+}
+
+// IDX files as the platform hands them over (uncompressed is accepted too): `count` pictures of
+// 28x28 where class k (k = index % 10) is a bright horizontal band at rows 2k+3 .. 2k+5, an easy
+// pattern that a few steps learn.
+static void idx_pair(std::vector<uint8_t>& images, std::vector<uint8_t>& labels, int count) {
+    auto be32 = [](std::vector<uint8_t>& out, uint32_t v) { for (int b = 3; b >= 0; b--) out.push_back(uint8_t(v >> (8 * b))); };
+    images.clear(), labels.clear();
+    be32(images, 0x803), be32(images, uint32_t(count)), be32(images, 28), be32(images, 28);
+    be32(labels, 0x801), be32(labels, uint32_t(count));
+    for (int i = 0; i < count; i++) {
+        const int k = i % 10;
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++) images.push_back(y >= 2 * k + 3 && y <= 2 * k + 5 ? 200 : uint8_t((x * 7 + y * 13 + i) % 40));
+        labels.push_back(uint8_t(k));
+    }
+}
+
+TEST_CASE("the measurement after each epoch, spread over frames, is the one a pause would make at once") {
+    train({{"dataset", "mnist"}, {"model", "seed"}, {"optimizer", "adam"}, {"lr", 0.01}, {"batch", 32}, {"epochs", 2}, {"seed", 5}, {"action", "reset"}});
+    DatasetFiles d;
+    d.name = "mnist";
+    idx_pair(d.train_images, d.train_labels, 160);  // 5 steps of 32 per epoch
+    idx_pair(d.test_images, d.test_labels, 250);
+    dataset_arrived(d);
+    ImGui::CreateContext();  // frames are drawn without a GPU
+    ImGui::GetIO().IniFilename = nullptr;
+    unsigned char* pixels;
+    int w, h;
+    ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    g_events.clear();
+    set_event_sink(record_event);
+    REQUIRE(api_state()["data_loaded"] == true);
+    train({{"action", "start"}});
+    json s;
+    for (int frame = 0; frame < 400; frame++) {  // each frame trains (or measures) for a slice of time
+        draw_app_frames(1);
+        s = api_state();
+        if (!s["running"].get<bool>()) break;
+    }
+    // 2 epochs of 5 steps, each ended by a measurement on all 250 test pictures
+    CHECK(s["running"] == false);
+    CHECK(s["step"] == 10);
+    CHECK(s["epoch"] == 2);
+    CHECK(s["measuring"].is_null());
+    CHECK(s["test_curve"].size() == 2);
+    CHECK(std::count(g_events.begin(), g_events.end(), "epoch-done") == 2);
+    const double measured = s["test_accuracy"].get<double>();
+    CHECK(measured > 0.5);  // the bands are easy: far above chance (0.1) after 10 steps
+    // the same weights measured at once give the same number
+    s = train({{"action", "evaluate"}});
+    CHECK(s["test_accuracy"].get<double>() == measured);
+    // a step that ends an epoch is measured before the command answers
+    train({{"epochs", 5}});
+    for (int i = 0; i < 5; i++) s = train({{"action", "step"}});
+    CHECK(s["epoch"] == 3);
+    CHECK(s["measuring"].is_null());
+    CHECK(s["test_curve"].size() == 4);  // + the evaluate command's + this epoch's
+    set_event_sink(nullptr);
+    ImGui::DestroyContext();
+    deliver_mnist();  // the real digits again, for whatever runs next
     api_command({{"lab", "hand-conv"}});
 }

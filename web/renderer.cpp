@@ -24,7 +24,8 @@ void renderer_new_frame() { ImGui_ImplOpenGL3_NewFrame(); }
 
 void renderer_draw(int framebuffer_width, int framebuffer_height, ImDrawData* draw_data) {
     glViewport(0, 0, framebuffer_width, framebuffer_height);
-    glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
+    const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];  // the main window draws none itself
+    glClearColor(background.x, background.y, background.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(draw_data);
 }

@@ -88,7 +88,7 @@ export async function screenshotStats(page, name, colour = [255, 200, 40]) {
     let drawn = 0, matching = 0;
     for (let i = 0; i < d.length; i += 4) {
       colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-      if (Math.abs(d[i] - 23) + Math.abs(d[i + 1] - 23) + Math.abs(d[i + 2] - 28) > 30) drawn++;
+      if (Math.abs(d[i] - 28) + Math.abs(d[i + 1] - 28) + Math.abs(d[i + 2] - 36) > 30) drawn++;  // the background: (0.11, 0.11, 0.14)
       if (Math.abs(d[i] - target[0]) + Math.abs(d[i + 1] - target[1]) + Math.abs(d[i + 2] - target[2]) < 40) matching++;
     }
     return { width: img.width, height: img.height, colours: colours.size, drawnFraction: drawn / (img.width * img.height), matching };

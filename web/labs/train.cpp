@@ -64,6 +64,16 @@ struct TrainLab {
     int64_t tested_at = -1;          // the step it was measured at
     int confusion[10][10] = {};      // [true][predicted] counts of the last evaluation
     std::vector<int> mistakes;       // test indices predicted wrong (up to 24)
+    // A measurement on the test set in progress. While training runs it is spread over frames like
+    // the steps are: all 10,000 test images through a bigger network take seconds, which done at
+    // once would freeze the page. Nothing trains until it is finished.
+    struct Evaluation {
+        bool active = false;
+        bool ends_epoch = false;     // finishing it completes an epoch (epoch + 1, "epoch-done")
+        int total = 0, done = 0, correct = 0;
+        int confusion[10][10] = {};
+        std::vector<int> mistakes;
+    } evaluation;
     double images_per_second = 0;
     // Views.
     int sample = 0;                  // the test image whose feature maps are shown
@@ -123,6 +133,7 @@ void build(TrainLab& lab) {
     lab.loss_count = 0;
     std::memset(lab.confusion, 0, sizeof lab.confusion);
     lab.mistakes.clear();
+    lab.evaluation = {};
     if (!s.ok()) {
         lab.model = Model{};
         lab.message = s.message;
@@ -186,37 +197,73 @@ void ask_for_data(TrainLab& lab) {
 
 // ---- training ---------------------------------------------------------------------------------
 
-// Evaluates the model on the first `count` test images (all by default): accuracy, confusion
-// matrix, the first mistakes.
-void evaluate(TrainLab& lab, int count = 1 << 30) {
-    const int B = 200, classes = 10;
-    std::memset(lab.confusion, 0, sizeof lab.confusion);
-    lab.mistakes.clear();
-    std::vector<int32_t> order = sample_order(lab.test.count, nullptr);
-    std::vector<float> images(size_t(B) * 784);
-    std::vector<int32_t> labels(B);
-    int correct = 0;
-    const int total = std::min(count, lab.test.count);
+// Starts measuring the model on the first `count` test images (all by default): accuracy,
+// confusion matrix, the first mistakes. evaluate_for() does the work.
+void start_evaluation(TrainLab& lab, int count = 1 << 30, bool ends_epoch = false) {
+    lab.evaluation = {};
+    lab.evaluation.active = true;
+    lab.evaluation.ends_epoch = ends_epoch;
+    lab.evaluation.total = std::min(count, lab.test.count);
+}
+
+// Runs the measurement in progress for about `budget_ms` (at least one batch of `B` images) and,
+// when the last image is done, publishes its results (and completes the epoch it ends).
+void evaluate_for(TrainLab& lab, double budget_ms, int B = 25) {
+    TrainLab::Evaluation& e = lab.evaluation;
+    e.total = std::min(e.total, lab.test.count);  // the data may have changed since it started
+    if (!e.active || e.total <= 0) {
+        lab.evaluation = {};
+        return;
+    }
+    const int classes = 10;
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<float> images(size_t(B) * 784);  // (B, 1, 28, 28)
+    std::vector<int32_t> labels(static_cast<size_t>(B));
+    const std::vector<int32_t> order = sample_order(lab.test.count, nullptr);  // the test set in its own order
     use_backend(lab);
-    for (int first = 0; first < total; first += B) {
-        const int n = std::min(B, total - first);
-        gather_batch(images.data(), labels.data(), lab.test, order, first, n);
-        const float* logits = model_forward(lab.model, images.data(), n, false);
+    do {
+        const int n = std::min(B, e.total - e.done);
+        gather_batch(images.data(), labels.data(), lab.test, order, e.done, n);
+        const float* logits = model_forward(lab.model, images.data(), n, false);  // (n, classes)
         for (int i = 0; i < n; i++) {
             const int best = predicted_class(logits + i * classes, classes);
-            lab.confusion[labels[size_t(i)]][best]++;
-            if (best == labels[size_t(i)]) correct++;
-            else if (lab.mistakes.size() < 24) lab.mistakes.push_back(first + i);
+            e.confusion[labels[size_t(i)]][best]++;
+            if (best == labels[size_t(i)]) e.correct++;
+            else if (e.mistakes.size() < 24) e.mistakes.push_back(e.done + i);
         }
-    }
-    lab.test_accuracy = double(correct) / total;
+        e.done += n;
+    } while (e.done < e.total &&
+             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < budget_ms);
+    if (e.done < e.total) return;
+    std::memcpy(lab.confusion, e.confusion, sizeof lab.confusion);
+    lab.mistakes = e.mistakes;
+    lab.test_accuracy = double(e.correct) / std::max(e.total, 1);
     lab.tested_at = lab.step;
     lab.test_curve.push_back(float(lab.test_accuracy));
+    const bool ends_epoch = e.ends_epoch;
+    lab.evaluation = {};
+    if (ends_epoch) {
+        lab.epoch++;
+        post_event("epoch-done");
+        if (lab.epoch >= lab.epochs) lab.running = false;
+    }
+}
+
+// Finishes the measurement in progress at once (a command, a pause: the answer must be complete).
+void finish_evaluation(TrainLab& lab) {
+    if (lab.evaluation.active && lab.have_data) evaluate_for(lab, INFINITY, 200);
+}
+
+// Measures the model on the first `count` test images at once.
+void evaluate(TrainLab& lab, int count = 1 << 30) {
+    start_evaluation(lab, count);
+    finish_evaluation(lab);
 }
 
 // One optimizer step on the next batch. Returns false (and pauses, with a message) when the loss
 // is no longer a number: the run diverged.
 bool train_step(TrainLab& lab) {
+    finish_evaluation(lab);  // it measures the weights as they were when it started
     if (lab.cursor == 0 || lab.order.empty()) {
         Rng rng(lab.seed * 1000003u + uint64_t(lab.epoch));
         lab.order = sample_order(lab.train.count, &rng);
@@ -251,29 +298,34 @@ bool train_step(TrainLab& lab) {
         lab.loss_count = 0;
     }
     lab.cursor += n;
-    if (lab.cursor >= lab.train.count) {  // an epoch done: measure on the test set
+    if (lab.cursor >= lab.train.count) {  // the epoch's last step: measure on the whole test set, then the epoch is done
         lab.cursor = 0;
-        lab.epoch++;
-        evaluate(lab);
-        post_event("epoch-done");
-        if (lab.epoch >= lab.epochs) lab.running = false;
+        start_evaluation(lab, lab.test.count, true);
     } else if (lab.step % 300 == 0) {
-        evaluate(lab, 2000);  // a quick look on part of the test set; the whole of it after each epoch
+        start_evaluation(lab, 2000);  // a quick look on part of the test set
     }
     return true;
 }
 
 // Runs steps for about `budget_ms` (the rest of the frame is the UI's): at least one step.
 void train_for(TrainLab& lab, double budget_ms) {
-    const auto start = std::chrono::steady_clock::now();
+    using clock = std::chrono::steady_clock;
+    const auto since = [](clock::time_point t) { return std::chrono::duration<double, std::milli>(clock::now() - t).count(); };
+    const auto start = clock::now();
     int images = 0;
-    double ms = 0;
+    double training_ms = 0;  // the steps' share of the time (not the measuring)
     do {
-        if (!train_step(lab)) return;
-        images += lab.batch;
-        ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    } while (lab.running && ms < budget_ms);
-    if (ms > 0) lab.images_per_second = 0.8 * lab.images_per_second + 0.2 * (images / (ms / 1000.0));
+        const auto t = clock::now();
+        if (lab.evaluation.active) {
+            evaluate_for(lab, budget_ms - since(start));
+        } else {
+            if (!train_step(lab)) return;
+            images += lab.batch;
+            training_ms += since(t);
+        }
+    } while (lab.running && since(start) < budget_ms);
+    if (images > 0 && training_ms > 0)
+        lab.images_per_second = 0.8 * lab.images_per_second + 0.2 * (images / (training_ms / 1000.0));
 }
 
 // Class probabilities of one (28, 28) picture, eval mode.
@@ -430,6 +482,7 @@ json train_state() {
     s["loss_curve"] = lab.loss_curve;
     s["test_accuracy"] = std::isfinite(lab.test_accuracy) ? json(lab.test_accuracy) : json(nullptr);
     s["test_curve"] = lab.test_curve;
+    s["measuring"] = lab.evaluation.active ? json{{"done", lab.evaluation.done}, {"total", lab.evaluation.total}} : json(nullptr);
     s["images_per_second"] = lab.images_per_second;
     s["frame_cpu_ms"] = frame_cpu_ms();  // the main thread's time for the last frame, training included
     s["message"] = lab.message.empty() ? json(nullptr) : json(lab.message);
@@ -521,7 +574,7 @@ std::string train_command(const json& f) {
     ensure_restored(lab);
     std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "seed", "backend", "sample"},
                                  {"lab", "data_loaded", "data_progress", "data_error", "shapes", "params", "running", "step", "epoch",
-                                  "train_loss", "loss_curve", "test_accuracy", "test_curve", "images_per_second", "frame_cpu_ms", "message", "note", "backend_note",
+                                  "train_loss", "loss_curve", "test_accuracy", "test_curve", "measuring", "images_per_second", "frame_cpu_ms", "message", "note", "backend_note",
                                   "sample_label", "sample_probs"});
     if (!e.empty()) return e;
     std::string action;
@@ -561,10 +614,10 @@ std::string train_command(const json& f) {
         }
         if (!lab.message.empty() && action != "evaluate") return lab.message;  // diverged: reset first
         if (action == "start") { lab.running = true; post_event("training-started"); }
-        if (action == "step") { lab.running = false; train_step(lab); }
+        if (action == "step") { lab.running = false; train_step(lab); finish_evaluation(lab); }
         if (action == "evaluate") evaluate(lab);
     }
-    if (action == "pause") { lab.running = false; keep_session(lab); }
+    if (action == "pause") { lab.running = false; finish_evaluation(lab); keep_session(lab); }
     if (action == "save") {
         if (!model_ready(lab)) return "there is no network to save: " + lab.message;
         std::string err = save_file("cnnlab-" + lab.dataset + "-" + lab.preset + ".safetensors", model_file(lab));
@@ -763,6 +816,8 @@ void draw_training_controls(TrainLab& lab) {
     } else {
         ImGui::Text("step %lld, epoch %d of %d", (long long)lab.step, lab.epoch, lab.epochs);
         ImGui::Text("%.0f images/s  (%zu training images)", lab.images_per_second, size_t(lab.train.count));
+        if (lab.evaluation.active)
+            ImGui::TextDisabled("measuring on %d test images: %d%%", lab.evaluation.total, 100 * lab.evaluation.done / std::max(lab.evaluation.total, 1));
     }
     if (!lab.note.empty()) ImGui::TextDisabled("%s", lab.note.c_str());
 }
@@ -910,18 +965,24 @@ void train_draw() {
     ensure_restored(lab);
     ask_for_data(lab);
     if (lab.running && lab.have_data && model_ready(lab)) {
-        const int64_t before = lab.step;
-        // Train for what is left of a 30 ms frame (33 fps) after the rest of the main thread's work
-        // (the last frame's time minus its training). Where drawing alone takes longer than that (a
-        // GPU emulated in software), training takes as long as drawing does, up to 40 ms: half the
-        // time each, so neither starves.
-        static double last_train_ms = 0;
-        const double other = std::max(frame_cpu_ms() - last_train_ms, 0.0);
-        const double budget = other < 24.0 ? std::clamp(30.0 - other, 6.0, 28.0) : std::min(other, 40.0);
-        const auto start = std::chrono::steady_clock::now();
+        const int epoch_before = lab.epoch;
+        // Frame pacing: a frame at least every 33 ms (30 per second). The time from one frame to the
+        // next holds everything: this slice of training, the UI, and the wait for the GPU to draw
+        // (seconds of work where the GPU is emulated in software). So the slice grows a little while
+        // frames come sooner than that and shrinks while they come later; never under 6 ms, so that
+        // training still moves where drawing alone cannot keep 30 frames per second.
+        using clock = std::chrono::steady_clock;
+        static double budget = 16.0;          // ms of training per frame
+        static clock::time_point last_frame;  // when the last training frame began
+        static int64_t last_step = -1;        // the step it reached (-1: not training then)
+        const clock::time_point now = clock::now();
+        const double interval = std::chrono::duration<double, std::milli>(now - last_frame).count();
+        if (last_step == lab.step && interval < 250.0)  // frames in a row (not across a pause or a command)
+            budget = std::clamp(budget + 0.25 * (33.0 - interval), 6.0, 28.0);
+        last_frame = now;
         train_for(lab, budget);
-        last_train_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        if (lab.epoch > 0 && lab.step != before && lab.cursor == 0) keep_session(lab);
+        last_step = lab.step;
+        if (lab.epoch != epoch_before) keep_session(lab);  // an epoch finished (and measured)
     }
     ImGui::TextUnformatted("Train a CNN");
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
