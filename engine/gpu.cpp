@@ -174,14 +174,6 @@ std::string conv_defines(const Conv2dSpec& spec, int in_w, int in_h, int in_chan
     return lines;
 }
 
-void set_geometry(const Pass& p, const Conv2dSpec& spec) {
-    p.i2("u_kernel", spec.cols.kernel, spec.rows.kernel);
-    p.i2("u_stride", spec.cols.stride, spec.rows.stride);
-    p.i2("u_pad", spec.cols.pad_before, spec.rows.pad_before);
-    p.i2("u_dilation", spec.cols.dilation, spec.rows.dilation);
-    p.i1("u_flip", spec.flip ? 1 : 0);
-}
-
 }  // namespace
 
 void gpu_finish(GpuContext& ctx, const GpuTensor& t) {
@@ -213,8 +205,6 @@ Status gpu_init(GpuContext& ctx) {
     ctx.renderer = renderer;
     glGetIntegerv(GL_MAX_TEXTURE_SIZE, &ctx.max_texture_size);
     struct { unsigned* program; const char* name; const char* body; } programs[] = {
-        {&ctx.grad_input, "conv2d_grad_input", kShader_conv2d_grad_input_frag},
-        {&ctx.grad_weight, "conv2d_grad_weight", kShader_conv2d_grad_weight_frag},
         {&ctx.sum_splits, "sum_splits", kShader_sum_splits_frag},
         {&ctx.pool, "pool2d", kShader_pool2d_frag},
         {&ctx.colormap, "colormap", kShader_colormap_frag},
@@ -246,7 +236,7 @@ Status gpu_init(GpuContext& ctx) {
 void gpu_shutdown(GpuContext& ctx) {
     for (auto& [_, p] : ctx.specialised) glDeleteProgram(p);
     ctx.specialised.clear();
-    for (unsigned* p : {&ctx.grad_input, &ctx.grad_weight, &ctx.sum_splits, &ctx.pool, &ctx.colormap})
+    for (unsigned* p : {&ctx.sum_splits, &ctx.pool, &ctx.colormap})
         if (*p) { glDeleteProgram(*p); *p = 0; }
     if (ctx.framebuffer) glDeleteFramebuffers(1, &ctx.framebuffer);
     if (ctx.vertex_array) glDeleteVertexArrays(1, &ctx.vertex_array);
@@ -383,15 +373,12 @@ Status gpu_conv2d_backward_input(GpuContext& ctx, GpuTensor& dinp, const GpuTens
         return error_status("GPU: the output gradient " + shape_string({dout.N, dout.C, dout.H, dout.W}) +
                             " does not match this convolution's output");
     if (Status s = gpu_tensor(ctx, dinp, dout.N, w.C, in_h, in_w, w.label + " input gradient"); !s.ok()) return s;
-    return run_pass(ctx, ctx.grad_input, dinp.texture, dinp.tex_w, dinp.tex_h, {{"u_dout", dout.texture}, {"u_weight", w.weight}},
-                    [&](const Pass& p) {
-                        p.i2("u_in_size", in_w, in_h);
-                        p.i1("u_in_groups", groups_of_4(w.C));
-                        p.i2("u_out_size", dout.W, dout.H);
-                        p.i1("u_out_groups", groups_of_4(w.OC));
-                        set_geometry(p, spec);
-                    },
-                    "conv2d input gradient");
+    std::string defines = conv_defines(spec, in_w, in_h, w.C, dout.W, dout.H);
+    define(defines, "OCG", groups_of_4(w.OC));
+    unsigned program = 0;
+    if (Status s = specialised_program(ctx, program, "conv2d_grad_input", kShader_conv2d_grad_input_frag, defines); !s.ok()) return s;
+    return run_pass(ctx, program, dinp.texture, dinp.tex_w, dinp.tex_h, {{"u_dout", dout.texture}, {"u_weight", w.weight}},
+                    [](const Pass&) {}, "conv2d input gradient");
 }
 
 Status gpu_conv2d_backward_weight(GpuContext& ctx, GpuConvWeights& dw, const GpuTensor& dout, const GpuTensor& inp,
@@ -410,19 +397,15 @@ Status gpu_conv2d_backward_weight(GpuContext& ctx, GpuConvWeights& dw, const Gpu
     partial.tex_w = width + 1;
     partial.tex_h = OCG * splits;
     if (Status s = check_size(ctx, partial.tex_w, partial.tex_h, "the weight gradient's partial sums"); !s.ok()) return s;
+    std::string defines = conv_defines(spec, inp.W, inp.H, C, dout.W, dout.H);
+    define(defines, "OCG", OCG);
+    define(defines, "BATCH", inp.N);
+    define(defines, "SPLITS", splits);
+    unsigned program = 0;
+    if (Status s = specialised_program(ctx, program, "conv2d_grad_weight", kShader_conv2d_grad_weight_frag, defines); !s.ok()) return s;
     partial.texture = make_float_texture(partial.tex_w, partial.tex_h, nullptr);
-    Status s = run_pass(ctx, ctx.grad_weight, partial.texture, partial.tex_w, partial.tex_h,
-                        {{"u_dout", dout.texture}, {"u_input", inp.texture}},
-                        [&](const Pass& p) {
-                            p.i2("u_in_size", inp.W, inp.H);
-                            p.i1("u_in_groups", ICG);
-                            p.i2("u_out_size", dout.W, dout.H);
-                            p.i1("u_out_groups", OCG);
-                            p.i1("u_batch", inp.N);
-                            p.i1("u_splits", splits);
-                            set_geometry(p, spec);
-                        },
-                        "conv2d weight gradient");
+    Status s = run_pass(ctx, program, partial.texture, partial.tex_w, partial.tex_h, {{"u_dout", dout.texture}, {"u_input", inp.texture}},
+                        [](const Pass&) {}, "conv2d weight gradient");
     if (s.ok())  // the weights: columns 0..width-1, rows og
         s = run_pass(ctx, ctx.sum_splits, dw.weight, width, OCG, {{"u_partial", partial.texture}},
                      [&](const Pass& p) {

@@ -43,9 +43,10 @@ struct GpuContext {
     int max_texture_size = 0;
     unsigned framebuffer = 0;  // one FBO, re-attached for every pass
     unsigned vertex_array = 0; // empty VAO for attribute-less drawing
-    unsigned grad_input = 0, grad_weight = 0, sum_splits = 0, pool = 0, colormap = 0;  // programs
-    // Programs compiled for one shape each (conv2d forward): the shape goes in as #define lines,
-    // compiled on first use. Key: the shader's name and those lines (gpu.cpp, specialised_program).
+    unsigned sum_splits = 0, pool = 0, colormap = 0;  // programs
+    // The convolution programs (forward and both gradients), one per shape: the shape goes in as
+    // #define lines, compiled on first use. Key: the shader's name and those lines
+    // (gpu.cpp, specialised_program).
     std::map<std::string, unsigned> specialised;
 };
 
