@@ -7,7 +7,7 @@
 // Specialised: engine/gpu.cpp compiles this text once per convolution shape, with the shape as
 // #define lines in front of it (conv_defines there), so every loop bound and every test on a size
 // below is a constant the shader compiler folds. On a GPU emulated by the CPU (SwiftShader, the
-// headless browser's WebGL2) that runs 2 to 3 times faster than reading the shape from uniforms.
+// headless browser's WebGL2) that runs 2 to 4 times faster than reading the shape from uniforms.
 //   IN_W, IN_H     the input's width and height       OUT_W, OUT_H   the output's
 //   ICG            input channel groups of 4          LAST_C         channels in the last group (1..4)
 //   KW, KH         the kernel                         STRIDE_X, STRIDE_Y, DIL_X, DIL_Y

@@ -1,7 +1,8 @@
 // gpu_test.cpp — the GPU backend against the CPU engine, on random shapes: conv2d forward (with
-// stride, padding, dilation, flip, many channels, fused bias + ReLU), both conv backward passes,
-// pooling, the seed net's forward, and the colour map. Runs natively on Mesa (SDL's offscreen
-// driver, OpenGL ES 3) and in headless Chromium (WebGL2 through SwiftShader, tests/e2e/gpu.e2e.mjs).
+// stride, padding, dilation, flip, many channels, fused bias + ReLU; one program per shape, cached),
+// both conv backward passes, pooling, the seed net's forward, and the colour map. Runs natively on
+// Mesa (SDL's offscreen driver, OpenGL ES 3) and in headless Chromium (WebGL2 through SwiftShader,
+// tests/e2e/gpu.e2e.mjs).
 // The program makes its own GL context, then hands over to doctest.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
