@@ -17,9 +17,11 @@ namespace {
 
 const char* kPrecision = "\nprecision highp float;\nprecision highp int;\nprecision highp sampler2D;\n";
 
-Status compile(unsigned& program, const char* name, const char* vertex_body, const char* fragment_body) {
+// `defines`: #define lines that go between the version line (which must come first) and the body.
+Status compile(unsigned& program, const std::string& name, const char* vertex_body, const char* fragment_body,
+               const std::string& defines = "") {
     auto stage = [&](GLenum kind, const char* body, unsigned& shader) -> Status {
-        std::string source = std::string(kGlslVersion) + kPrecision + body;
+        std::string source = std::string(kGlslVersion) + "\n" + defines + kPrecision + body;
         const char* text = source.c_str();
         shader = glCreateShader(kind);
         glShaderSource(shader, 1, &text, nullptr);
@@ -121,12 +123,55 @@ Status run_pass(GpuContext& ctx, unsigned program, unsigned target, int w, int h
     return ok_status();
 }
 
-void set_geometry(const Pass& p, const Conv2dSpec& spec) {
-    p.i2("u_kernel", spec.cols.kernel, spec.rows.kernel);
-    p.i2("u_stride", spec.cols.stride, spec.rows.stride);
-    p.i2("u_pad", spec.cols.pad_before, spec.rows.pad_before);
-    p.i2("u_dilation", spec.cols.dilation, spec.rows.dilation);
-    p.i1("u_flip", spec.flip ? 1 : 0);
+// A program specialised by `defines` (#define lines), from the cache or compiled now. The cache
+// is small: shapes change rarely (a training run has a few, the image lab one per picture and
+// kernel), so when it is full it is emptied rather than ordered by use.
+Status specialised_program(GpuContext& ctx, unsigned& program, const char* name, const char* body, const std::string& defines) {
+    const std::string key = std::string(name) + "\n" + defines;
+    if (auto found = ctx.specialised.find(key); found != ctx.specialised.end()) {
+        program = found->second;
+        return ok_status();
+    }
+    if (ctx.specialised.size() >= 64) {
+        for (auto& [_, p] : ctx.specialised) glDeleteProgram(p);
+        ctx.specialised.clear();
+    }
+    std::string label;  // for messages, the lines in one: "conv2d (IN_W 28, IN_H 28, ...)"
+    for (size_t at = 0, end; at < defines.size(); at = end + 1) {
+        end = defines.find('\n', at);
+        label += (label.empty() ? "" : ", ") + defines.substr(at + 8, end - at - 8);  // without "#define "
+    }
+    program = 0;
+    if (Status s = compile(program, std::string(name) + " (" + label + ")", kShader_fullscreen_vert, body, defines); !s.ok()) {
+        if (program) glDeleteProgram(program);
+        return s;
+    }
+    ctx.specialised[key] = program;
+    return ok_status();
+}
+
+// Appends "#define NAME value\n".
+void define(std::string& lines, const char* name, int value) { lines += std::string("#define ") + name + " " + to_string(value) + "\n"; }
+
+// The lines that specialise a conv shader to one convolution: the geometry its loops run over.
+std::string conv_defines(const Conv2dSpec& spec, int in_w, int in_h, int in_channels, int out_w, int out_h) {
+    std::string lines;
+    define(lines, "IN_W", in_w);
+    define(lines, "IN_H", in_h);
+    define(lines, "ICG", groups_of_4(in_channels));
+    define(lines, "LAST_C", in_channels - 4 * (groups_of_4(in_channels) - 1));
+    define(lines, "OUT_W", out_w);
+    define(lines, "OUT_H", out_h);
+    define(lines, "KW", spec.cols.kernel);
+    define(lines, "KH", spec.rows.kernel);
+    define(lines, "STRIDE_X", spec.cols.stride);
+    define(lines, "STRIDE_Y", spec.rows.stride);
+    define(lines, "PAD_X", spec.cols.pad_before);
+    define(lines, "PAD_Y", spec.rows.pad_before);
+    define(lines, "DIL_X", spec.cols.dilation);
+    define(lines, "DIL_Y", spec.rows.dilation);
+    define(lines, "FLIP", spec.flip ? 1 : 0);
+    return lines;
 }
 
 }  // namespace
@@ -160,9 +205,6 @@ Status gpu_init(GpuContext& ctx) {
     ctx.renderer = renderer;
     glGetIntegerv(GL_MAX_TEXTURE_SIZE, &ctx.max_texture_size);
     struct { unsigned* program; const char* name; const char* body; } programs[] = {
-        {&ctx.conv, "conv2d", kShader_conv2d_frag},
-        {&ctx.grad_input, "conv2d_grad_input", kShader_conv2d_grad_input_frag},
-        {&ctx.grad_weight, "conv2d_grad_weight", kShader_conv2d_grad_weight_frag},
         {&ctx.sum_splits, "sum_splits", kShader_sum_splits_frag},
         {&ctx.pool, "pool2d", kShader_pool2d_frag},
         {&ctx.colormap, "colormap", kShader_colormap_frag},
@@ -192,7 +234,9 @@ Status gpu_init(GpuContext& ctx) {
 }
 
 void gpu_shutdown(GpuContext& ctx) {
-    for (unsigned* p : {&ctx.conv, &ctx.grad_input, &ctx.grad_weight, &ctx.sum_splits, &ctx.pool, &ctx.colormap})
+    for (auto& [_, p] : ctx.specialised) glDeleteProgram(p);
+    ctx.specialised.clear();
+    for (unsigned* p : {&ctx.sum_splits, &ctx.pool, &ctx.colormap})
         if (*p) { glDeleteProgram(*p); *p = 0; }
     if (ctx.framebuffer) glDeleteFramebuffers(1, &ctx.framebuffer);
     if (ctx.vertex_array) glDeleteVertexArrays(1, &ctx.vertex_array);
@@ -313,17 +357,12 @@ Status gpu_conv2d_forward(GpuContext& ctx, GpuTensor& out, const GpuTensor& inp,
     if (Status s = check_conv2d({inp.N, inp.C, inp.H, inp.W}, {w.OC, w.C, w.KH, w.KW}, &bias_shape, spec); !s.ok()) return s;
     const int OH = int(conv_output_size(inp.H, spec.rows)), OW = int(conv_output_size(inp.W, spec.cols));
     if (Status s = gpu_tensor(ctx, out, inp.N, w.OC, OH, OW, out.label.empty() ? w.label + " output" : out.label); !s.ok()) return s;
-    return run_pass(ctx, ctx.conv, out.texture, out.tex_w, out.tex_h,
-                    {{"u_input", inp.texture}, {"u_weight", w.weight}, {"u_bias", w.bias}},
-                    [&](const Pass& p) {
-                        p.i2("u_in_size", inp.W, inp.H);
-                        p.i1("u_in_groups", groups_of_4(inp.C));
-                        p.i2("u_out_size", OW, OH);
-                        set_geometry(p, spec);
-                        p.i1("u_relu", relu ? 1 : 0);
-                        p.i1("u_in_channels", inp.C);
-                    },
-                    "conv2d");
+    std::string defines = conv_defines(spec, inp.W, inp.H, inp.C, OW, OH);
+    define(defines, "RELU", relu ? 1 : 0);
+    unsigned program = 0;
+    if (Status s = specialised_program(ctx, program, "conv2d", kShader_conv2d_frag, defines); !s.ok()) return s;
+    return run_pass(ctx, program, out.texture, out.tex_w, out.tex_h,
+                    {{"u_input", inp.texture}, {"u_weight", w.weight}, {"u_bias", w.bias}}, [](const Pass&) {}, "conv2d");
 }
 
 Status gpu_conv2d_backward_input(GpuContext& ctx, GpuTensor& dinp, const GpuTensor& dout, const GpuConvWeights& w,
@@ -334,15 +373,12 @@ Status gpu_conv2d_backward_input(GpuContext& ctx, GpuTensor& dinp, const GpuTens
         return error_status("GPU: the output gradient " + shape_string({dout.N, dout.C, dout.H, dout.W}) +
                             " does not match this convolution's output");
     if (Status s = gpu_tensor(ctx, dinp, dout.N, w.C, in_h, in_w, w.label + " input gradient"); !s.ok()) return s;
-    return run_pass(ctx, ctx.grad_input, dinp.texture, dinp.tex_w, dinp.tex_h, {{"u_dout", dout.texture}, {"u_weight", w.weight}},
-                    [&](const Pass& p) {
-                        p.i2("u_in_size", in_w, in_h);
-                        p.i1("u_in_groups", groups_of_4(w.C));
-                        p.i2("u_out_size", dout.W, dout.H);
-                        p.i1("u_out_groups", groups_of_4(w.OC));
-                        set_geometry(p, spec);
-                    },
-                    "conv2d input gradient");
+    std::string defines = conv_defines(spec, in_w, in_h, w.C, dout.W, dout.H);
+    define(defines, "OCG", groups_of_4(w.OC));
+    unsigned program = 0;
+    if (Status s = specialised_program(ctx, program, "conv2d_grad_input", kShader_conv2d_grad_input_frag, defines); !s.ok()) return s;
+    return run_pass(ctx, program, dinp.texture, dinp.tex_w, dinp.tex_h, {{"u_dout", dout.texture}, {"u_weight", w.weight}},
+                    [](const Pass&) {}, "conv2d input gradient");
 }
 
 Status gpu_conv2d_backward_weight(GpuContext& ctx, GpuConvWeights& dw, const GpuTensor& dout, const GpuTensor& inp,
@@ -361,19 +397,15 @@ Status gpu_conv2d_backward_weight(GpuContext& ctx, GpuConvWeights& dw, const Gpu
     partial.tex_w = width + 1;
     partial.tex_h = OCG * splits;
     if (Status s = check_size(ctx, partial.tex_w, partial.tex_h, "the weight gradient's partial sums"); !s.ok()) return s;
+    std::string defines = conv_defines(spec, inp.W, inp.H, C, dout.W, dout.H);
+    define(defines, "OCG", OCG);
+    define(defines, "BATCH", inp.N);
+    define(defines, "SPLITS", splits);
+    unsigned program = 0;
+    if (Status s = specialised_program(ctx, program, "conv2d_grad_weight", kShader_conv2d_grad_weight_frag, defines); !s.ok()) return s;
     partial.texture = make_float_texture(partial.tex_w, partial.tex_h, nullptr);
-    Status s = run_pass(ctx, ctx.grad_weight, partial.texture, partial.tex_w, partial.tex_h,
-                        {{"u_dout", dout.texture}, {"u_input", inp.texture}},
-                        [&](const Pass& p) {
-                            p.i2("u_in_size", inp.W, inp.H);
-                            p.i1("u_in_groups", ICG);
-                            p.i2("u_out_size", dout.W, dout.H);
-                            p.i1("u_out_groups", OCG);
-                            p.i1("u_batch", inp.N);
-                            p.i1("u_splits", splits);
-                            set_geometry(p, spec);
-                        },
-                        "conv2d weight gradient");
+    Status s = run_pass(ctx, program, partial.texture, partial.tex_w, partial.tex_h, {{"u_dout", dout.texture}, {"u_input", inp.texture}},
+                        [](const Pass&) {}, "conv2d weight gradient");
     if (s.ok())  // the weights: columns 0..width-1, rows og
         s = run_pass(ctx, ctx.sum_splits, dw.weight, width, OCG, {{"u_partial", partial.texture}},
                      [&](const Pass& p) {

@@ -12,6 +12,7 @@
 // Every function needs the GL context current that gpu_init() ran in.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,11 @@ struct GpuContext {
     int max_texture_size = 0;
     unsigned framebuffer = 0;  // one FBO, re-attached for every pass
     unsigned vertex_array = 0; // empty VAO for attribute-less drawing
-    unsigned conv = 0, grad_input = 0, grad_weight = 0, sum_splits = 0, pool = 0, colormap = 0;  // programs
+    unsigned sum_splits = 0, pool = 0, colormap = 0;  // programs
+    // The convolution programs (forward and both gradients), one per shape: the shape goes in as
+    // #define lines, compiled on first use. Key: the shader's name and those lines
+    // (gpu.cpp, specialised_program).
+    std::map<std::string, unsigned> specialised;
 };
 
 // Compiles the shaders and checks what the backend needs (float render targets). On failure

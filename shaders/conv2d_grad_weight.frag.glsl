@@ -1,39 +1,32 @@
 // conv2d_grad_weight.frag.glsl — the gradient of conv2d with respect to its weights and bias,
-// first half of a split reduction. The sum over all (n, oy, ox) is cut into u_splits chunks; row
+// first half of a split reduction. The sum over all (n, oy, ox) is cut into SPLITS chunks; row
 // s*OCG + og of this pass holds chunk s's partial sums (sum_splits.frag.glsl adds the chunks):
 //   texel ((t*ICG + ig)*4 + k, row):  sum over the chunk of dout[n, 4og..4og+3, oy, ox] * inp[n, 4ig+k, iy, ix]
 //   texel (KH*KW*ICG*4, row):         sum over the chunk of dout[n, 4og..4og+3, oy, ox]   (the bias)
+// Specialised like conv2d.frag.glsl: the shape comes as #define lines (engine/gpu.cpp), the
+// same names, and OCG (output channel groups of 4), BATCH (N) and SPLITS.
 uniform highp sampler2D u_dout;
 uniform highp sampler2D u_input;
-uniform ivec2 u_in_size;
-uniform int u_in_groups;
-uniform ivec2 u_out_size;
-uniform int u_out_groups;
-uniform int u_batch;
-uniform int u_splits;
-uniform ivec2 u_kernel, u_stride, u_pad, u_dilation;
-uniform int u_flip;
 out vec4 out_value;
 
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
-    int og = p.y % u_out_groups, split = p.y / u_out_groups;
-    int taps = u_kernel.x * u_kernel.y;
-    bool is_bias = p.x == taps * u_in_groups * 4;
-    int k = p.x % 4, ig = (p.x / 4) % u_in_groups, t = p.x / (4 * u_in_groups);
-    int ky = t / u_kernel.x, kx = t % u_kernel.x;
-    if (u_flip == 1) { ky = u_kernel.y - 1 - ky; kx = u_kernel.x - 1 - kx; }  // the tap that used weight t
-    int total = u_batch * u_out_size.y * u_out_size.x;
-    int chunk = (total + u_splits - 1) / u_splits;
+    int og = p.y % OCG, split = p.y / OCG;
+    bool is_bias = p.x == KH * KW * ICG * 4;
+    int k = p.x % 4, ig = (p.x / 4) % ICG, t = p.x / (4 * ICG);
+    int ky = t / KW, kx = t % KW;
+    if (FLIP == 1) { ky = KH - 1 - ky; kx = KW - 1 - kx; }  // the tap that used weight t
+    const int total = BATCH * OUT_H * OUT_W;
+    const int chunk = (total + SPLITS - 1) / SPLITS;
     int first = split * chunk, last = min(first + chunk, total);
     vec4 sum = vec4(0.0);
     for (int i = first; i < last; i++) {
-        int ox = i % u_out_size.x, oy = (i / u_out_size.x) % u_out_size.y, n = i / (u_out_size.x * u_out_size.y);
-        vec4 d = texelFetch(u_dout, ivec2(og * u_out_size.x + ox, n * u_out_size.y + oy), 0);
+        int ox = i % OUT_W, oy = (i / OUT_W) % OUT_H, n = i / (OUT_W * OUT_H);
+        vec4 d = texelFetch(u_dout, ivec2(og * OUT_W + ox, n * OUT_H + oy), 0);
         if (is_bias) { sum += d; continue; }
-        int iy = oy * u_stride.y - u_pad.y + ky * u_dilation.y, ix = ox * u_stride.x - u_pad.x + kx * u_dilation.x;
-        if (iy < 0 || iy >= u_in_size.y || ix < 0 || ix >= u_in_size.x) continue;
-        vec4 x = texelFetch(u_input, ivec2(ig * u_in_size.x + ix, n * u_in_size.y + iy), 0);
+        int iy = oy * STRIDE_Y - PAD_Y + ky * DIL_Y, ix = ox * STRIDE_X - PAD_X + kx * DIL_X;
+        if (iy < 0 || iy >= IN_H || ix < 0 || ix >= IN_W) continue;
+        vec4 x = texelFetch(u_input, ivec2(ig * IN_W + ix, n * IN_H + iy), 0);
         sum += d * x[k];
     }
     out_value = sum;

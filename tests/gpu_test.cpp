@@ -1,7 +1,8 @@
 // gpu_test.cpp — the GPU backend against the CPU engine, on random shapes: conv2d forward (with
-// stride, padding, dilation, flip, many channels, fused bias + ReLU), both conv backward passes,
-// pooling, the seed net's forward, and the colour map. Runs natively on Mesa (SDL's offscreen
-// driver, OpenGL ES 3) and in headless Chromium (WebGL2 through SwiftShader, tests/e2e/gpu.e2e.mjs).
+// stride, padding, dilation, flip, many channels, fused bias + ReLU; one program per shape, cached),
+// both conv backward passes, pooling, the seed net's forward, and the colour map. Runs natively on
+// Mesa (SDL's offscreen driver, OpenGL ES 3) and in headless Chromium (WebGL2 through SwiftShader,
+// tests/e2e/gpu.e2e.mjs).
 // The program makes its own GL context, then hands over to doctest.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
@@ -88,6 +89,49 @@ TEST_CASE("GPU conv2d forward and both backward passes equal the CPU engine on 4
     CHECK(cases == 40);
     MESSAGE("GPU (" << g_gpu.renderer << ") vs CPU, largest differences: forward " << worst_forward << ", input gradient "
                     << worst_input << ", weight gradient " << worst_weight);
+}
+
+TEST_CASE("conv2d programs compiled per shape: shapes in turn, one coming back, each equals the CPU") {
+    // gpu_conv2d_forward compiles a program per convolution shape and keeps it; a shape that comes
+    // back must find its own program again, not the last one compiled.
+    REQUIRE(gpu_init(g_gpu).ok());  // starts again: no programs compiled yet
+    struct Shape { int N, C, H, W, OC, K, stride; bool relu; };
+    const Shape shapes[] = {
+        {1, 1, 20, 24, 1, 3, 1, false},  // the image lab's case: one channel in, one out
+        {2, 6, 11, 9, 3, 5, 1, true},    // two channel groups, the last holding 2
+        {1, 1, 20, 24, 1, 3, 1, false},  // the first again: its program from the cache
+        {3, 5, 13, 13, 8, 3, 2, false},  // stride 2
+        {2, 4, 7, 10, 5, 1, 1, true},    // 1x1
+        {2, 6, 11, 9, 3, 5, 1, true},    // the second again
+    };
+    Rng rng(24);
+    double worst = 0;
+    for (const Shape& c : shapes) {
+        Conv2dSpec spec;
+        spec.rows = spec.cols = conv_axis(c.K, c.stride, c.K / 2, 1);
+        const int OH = int(conv_output_size(c.H, spec.rows)), OW = int(conv_output_size(c.W, spec.cols));
+        std::vector<float> x = random_vec(size_t(c.N) * c.C * c.H * c.W, rng), w = random_vec(size_t(c.OC) * c.C * c.K * c.K, rng),
+                           b = random_vec(size_t(c.OC), rng), cpu(size_t(c.N) * c.OC * OH * OW), gpu(cpu.size());
+        conv2d_forward(cpu.data(), x.data(), w.data(), b.data(), c.N, c.C, c.H, c.W, c.OC, spec);
+        if (c.relu) relu_forward(cpu.data(), cpu.data(), int64_t(cpu.size()));
+        GpuTensor gx, gy;
+        GpuConvWeights gw;
+        REQUIRE(gpu_tensor(g_gpu, gx, c.N, c.C, c.H, c.W, "x").ok());
+        gpu_upload(g_gpu, gx, x.data());
+        REQUIRE(gpu_conv_weights(g_gpu, gw, w.data(), b.data(), c.OC, c.C, c.K, c.K, "w").ok());
+        Status s = gpu_conv2d_forward(g_gpu, gy, gx, gw, spec, c.relu);
+        INFO(s.message);
+        REQUIRE(s.ok());
+        gpu_download(g_gpu, gpu.data(), gy);
+        const double d = max_abs_diff(gpu, cpu);
+        INFO("N" << c.N << " C" << c.C << " " << c.H << "x" << c.W << " -> " << c.OC << " channels, kernel " << c.K << " stride "
+                 << c.stride << ": largest difference " << d);
+        CHECK(d < 1e-4);
+        worst = std::fmax(worst, d);
+        gpu_free(gx), gpu_free(gy), gpu_free(gw);
+    }
+    CHECK(g_gpu.specialised.size() == 4);  // four distinct shapes, four programs
+    MESSAGE("conv2d programs per shape vs the CPU's conv2d_forward, largest difference " << worst);
 }
 
 TEST_CASE("GPU pooling equals the CPU engine") {
