@@ -75,6 +75,7 @@ struct TrainLab {
         std::vector<int> mistakes;
     } evaluation;
     double images_per_second = 0;
+    double step_ms = 0;              // the last training step's time (a frame holds at least one)
     // Views.
     int sample = 0;                  // the test image whose feature maps are shown
     std::vector<float> drawing = std::vector<float>(784, 0.0f);  // (28, 28) the student's picture
@@ -123,6 +124,7 @@ void build(TrainLab& lab) {
     Status s = model_from_json(m, description(lab.layers), lab.seed);
     lab.running = false;
     lab.step = lab.epoch = lab.cursor = 0;
+    lab.step_ms = 0;
     lab.order.clear();
     lab.loss_curve.clear();
     lab.test_curve.clear();
@@ -321,7 +323,8 @@ void train_for(TrainLab& lab, double budget_ms) {
         } else {
             if (!train_step(lab)) return;
             images += lab.batch;
-            training_ms += since(t);
+            lab.step_ms = since(t);
+            training_ms += lab.step_ms;
         }
     } while (lab.running && since(start) < budget_ms);
     if (images > 0 && training_ms > 0)
@@ -484,6 +487,7 @@ json train_state() {
     s["test_curve"] = lab.test_curve;
     s["measuring"] = lab.evaluation.active ? json{{"done", lab.evaluation.done}, {"total", lab.evaluation.total}} : json(nullptr);
     s["images_per_second"] = lab.images_per_second;
+    s["step_ms"] = lab.step_ms;
     s["frame_cpu_ms"] = frame_cpu_ms();  // the main thread's time for the last frame, training included
     s["message"] = lab.message.empty() ? json(nullptr) : json(lab.message);
     s["note"] = lab.note;
@@ -574,7 +578,7 @@ std::string train_command(const json& f) {
     ensure_restored(lab);
     std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "seed", "backend", "sample"},
                                  {"lab", "data_loaded", "data_progress", "data_error", "shapes", "params", "running", "step", "epoch",
-                                  "train_loss", "loss_curve", "test_accuracy", "test_curve", "measuring", "images_per_second", "frame_cpu_ms", "message", "note", "backend_note",
+                                  "train_loss", "loss_curve", "test_accuracy", "test_curve", "measuring", "images_per_second", "step_ms", "frame_cpu_ms", "message", "note", "backend_note",
                                   "sample_label", "sample_probs"});
     if (!e.empty()) return e;
     std::string action;
@@ -818,6 +822,13 @@ void draw_training_controls(TrainLab& lab) {
         ImGui::Text("%.0f images/s  (%zu training images)", lab.images_per_second, size_t(lab.train.count));
         if (lab.evaluation.active)
             ImGui::TextDisabled("measuring on %d test images: %d%%", lab.evaluation.total, 100 * lab.evaluation.done / std::max(lab.evaluation.total, 1));
+        if (lab.running && lab.step_ms > 33.0 && lab.batch > 1) {  // one step is longer than a frame: the page stutters
+            const int smaller = std::max(1, int(lab.batch * 25.0 / lab.step_ms));
+            ImGui::PushTextWrapPos(0.0f);
+            ImGui::TextDisabled("One step takes %.0f ms, longer than a frame (33 ms), so the page moves in jerks. "
+                                "A batch of %d would keep it smooth.", lab.step_ms, smaller);
+            ImGui::PopTextWrapPos();
+        }
     }
     if (!lab.note.empty()) ImGui::TextDisabled("%s", lab.note.c_str());
 }
