@@ -95,7 +95,8 @@ test('the lab talks only to its parent, and only to the origin ?origin= names', 
     frame.src = `${labUrl}?lab=hand-conv&embed=1&origin=${encodeURIComponent('https://course.example.org')}`;
     document.body.appendChild(frame);
     const got = [];
-    window.addEventListener('message', (e) => got.push(e.data && e.data.event));
+    // only this frame's messages: the course page's own lab, removed above, may have posted "ready" just before
+    window.addEventListener('message', (e) => { if (e.source === frame.contentWindow) got.push(e.data && e.data.event); });
     frame.onload = () => {
       const send = () => frame.contentWindow.postMessage({ type: 'cnnlab', id: 1, command: { stride: 2 } }, new URL(labUrl).origin);
       send(); setTimeout(send, 1500); setTimeout(send, 3000);
