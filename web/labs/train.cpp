@@ -85,6 +85,9 @@ struct TrainLab {
 };
 
 TrainLab g_lab;
+// Whether the lab has been used (a command, a state, a frame). Until then it keeps no dataset that
+// arrives for another lab (the receptive-field lab's Fashion-MNIST): a parsed copy is 220 MB.
+bool g_lab_used = false;
 
 // The GPU side of the "gpu" backend: the conv layers' textures (engine/gpu_model.h).
 GpuConvDevice g_device;
@@ -171,7 +174,7 @@ TrainLab make_lab() {
 
 void train_dataset(const DatasetFiles& files) {
     TrainLab& lab = g_lab;
-    if (files.name != lab.dataset) return;
+    if (files.name != lab.dataset || !g_lab_used) return;
     if (!files.error.empty()) {
         lab.data_error = files.error;
         return;
@@ -965,6 +968,7 @@ void draw_results(TrainLab& lab) {
 
 // Picks up the last session once, before the lab's first use (a command, a state, a frame).
 void ensure_restored(TrainLab& lab) {
+    g_lab_used = true;
     static bool restored = false;
     if (restored) return;
     restored = true;
