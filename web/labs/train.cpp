@@ -215,18 +215,15 @@ void start_evaluation(TrainLab& lab, int count = 1 << 30, bool ends_epoch = fals
 // when the last image is done, publishes its results (and completes the epoch it ends).
 void evaluate_for(TrainLab& lab, double budget_ms, int B = 25) {
     TrainLab::Evaluation& e = lab.evaluation;
+    if (!e.active) return;
     e.total = std::min(e.total, lab.test.count);  // the data may have changed since it started
-    if (!e.active || e.total <= 0) {
-        lab.evaluation = {};
-        return;
-    }
     const int classes = 10;
     const auto start = std::chrono::steady_clock::now();
     std::vector<float> images(size_t(B) * 784);  // (B, 1, 28, 28)
     std::vector<int32_t> labels(static_cast<size_t>(B));
     const std::vector<int32_t> order = sample_order(lab.test.count, nullptr);  // the test set in its own order
     use_backend(lab);
-    do {
+    while (e.done < e.total) {
         const int n = std::min(B, e.total - e.done);
         gather_batch(images.data(), labels.data(), lab.test, order, e.done, n);
         const float* logits = model_forward(lab.model, images.data(), n, false);  // (n, classes)
@@ -237,14 +234,16 @@ void evaluate_for(TrainLab& lab, double budget_ms, int B = 25) {
             else if (e.mistakes.size() < 24) e.mistakes.push_back(e.done + i);
         }
         e.done += n;
-    } while (e.done < e.total &&
-             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < budget_ms);
+        if (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() >= budget_ms) break;
+    }
     if (e.done < e.total) return;
-    std::memcpy(lab.confusion, e.confusion, sizeof lab.confusion);
-    lab.mistakes = e.mistakes;
-    lab.test_accuracy = double(e.correct) / std::max(e.total, 1);
-    lab.tested_at = lab.step;
-    lab.test_curve.push_back(float(lab.test_accuracy));
+    if (e.total > 0) {  // (no test pictures: nothing measured, but an epoch still ends)
+        std::memcpy(lab.confusion, e.confusion, sizeof lab.confusion);
+        lab.mistakes = e.mistakes;
+        lab.test_accuracy = double(e.correct) / e.total;
+        lab.tested_at = lab.step;
+        lab.test_curve.push_back(float(lab.test_accuracy));
+    }
     const bool ends_epoch = e.ends_epoch;
     lab.evaluation = {};
     if (ends_epoch) {
