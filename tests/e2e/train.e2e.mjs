@@ -21,6 +21,7 @@ test('training the seed net: the loss falls and test accuracy beats chance', asy
   await page.evaluate(() => cnnlab.command({ action: 'start' }));
   await page.waitForFunction(() => cnnlab.state().step >= 600, null, { timeout: 120000 });
   await page.evaluate(() => cnnlab.command({ action: 'pause' }));
+  await page.waitForFunction(() => cnnlab.state().measuring === null, null, { timeout: 60000 });  // a measurement under way ends in frames
   s = await state(page);
   expect(s.loss_curve[0] > 1.0 && s.train_loss < 0.9 * s.loss_curve[0], `loss ${s.loss_curve[0]} -> ${s.train_loss}`);
   expect(s.test_accuracy > 0.6, `test accuracy ${s.test_accuracy} (chance: 0.1)`);
@@ -37,7 +38,9 @@ test('the GPU backend: conv layers in WebGL2 shaders, the same learning', async 
   expectEqual([s.backend, s.backend_note, s.step], ['gpu', null, 0], 'backend after choosing the GPU');
   await page.evaluate(() => cnnlab.command({ action: 'start' }));
   await page.waitForFunction(() => cnnlab.state().step >= 300, null, { timeout: 120000 });
-  s = await page.evaluate(() => cnnlab.command({ action: 'pause' }));
+  await page.evaluate(() => cnnlab.command({ action: 'pause' }));
+  await page.waitForFunction(() => cnnlab.state().measuring === null, null, { timeout: 60000 });
+  s = await state(page);
   expectEqual([s.backend, s.backend_note], ['gpu', null], 'every conv layer ran on the GPU');
   expect(s.loss_curve[0] > 1.0 && s.train_loss < 0.9 * s.loss_curve[0], `loss ${s.loss_curve[0]} -> ${s.train_loss}`);
   expect(s.test_accuracy > 0.5, `test accuracy ${s.test_accuracy} after 300 steps (chance: 0.1)`);
