@@ -75,7 +75,7 @@ struct TrainLab {
         std::vector<int> mistakes;
     } evaluation;
     double images_per_second = 0;
-    double step_ms = 0;              // the last training step's time (a frame holds at least one)
+    double step_ms = 0;              // a training step's time, smoothed over the last few (a frame holds at least one)
     // Views.
     int sample = 0;                  // the test image whose feature maps are shown
     std::vector<float> drawing = std::vector<float>(784, 0.0f);  // (28, 28) the student's picture
@@ -331,8 +331,9 @@ void train_for(TrainLab& lab, double budget_ms) {
         } else {
             if (!train_step(lab)) return;
             images += lab.batch;
-            lab.step_ms = since(t);
-            training_ms += lab.step_ms;
+            const double ms = since(t);
+            lab.step_ms = lab.step_ms > 0 ? 0.7 * lab.step_ms + 0.3 * ms : ms;  // smoothed: an epoch's first step also shuffles
+            training_ms += ms;
         }
     } while (lab.running && since(start) < budget_ms);
     if (images > 0 && training_ms > 0)
