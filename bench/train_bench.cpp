@@ -11,20 +11,11 @@
 #include "../engine/model.h"
 #include "../engine/optim.h"
 
-// One training step on images/labels (B pictures). main() calls it through a volatile pointer so
-// that no optimiser inlines it there: V8 swaps in its optimising compiler's code for a
-// WebAssembly function only at the next call, never inside a call that is running, so a loop
-// inlined into main() would run the baseline compiler's code for the whole benchmark (1.2-1.4x slower
-// for the seed net under node 20).
-static float train_step(Model& model, Optimizer& opt, const float* images, const int32_t* labels, int B) {
-    zero_grad(model);
-    model_forward(model, images, B, true);
-    const float loss = model_loss(model, labels, B);
-    model_backward(model, images, labels, B);
-    optimizer_step(opt, model.params.data(), model.grads.data(), int64_t(model.params.size()));
-    return loss;
-}
-static float (*volatile g_train_step)(Model&, Optimizer&, const float*, const int32_t*, int) = train_step;
+// main() calls the training step through a volatile pointer so that no optimiser inlines it
+// there: V8 swaps in its optimising compiler's code for a WebAssembly function only at the next
+// call, never inside a call that is running, so a loop inlined into main() would run the baseline
+// compiler's code for the whole benchmark (1.2-1.4x slower for the seed net under node 20).
+static float (*volatile g_train_step)(Model&, Optimizer&, const float*, const int32_t*, int) = model_train_step;
 
 static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 

@@ -464,6 +464,15 @@ float model_loss(Model& model, const int32_t* labels, int N) {
 
 void zero_grad(Model& model) { std::fill(model.grads.begin(), model.grads.end(), 0.0f); }
 
+float model_train_step(Model& model, Optimizer& opt, const float* inp, const int32_t* labels, int N) {
+    zero_grad(model);
+    model_forward(model, inp, N, true);
+    const float loss = model_loss(model, labels, N);
+    model_backward(model, inp, labels, N);
+    optimizer_step(opt, model.params.data(), model.grads.data(), int64_t(model.params.size()));
+    return loss;
+}
+
 void model_backward(Model& model, const float* inp, const int32_t* labels, int N, bool want_dinput) {
     std::vector<float>& dlogits = model.dacts.back();
     std::fill(dlogits.begin(), dlogits.begin() + int64_t(dlogits.size() / size_t(model.max_batch)) * N, 0.0f);

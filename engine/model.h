@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "ops.h"
+#include "optim.h"
 #include "safetensors.h"
 
 enum class LayerKind {
@@ -112,6 +113,9 @@ float model_loss(Model& model, const int32_t* labels, int N);
 void zero_grad(Model& model);
 // Backward from the last loss: accumulates into model.grads (and model.dinput when want_dinput).
 void model_backward(Model& model, const float* inp, const int32_t* labels, int N, bool want_dinput = false);
+// One step of training on a batch, the loop every trainer runs: gradients to zero, forward, loss,
+// backward, update. Returns the batch's mean loss (measured before the update).
+float model_train_step(Model& model, Optimizer& opt, const float* inp, const int32_t* labels, int N);
 // Backward from a gradient the caller wrote into dacts[from] (N, layers[from].out_shape...), through
 // layers from..0 (the layers after `from` are not involved): accumulates into model.grads, and into
 // model.dinput when want_dinput. The last forward must have been over the same N samples of inp.

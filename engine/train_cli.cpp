@@ -98,20 +98,11 @@ double evaluate(Model& model, const Dataset& data, int batch) {
     return double(correct) / data.count;
 }
 
-// One training step on a batch of n pictures; returns the loss before it. main() calls it through a
-// volatile pointer so that no optimiser inlines it there: V8 switches a WebAssembly function to its
-// optimising compiler's code only at the next call, never inside a running one, so the training
-// loop inlined into main() would run the baseline compiler's code all along (the seed net trained about
-// 1.3x slower under node 20 that way).
-float train_batch(Model& model, Optimizer& opt, const float* images, const int32_t* labels, int n) {
-    zero_grad(model);
-    model_forward(model, images, n, true);
-    const float loss = model_loss(model, labels, n);
-    model_backward(model, images, labels, n);
-    optimizer_step(opt, model.params.data(), model.grads.data(), int64_t(model.params.size()));
-    return loss;
-}
-float (*volatile g_train_batch)(Model&, Optimizer&, const float*, const int32_t*, int) = train_batch;
+// main() calls the training step through a volatile pointer so that no optimiser inlines it there:
+// V8 switches a WebAssembly function to its optimising compiler's code only at the next call,
+// never inside a running one, so the training loop inlined into main() would run the baseline
+// compiler's code all along (the seed net trained about 1.3x slower under node 20 that way).
+float (*volatile g_train_step)(Model&, Optimizer&, const float*, const int32_t*, int) = model_train_step;
 
 int fail(const std::string& message) {
     std::fprintf(stderr, "cnnlab-train: %s\n", message.c_str());
@@ -174,7 +165,7 @@ int main(int argc, char** argv) {
                                                    : int64_t(steps_per_epoch) * o.epochs;
                 opt.settings.lr = float(0.5 * o.optimizer.lr * (1.0 + std::cos(3.14159265358979 * double(step) / double(total))));
             }
-            const float loss = g_train_batch(model, opt, images.data(), labels.data(), n);
+            const float loss = g_train_step(model, opt, images.data(), labels.data(), n);
             if (!std::isfinite(loss)) return fail("the loss became " + std::to_string(loss) + " at step " + std::to_string(step + 1) +
                                                   ": the learning rate is probably too high");
             step++;

@@ -415,11 +415,7 @@ void train_for(double budget_ms) {
     if (t.order.empty()) t.order = sample_order(t.train.count, nullptr);  // already shuffled
     do {
         gather_batch(t.batch_images.data(), t.batch_labels.data(), t.train, t.order, (t.steps * B) % t.train.count, B);
-        zero_grad(t.model);
-        model_forward(t.model, t.batch_images.data(), B, true);
-        model_loss(t.model, t.batch_labels.data(), B);
-        model_backward(t.model, t.batch_images.data(), t.batch_labels.data(), B);
-        optimizer_step(t.opt, t.model.params.data(), t.model.grads.data(), int64_t(t.model.params.size()));
+        model_train_step(t.model, t.opt, t.batch_images.data(), t.batch_labels.data(), B);
         t.steps++;
     } while (t.steps < kTrainSteps &&
              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < budget_ms);
