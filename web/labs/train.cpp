@@ -995,9 +995,9 @@ void train_draw() {
         const int epoch_before = lab.epoch;
         // Frame pacing: a frame at least every 33 ms (30 per second). The time from one frame to the
         // next holds everything: this slice of training, the UI, and the wait for the GPU to draw
-        // (seconds of work where the GPU is emulated in software). So the slice grows a little while
-        // frames come sooner than that and shrinks while they come later; never under 6 ms, so that
-        // training still moves where drawing alone cannot keep 30 frames per second. The set-point
+        // (tens of milliseconds where the GPU is emulated in software). So the slice grows a little
+        // while frames come sooner than that and shrinks while they come later; never under 6 ms, so
+        // that training still moves where drawing alone cannot keep 30 frames per second. The set-point
         // sits just under two ticks of a 60 Hz display (33.3 ms), so the slice errs on the short
         // side: measured in headless Chromium, 35 ms trained up to 1.5x more per second but drew
         // 29 frames per second instead of 30.
