@@ -127,6 +127,13 @@ void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, i
     }
 }
 
+void lab_intro(const char* title, const char* text) {
+    ImGui::TextUnformatted(title);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%s", text);
+    ImGui::PopStyleColor();
+}
+
 void answer_feedback(bool correct, const std::string& text) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(correct ? ImVec4(0.4f, 0.85f, 0.5f, 1) : ImVec4(1.0f, 0.7f, 0.45f, 1), "%s", text.c_str());

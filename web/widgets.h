@@ -43,6 +43,9 @@ ImU32 readable_text_color(ImU32 fill);               // black or white, whicheve
 // with brightness magnitude/hi, 4 gradient magnitude as grey.
 void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, int W, int channel, int mode, float lo, float hi);
 
+// A lab's title and its few lines of introduction, in grey under it (every lab opens with them).
+void lab_intro(const char* title, const char* text);
+
 // The verdict on a checked answer, wrapped: green when right, orange when not (every lab's exercise).
 void answer_feedback(bool correct, const std::string& text);
 

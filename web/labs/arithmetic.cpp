@@ -724,12 +724,10 @@ void draw_exercise(ArithmeticLab& lab) {
 void arithmetic_draw() {
     ArithmeticLab& lab = g_lab;
     recompute(lab);
-    ImGui::TextUnformatted("Convolution arithmetic");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("The output's size depends only on the geometry: input size I, kernel k, stride s, padding p "
-                       "and dilation d. Watch which input cells (yellow) each output cell reads, and how a transposed "
-                       "convolution runs the same arrows backwards to enlarge.");
-    ImGui::PopStyleColor();
+    lab_intro("Convolution arithmetic",
+              "The output's size depends only on the geometry: input size I, kernel k, stride s, padding p "
+              "and dilation d. Watch which input cells (yellow) each output cell reads, and how a transposed "
+              "convolution runs the same arrows backwards to enlarge.");
 
     ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 17, 0), true);
     const Settings before = lab.settings;

@@ -640,12 +640,10 @@ void draw_feedback(const BackpropLab& lab) {
 
 void backprop_draw() {
     BackpropLab& lab = g_lab;
-    ImGui::TextUnformatted("Backprop through a convolution");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("The loss L = ½·sum of (z − t)² says how each output z should move: dL/dz = z − t. A weight's gradient "
-                       "adds, over every output, dL/dz times the pixel that weight touched; a pixel's gradient adds dL/dz "
-                       "times each weight that touched it, which is dL/dz convolved with the kernel turned 180°.");
-    ImGui::PopStyleColor();
+    lab_intro("Backprop through a convolution",
+              "The loss L = ½·sum of (z − t)² says how each output z should move: dL/dz = z − t. A weight's gradient "
+              "adds, over every output, dL/dz times the pixel that weight touched; a pixel's gradient adds dL/dz "
+              "times each weight that touched it, which is dL/dz convolved with the kernel turned 180°.");
 
     ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 15, 0), true);
     draw_settings(lab);

@@ -830,12 +830,10 @@ void draw_exercise(ChannelsLab& lab) {
 void channels_draw() {
     ChannelsLab& lab = g_lab;
     recompute(lab);
-    ImGui::TextUnformatted("Channels and filters");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("A colour picture is three grids: red, green and blue. A filter is just as deep, (3, k, k): all its "
-                       "products, over every channel, add up to one number of its feature map. Each filter makes one map, so "
-                       "C_out filters make a stack of C_out maps, and the weights are (C_out, C_in, k, k).");
-    ImGui::PopStyleColor();
+    lab_intro("Channels and filters",
+              "A colour picture is three grids: red, green and blue. A filter is just as deep, (3, k, k): all its "
+              "products, over every channel, add up to one number of its feature map. Each filter makes one map, so "
+              "C_out filters make a stack of C_out maps, and the weights are (C_out, C_in, k, k).");
     ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 15, 0), true);
     draw_settings(lab);
     ImGui::EndChild();

@@ -1093,13 +1093,11 @@ void draw_score(const HandConvLab& lab) {
 void hand_conv_draw() {
     HandConvLab& lab = g_lab;
     recompute(lab);
-    ImGui::TextUnformatted("Convolution by hand");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("A kernel is a small grid of weights. Lay it on the image: every weight sits on one pixel. "
-                       "Multiply each pair, add the products and the bias, and you have one output number. Slide "
-                       "the kernel along and repeat. With Sobel x the sum is large where the right side is brighter "
-                       "than the left, so the output lights up at vertical edges.");
-    ImGui::PopStyleColor();
+    lab_intro("Convolution by hand",
+              "A kernel is a small grid of weights. Lay it on the image: every weight sits on one pixel. "
+              "Multiply each pair, add the products and the bias, and you have one output number. Slide "
+              "the kernel along and repeat. With Sobel x the sum is large where the right side is brighter "
+              "than the left, so the output lights up at vertical edges.");
 
     ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 17, 0), true);
     draw_settings(lab);

@@ -661,13 +661,11 @@ void image_kernels_draw() {
     }
     compute_frame(lab);
 
-    ImGui::TextUnformatted("Image kernels");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("The same multiply-and-add as in the hand lab, at every pixel of a photo at once. Sobel x lights up where "
-                       "the picture gets brighter to the right, Sobel y where it gets brighter downwards; blurs average the "
-                       "window, sharpening adds back the difference. Point at a pixel to see its window and its sum; scroll "
-                       "to zoom, drag to move.");
-    ImGui::PopStyleColor();
+    lab_intro("Image kernels",
+              "The same multiply-and-add as in the hand lab, at every pixel of a photo at once. Sobel x lights up where "
+              "the picture gets brighter to the right, Sobel y where it gets brighter downwards; blurs average the "
+              "window, sharpening adds back the difference. Point at a pixel to see its window and its sum; scroll "
+              "to zoom, drag to move.");
     ImGui::BeginChild("controls", ImVec2(ImGui::GetFontSize() * 16, 0), true);
     draw_controls(lab);
     ImGui::EndChild();

@@ -760,12 +760,10 @@ void draw_exercise(MatrixLab& lab) {
 void matrix_draw() {
     MatrixLab& lab = g_lab;
     recompute(lab);
-    ImGui::TextUnformatted("Convolution as a matrix");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Flatten the input into a column x: the convolution is then one matrix product, y = C x. Each row "
-                       "of C is the kernel, shifted to that output's window, and zeros elsewhere: the same few weights "
-                       "(one colour each) repeat all over C.");
-    ImGui::PopStyleColor();
+    lab_intro("Convolution as a matrix",
+              "Flatten the input into a column x: the convolution is then one matrix product, y = C x. Each row "
+              "of C is the kernel, shifted to that output's window, and zeros elsewhere: the same few weights "
+              "(one colour each) repeat all over C.");
 
     ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 14, 0), true);
     const Problem before = lab.problem;

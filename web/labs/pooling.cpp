@@ -865,12 +865,10 @@ void draw_shift(PoolingLab& lab) {
 
 void pooling_draw() {
     PoolingLab& lab = g_lab;
-    ImGui::TextUnformatted("Pooling");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Pooling shrinks a feature map: slide a window over it and keep one number per window, the largest "
-                       "(max) or the mean (average). Global average pooling keeps one number for the whole map. A small "
-                       "shift of the input moves a convolution's output, but often leaves the max-pooled output as it was.");
-    ImGui::PopStyleColor();
+    lab_intro("Pooling",
+              "Pooling shrinks a feature map: slide a window over it and keep one number per window, the largest "
+              "(max) or the mean (average). Global average pooling keeps one number for the whole map. A small "
+              "shift of the input moves a convolution's output, but often leaves the max-pooled output as it was.");
 
     ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 15, 0), true);
     draw_settings(lab);

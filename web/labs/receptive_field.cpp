@@ -1004,12 +1004,10 @@ void rf_draw() {
         last_train_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     }
     recompute(lab);
-    ImGui::TextUnformatted("Receptive fields");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("A unit deep in a network sees only a patch of the picture: its receptive field. Each 3x3 layer "
-                       "widens it by 2 pixels, and stride, pooling or dilation widen it faster. Yet the pixels that "
-                       "really move the unit crowd in the middle of that patch.");
-    ImGui::PopStyleColor();
+    lab_intro("Receptive fields",
+              "A unit deep in a network sees only a patch of the picture: its receptive field. Each 3x3 layer "
+              "widens it by 2 pixels, and stride, pooling or dilation widen it faster. Yet the pixels that "
+              "really move the unit crowd in the middle of that patch.");
     ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 16, 0), true);
     draw_layers(lab);
     draw_network_choice(lab);

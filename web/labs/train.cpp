@@ -1014,12 +1014,10 @@ void train_draw() {
         last_step = lab.step;
         if (lab.epoch != epoch_before) keep_session(lab);  // an epoch finished (and measured)
     }
-    ImGui::TextUnformatted("Train a CNN");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Here nobody designs the kernels. They start as random numbers; each training step shows the network a "
-                       "batch of pictures, measures how wrong its answers are (the loss), and nudges every weight a little in "
-                       "the direction that makes the answers less wrong. Watch the first layer's kernels turn into detectors.");
-    ImGui::PopStyleColor();
+    lab_intro("Train a CNN",
+              "Here nobody designs the kernels. They start as random numbers; each training step shows the network a "
+              "batch of pictures, measures how wrong its answers are (the loss), and nudges every weight a little in "
+              "the direction that makes the answers less wrong. Watch the first layer's kernels turn into detectors.");
     ImGui::BeginChild("left", ImVec2(ImGui::GetFontSize() * 20, 0), true);
     draw_training_controls(lab);
     ImGui::Separator();
