@@ -163,6 +163,47 @@ void dot_taps(float* result, const float* Gp, const float* Pc, const int* offset
     for (int t = 0; t < TB; t++) result[t] = vsum(acc[t]);
 }
 
+// The weight gradient with output channels across the vector lanes, for OB vectors of output
+// channels (OB*kLanes of them) and TB taps (t0 .. t0+TB-1) of one input plane Pc:
+//   dwt[tap][oc] += sum over outputs (oy, ox) of GT[oy*OW + ox][oc] * Pc[oy*Wp + ox + offset[tap]]
+// GT (OH*OW, OC) is dout with channels last, so each output position gives OB loaded vectors, and
+// each tap one input value copied to all lanes: OB*TB multiply-adds for OB + TB loads, no sums
+// across lanes, and only the real outputs visited (not the junk columns of the padded rows).
+// dwt points at (tap t0, first output channel of the block); rows of dwt are OC floats apart.
+template <int OB, int TB>
+void weight_grad_block(float* dwt, int OC, const float* GT, const float* Pc, const int* offset, const Layout& g) {
+    vfloat acc[OB][TB];
+    for (int tb = 0; tb < TB; tb++)
+        for (int ob = 0; ob < OB; ob++) acc[ob][tb] = vload(dwt + int64_t(tb) * OC + ob * kLanes);
+    int off[TB];
+    for (int tb = 0; tb < TB; tb++) off[tb] = offset[tb];
+    const float* gp = GT;
+    for (int oy = 0; oy < g.OH; oy++) {
+        const float* row = Pc + oy * g.Wp;
+        for (int ox = 0; ox < g.OW; ox++, gp += OC) {
+            vfloat gv[OB];
+            for (int ob = 0; ob < OB; ob++) gv[ob] = vload(gp + ob * kLanes);
+            for (int tb = 0; tb < TB; tb++) {
+                const vfloat x = vsplat(row[ox + off[tb]]);
+                for (int ob = 0; ob < OB; ob++) acc[ob][tb] += gv[ob] * x;
+            }
+        }
+    }
+    for (int tb = 0; tb < TB; tb++)
+        for (int ob = 0; ob < OB; ob++) vstore(dwt + int64_t(tb) * OC + ob * kLanes, acc[ob][tb]);
+}
+
+// All taps of one input plane for output channels [oc0, oc0 + count*kLanes): blocks of OB vectors
+// of channels and three taps (one row of a 3x3 kernel) where they fit, then smaller ones.
+template <int OB>
+void weight_grad_taps(float* dwt_c, int OC, int oc0, const float* GT, const float* Pc, const Layout& g) {
+    for (int t = 0; t < g.taps;) {
+        float* d = dwt_c + int64_t(t) * OC + oc0;
+        if (g.taps - t >= 3) { weight_grad_block<OB, 3>(d, OC, GT + oc0, Pc, g.offset + t, g); t += 3; }
+        else { weight_grad_block<OB, 1>(d, OC, GT + oc0, Pc, g.offset + t, g); t += 1; }
+    }
+}
+
 }  // namespace
 
 void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
@@ -210,6 +251,55 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dou
     }
     if (!dweight && !dbias) return;
 
+    // The weight gradient with output channels across the lanes (weight_grad_block), where each
+    // group's channels fill whole vectors:
+    //   dwt (Cg, taps, OC): dwt[c][tap][oc] = sum over samples and outputs of dout[n,oc,oy,ox] * P[c][oy*Wp + ox + offset[tap]]
+    // then added to dweight (OC, Cg, KH, KW), turning the kernel around when spec.flip.
+    if (OCg % kLanes == 0) {
+        const int HW = g.OH * g.OW;
+        float* P = scratch(1, size_t(C) * size_t(g.plane));
+        float* GT = scratch(2, size_t(HW) * size_t(OC));                  // (OH*OW, OC): one sample's dout, channels last
+        float* dwt = scratch(0, size_t(Cg) * size_t(g.taps) * size_t(OC));  // (Cg, taps, OC)
+        if (dweight) std::memset(dwt, 0, sizeof(float) * size_t(Cg) * size_t(g.taps) * size_t(OC));
+        std::vector<double> bias_sums(dbias ? size_t(OC) : 0, 0.0);  // a long reduction: summed in double across samples
+        for (int n = 0; n < N; n++) {
+            const float* dn = dout + int64_t(n) * OC * HW;  // (OC, OH*OW)
+            if (dbias)
+                for (int oc = 0; oc < OC; oc++) {
+                    const float* d = dn + int64_t(oc) * HW;
+                    vfloat acc = vsplat(0.0f);
+                    int i = 0;
+                    for (; i + kLanes <= HW; i += kLanes) acc += vload(d + i);
+                    float sum = vsum(acc);
+                    for (; i < HW; i++) sum += d[i];
+                    bias_sums[size_t(oc)] += sum;
+                }
+            if (!dweight) continue;
+            for (int oc = 0; oc < OC; oc++)
+                for (int i = 0; i < HW; i++) GT[int64_t(i) * OC + oc] = dn[int64_t(oc) * HW + i];
+            pad_planes(P, inp + int64_t(n) * C * H * W, C, H, W, g);
+            for (int grp = 0; grp < G; grp++)
+                for (int c = 0; c < Cg; c++) {
+                    const float* Pc = P + int64_t(grp * Cg + c) * g.plane;
+                    float* dwt_c = dwt + int64_t(c) * g.taps * OC;
+                    int oc = grp * OCg;
+                    for (; grp * OCg + OCg - oc >= 3 * kLanes; oc += 3 * kLanes) weight_grad_taps<3>(dwt_c, OC, oc, GT, Pc, g);
+                    for (; oc < grp * OCg + OCg; oc += kLanes) weight_grad_taps<1>(dwt_c, OC, oc, GT, Pc, g);
+                }
+        }
+        if (dweight)
+            for (int oc = 0; oc < OC; oc++)
+                for (int c = 0; c < Cg; c++)
+                    for (int t = 0; t < g.taps; t++) {
+                        const int ky = t / g.KW, kx = t % g.KW;
+                        const int wy = spec.flip ? g.KH - 1 - ky : ky, wx = spec.flip ? g.KW - 1 - kx : kx;
+                        dweight[(int64_t(oc) * Cg + c) * g.taps + wy * g.KW + wx] += dwt[(int64_t(c) * g.taps + t) * OC + oc];
+                    }
+        for (int oc = 0; dbias && oc < OC; oc++) dbias[oc] += float(bias_sums[size_t(oc)]);
+        return;
+    }
+
+    // Otherwise one dot product per (output channel, input channel, tap):
     // dweight[oc, c, tap] += sum over the output index i of dout[oc][i] * P[c][i + offset[tap]],
     // with dout laid out Wp values per row (zeros in the junk columns), as the forward computed it.
     float* P = scratch(1, size_t(C) * size_t(g.plane));
