@@ -1,5 +1,6 @@
 #include "optim.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -61,4 +62,10 @@ void optimizer_step(Optimizer& opt, float* params, const float* grads, int64_t n
     opt.t++;
     if (opt.settings.kind == "adam") adam_step(params, grads, opt.m.data(), opt.v.data(), n, opt.t, opt.settings);
     else sgd_step(params, grads, opt.m.data(), n, opt.settings);
+}
+
+float cosine_lr(float base_lr, int64_t step, int64_t total_steps) {
+    if (total_steps <= 0 || step >= total_steps) return 0.0f;
+    const double pi = 3.14159265358979323846;
+    return float(0.5 * double(base_lr) * (1.0 + std::cos(pi * double(std::max<int64_t>(step, 0)) / double(total_steps))));
 }

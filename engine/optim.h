@@ -36,3 +36,9 @@ struct Optimizer {
 };
 void optimizer_init(Optimizer& opt, const OptimizerSettings& s, int64_t n);
 void optimizer_step(Optimizer& opt, float* params, const float* grads, int64_t n);
+
+// The cosine schedule (PyTorch's CosineAnnealingLR down to 0, one half period over the run): the
+// learning rate for step `step` (0, 1, ...) of `total_steps`:
+//   lr = base_lr * (1 + cos(pi * step / total_steps)) / 2
+// base_lr at the first step, half of it halfway, close to 0 at the last. Past the end: 0.
+float cosine_lr(float base_lr, int64_t step, int64_t total_steps);

@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
             if (o.cosine) {
                 const int64_t total = o.steps >= 0 ? std::min<int64_t>(o.steps, int64_t(steps_per_epoch) * o.epochs)
                                                    : int64_t(steps_per_epoch) * o.epochs;
-                opt.settings.lr = float(0.5 * o.optimizer.lr * (1.0 + std::cos(3.14159265358979 * double(step) / double(total))));
+                opt.settings.lr = cosine_lr(o.optimizer.lr, step, total);
             }
             const float loss = g_train_step(model, opt, images.data(), labels.data(), n);
             if (!std::isfinite(loss)) return fail("the loss became " + std::to_string(loss) + " at step " + std::to_string(step + 1) +

@@ -121,6 +121,17 @@ TEST_CASE("100 steps of SGD and of Adam end on PyTorch's weights") {
     }
 }
 
+TEST_CASE("the cosine learning-rate schedule, by hand (PyTorch's CosineAnnealingLR with eta_min 0)") {
+    // lr = 0.1 * (1 + cos(pi * step / 4)) / 2 over a run of 4 steps
+    CHECK(cosine_lr(0.1f, 0, 4) == doctest::Approx(0.1));                // cos 0 = 1: the full rate
+    CHECK(cosine_lr(0.1f, 1, 4) == doctest::Approx(0.0853553).epsilon(1e-5));  // (1 + 0.7071068) / 2 * 0.1
+    CHECK(cosine_lr(0.1f, 2, 4) == doctest::Approx(0.05));               // cos(pi/2) = 0: half
+    CHECK(cosine_lr(0.1f, 3, 4) == doctest::Approx(0.0146447).epsilon(1e-5));  // (1 - 0.7071068) / 2 * 0.1
+    CHECK(cosine_lr(0.1f, 4, 4) == 0.0f);                                // the end (and past it)
+    CHECK(cosine_lr(0.1f, 9, 4) == 0.0f);
+    CHECK(cosine_lr(0.1f, 0, 0) == 0.0f);                                // no steps: no rate, no division by 0
+}
+
 TEST_CASE("model files: save, load, and every broken file explained") {
     Model a, b;
     REQUIRE(model_from_json(a, seed_model_json(), 1).ok());

@@ -219,6 +219,38 @@ TEST_CASE("the measurement after each epoch is spread over frames; pausing, eval
     CHECK(epochs_done() == 4);
 }
 
+TEST_CASE("the cosine schedule: the rate each step uses falls from the chosen one to 0 over the epochs") {
+    train({{"dataset", "mnist"}, {"model", "seed"}, {"optimizer", "adam"}, {"lr", 0.01}, {"batch", 32}, {"epochs", 2}, {"seed", 5},
+           {"schedule", "constant"}, {"action", "reset"}});
+    DatasetFiles d;
+    d.name = "mnist";
+    idx_pair(d.train_images, d.train_labels, 160);  // 5 steps of 32 per epoch: 10 in the run
+    idx_pair(d.test_images, d.test_labels, 100);
+    dataset_arrived(d);
+    json s = train({{"action", "step"}});
+    CHECK(s["lr_now"].get<double>() == doctest::Approx(0.01));  // constant: the chosen rate throughout
+    s = train({{"schedule", "cosine"}, {"action", "reset"}});
+    CHECK(s["schedule"] == "cosine");
+    CHECK(s["lr_now"].get<double>() == doctest::Approx(0.01));  // step 0: cos 0 = 1, the full rate
+    for (int i = 0; i < 5; i++) s = train({{"action", "step"}});
+    CHECK(s["lr_now"].get<double>() == doctest::Approx(0.005));  // step 5 of 10: 0.01 * (1 + cos(pi/2)) / 2
+    for (int i = 0; i < 4; i++) s = train({{"action", "step"}});
+    CHECK(s["lr_now"].get<double>() == doctest::Approx(0.01 * (1 + std::cos(3.14159265 * 0.9)) / 2));  // 0.000245
+    s = train({{"action", "step"}});
+    CHECK(s["epoch"] == 2);
+    CHECK(s["lr_now"].get<double>() == 0.0);  // the run is over: a further step moves nothing
+    const json probs = s["sample_probs"];
+    s = train({{"action", "step"}});
+    CHECK(s["sample_probs"] == probs);
+    CHECK(train_error({{"schedule", "linear"}}) == "\"schedule\" must be \"constant\" or \"cosine\"");
+    // each preset names the settings it trains well with
+    s = train({{"model", "wide"}});
+    CHECK(s["recipe"]["schedule"] == "cosine");
+    CHECK(s["schedule"] == "cosine");  // (what this test chose: the model alone changes no setting)
+    s = train({{"model", "seed"}, {"schedule", "constant"}});
+    CHECK(s["recipe"]["schedule"] == "constant");
+}
+
 TEST_CASE("the real digits again, for whatever runs next") {
     deliver_mnist();
     api_command({{"lab", "hand-conv"}});

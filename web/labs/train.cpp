@@ -44,6 +44,7 @@ struct TrainLab {
     OptimizerSettings optimizer = [] { OptimizerSettings o; o.kind = "adam"; o.lr = 0.002f; return o; }();
     int batch = 32;
     int epochs = 5;
+    std::string schedule = "constant";  // "constant" | "cosine": the rate falls along half a cosine to 0 over the epochs
     uint64_t seed = 1;
     std::string backend = "cpu";     // "cpu" | "gpu": where the conv layers run (the rest is always the CPU's)
     // The run.
@@ -270,6 +271,14 @@ void evaluate(TrainLab& lab, int count = 1 << 30) {
     finish_evaluation(lab);
 }
 
+// The learning rate for the next step: the chosen one, or with the cosine schedule its share at
+// this point of the run (all the chosen epochs: steps per epoch x epochs).
+float learning_rate_now(const TrainLab& lab) {
+    if (lab.schedule != "cosine" || lab.train.count == 0) return lab.optimizer.lr;
+    const int64_t steps_per_epoch = (lab.train.count + lab.batch - 1) / lab.batch;
+    return cosine_lr(lab.optimizer.lr, lab.step, steps_per_epoch * lab.epochs);
+}
+
 // One optimizer step on the next batch. Returns false (and pauses, with a message) when the loss
 // is no longer a number: the run diverged.
 bool train_step(TrainLab& lab) {
@@ -298,6 +307,7 @@ bool train_step(TrainLab& lab) {
         return false;
     }
     model_backward(lab.model, lab.batch_images.data(), lab.batch_labels.data(), n);
+    lab.opt.settings.lr = learning_rate_now(lab);
     optimizer_step(lab.opt, lab.model.params.data(), lab.model.grads.data(), int64_t(lab.model.params.size()));
     lab.step++;
     lab.last_loss = loss;
@@ -411,7 +421,7 @@ bool unbase64(const std::string& text, std::vector<uint8_t>& out) {
 void keep_session(TrainLab& lab) {
     if (!model_ready(lab)) return;
     json session = {{"dataset", lab.dataset}, {"preset", lab.preset}, {"layers", lab.layers}, {"lr", lab.optimizer.lr},
-                    {"optimizer", lab.optimizer.kind}, {"batch", lab.batch}, {"epochs", lab.epochs}, {"step", lab.step},
+                    {"optimizer", lab.optimizer.kind}, {"batch", lab.batch}, {"epochs", lab.epochs}, {"schedule", lab.schedule}, {"step", lab.step},
                     {"epoch", lab.epoch}, {"weights", base64(model_file(lab))}};
     store("train", session.dump());
 }
@@ -429,6 +439,7 @@ void restore_session(TrainLab& lab) {
     next.optimizer.lr = s.value("lr", 0.002f);
     next.batch = std::clamp(s.value("batch", 32), 1, 512);
     next.epochs = std::clamp(s.value("epochs", 5), 1, 100);
+    next.schedule = s.value("schedule", "constant") == "cosine" ? "cosine" : "constant";
     if (!check_optimizer(next.optimizer).ok()) return;
     build(next);
     std::vector<uint8_t> bytes;
@@ -484,6 +495,11 @@ json train_state() {
     s["lr"] = lab.optimizer.lr;
     s["batch"] = lab.batch;
     s["epochs"] = lab.epochs;
+    s["schedule"] = lab.schedule;
+    s["lr_now"] = learning_rate_now(lab);
+    s["recipe"] = nullptr;
+    for (const ModelPreset& p : model_presets())
+        if (lab.preset == p.id) s["recipe"] = json::parse(p.recipe);
     s["seed"] = lab.seed;
     s["backend"] = lab.backend;
     const std::string note = backend_note(lab);
@@ -566,6 +582,12 @@ std::string apply_settings(TrainLab& lab, const json& f, bool& rebuild) {
     if (!(e = read_number(f, "lr", 1e-6f, 1e6f, lab.optimizer.lr)).empty()) return e;  // huge rates allowed: they show divergence
     if (!(e = read_int(f, "batch", 1, 512, lab.batch)).empty()) return e;
     if (!(e = read_int(f, "epochs", 1, 100, lab.epochs)).empty()) return e;
+    std::string schedule;
+    if (!(e = read_string(f, "schedule", schedule)).empty()) return e;
+    if (!schedule.empty()) {
+        if (schedule != "constant" && schedule != "cosine") return "\"schedule\" must be \"constant\" or \"cosine\"";
+        lab.schedule = schedule;
+    }
     int seed = int(lab.seed);
     if (!(e = read_int(f, "seed", 0, 1000000, seed)).empty()) return e;
     if (uint64_t(seed) != lab.seed) { lab.seed = uint64_t(seed); rebuild = true; }
@@ -586,10 +608,10 @@ std::string apply_settings(TrainLab& lab, const json& f, bool& rebuild) {
 std::string train_command(const json& f) {
     TrainLab& lab = g_lab;
     ensure_restored(lab);
-    std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "seed", "backend", "sample"},
+    std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "schedule", "seed", "backend", "sample"},
                                  {"lab", "data_loaded", "data_progress", "data_error", "shapes", "params", "running", "step", "epoch",
                                   "train_loss", "loss_curve", "test_accuracy", "test_curve", "measuring", "images_per_second", "step_ms", "frame_cpu_ms", "message", "note", "backend_note",
-                                  "sample_label", "sample_probs"});
+                                  "sample_label", "sample_probs", "lr_now", "recipe"});
     if (!e.empty()) return e;
     std::string action;
     if (!(e = read_string(f, "action", action)).empty()) return e;
@@ -599,7 +621,7 @@ std::string train_command(const json& f) {
     // Settings are checked on a copy (without the datasets, which stay), then committed together.
     TrainLab next;
     next.dataset = lab.dataset, next.layers = lab.layers, next.preset = lab.preset, next.optimizer = lab.optimizer;
-    next.batch = lab.batch, next.epochs = lab.epochs, next.seed = lab.seed, next.sample = lab.sample, next.backend = lab.backend;
+    next.batch = lab.batch, next.epochs = lab.epochs, next.schedule = lab.schedule, next.seed = lab.seed, next.sample = lab.sample, next.backend = lab.backend;
     next.have_data = lab.have_data, next.test.count = lab.test.count;
     bool rebuild = false;
     if (!(e = apply_settings(next, f, rebuild)).empty()) return e;
@@ -614,7 +636,7 @@ std::string train_command(const json& f) {
         lab.train = lab.test = Dataset{};
     }
     lab.layers = next.layers, lab.preset = next.preset, lab.optimizer = next.optimizer, lab.batch = next.batch;
-    lab.epochs = next.epochs, lab.seed = next.seed, lab.sample = next.sample, lab.backend = next.backend;
+    lab.epochs = next.epochs, lab.schedule = next.schedule, lab.seed = next.seed, lab.sample = next.sample, lab.backend = next.backend;
     if (rebuild || action == "reset") build(lab);
     else if (model_ready(lab)) {
         (void)ensure_batch(lab.model, std::max(lab.batch, 200));
@@ -679,6 +701,14 @@ GridResult draw_picture(int slot, const char* id, const float* pixels, float cel
     return draw_picture_slot(slot, id, pixels, 28, 28, cell, false, 1.0f);
 }
 
+// A preset's recipe in words: "Adam, learning rate 0.002, batch 32, 5 epochs, constant rate".
+std::string recipe_text(const ModelPreset& p) {
+    const json r = json::parse(p.recipe);
+    return std::string(r.value("optimizer", "adam") == "sgd" ? "SGD + momentum" : "Adam") + ", learning rate " +
+           format_number(r.value("lr", 0.002f)) + ", batch " + std::to_string(r.value("batch", 32)) + ", " +
+           std::to_string(r.value("epochs", 5)) + " epochs, " + (r.value("schedule", "constant") == "cosine" ? "cosine decay" : "constant rate");
+}
+
 void draw_diagram(TrainLab& lab) {
     ImGui::TextDisabled("THE NETWORK");
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
@@ -687,8 +717,12 @@ void draw_diagram(TrainLab& lab) {
         if (lab.preset == p.id) shown = p.name;
     if (ImGui::BeginCombo("##model", shown)) {
         for (const ModelPreset& p : model_presets()) {
-            if (ImGui::Selectable(p.name, lab.preset == p.id)) use_preset(lab, p.id);
-            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.what);
+            if (ImGui::Selectable(p.name, lab.preset == p.id)) {  // the network, and the settings it trains well with
+                json command = json::parse(p.recipe);
+                command["model"] = p.id;
+                (void)train_command(command);
+            }
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\nTrains with: %s", p.what, recipe_text(p).c_str());
         }
         ImGui::EndCombo();
     }
@@ -797,6 +831,19 @@ void draw_training_controls(TrainLab& lab) {
     if (ImGui::SliderInt("batch", &batch, 1, 256)) (void)train_command({{"batch", batch}});
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     ImGui::SliderInt("epochs", &lab.epochs, 1, 20);
+    const char* schedules[] = {"constant", "cosine decay"};
+    int sch = lab.schedule == "cosine" ? 1 : 0;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+    if (ImGui::Combo("schedule", &sch, schedules, 2)) (void)train_command({{"schedule", sch ? "cosine" : "constant"}});
+    ImGui::SameLine();
+    help_marker("How the learning rate changes during the run. Constant: the same size of step throughout. Cosine decay: "
+                "it starts at the rate above and falls along half a cosine curve to zero at the end of the last epoch, so "
+                "the late steps are small and the weights settle into a minimum instead of jumping around it.");
+    if (lab.schedule == "cosine") {
+        const float now = learning_rate_now(lab);
+        if (now > 0.0f || lab.step == 0) ImGui::TextDisabled("learning rate now %.3g", now);
+        else ImGui::TextDisabled("learning rate now 0: the schedule has run its %d epochs (raise them to go on)", lab.epochs);
+    }
     ImGui::BeginDisabled(!gpu() && lab.backend == "cpu");
     if (ImGui::RadioButton("CPU", lab.backend == "cpu")) (void)train_command({{"backend", "cpu"}});
     ImGui::SameLine();
