@@ -77,6 +77,14 @@ static double g_frame_cpu_ms = 0;
 void set_frame_cpu_ms(double ms) { g_frame_cpu_ms = ms; }
 double frame_cpu_ms() { return g_frame_cpu_ms; }
 
+static bool g_work_between_frames = false;
+void set_work_between_frames(bool on) { g_work_between_frames = on; }
+bool work_between_frames() { return g_work_between_frames; }
+bool app_work(double budget_ms) {
+    const Lab& lab = current_lab();
+    return lab.work && lab.work(budget_ms);
+}
+
 static json g_bench = nullptr;
 void set_bench_result(const json& result) { g_bench = result; }
 

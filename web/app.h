@@ -26,6 +26,10 @@ struct Lab {
     void (*on_dataset)(const struct DatasetFiles& files) = nullptr;
     // Optional: receives a file the student opened for it (request_file).
     void (*on_file)(const struct OpenedFile& file) = nullptr;
+    // Optional: long work (training) done in slices: runs for about budget_ms (at least one unit of
+    // work) and returns true while there is more to do. Where the platform calls it between frames
+    // (app_work), the lab leaves it out of draw(); elsewhere draw() does a slice each frame.
+    bool (*work)(double budget_ms) = nullptr;
 };
 
 // Registers a lab at program start (called from a static initializer in the lab's own file).
@@ -153,6 +157,14 @@ unsigned upload_texture(unsigned texture, const uint8_t* rgba, int width, int he
 // a lab that does work in the frame loop sizes its share with it.
 void set_frame_cpu_ms(double ms);
 double frame_cpu_ms();
+
+// Work between frames. The browser only starts a frame once the GPU has drawn the last one; where
+// the GPU is emulated on the CPU that takes tens of milliseconds, in which the main thread would sit
+// idle. So the browser build calls app_work from short tasks queued between frames while the open
+// lab has work, and says so with set_work_between_frames(true).
+bool app_work(double budget_ms);  // the open lab's Lab::work; false when it has none (left)
+void set_work_between_frames(bool on);
+bool work_between_frames();       // true: labs do their work in app_work, not in draw()
 
 // A benchmark's result (?bench=gpu), reported in every state as "bench" once it exists.
 void set_bench_result(const json& result);

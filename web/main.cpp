@@ -113,8 +113,26 @@ EM_JS(void, js_first_frame, (), {
     if (window.cnnlab && window.cnnlab._firstFrame) window.cnnlab._firstFrame();
 });
 
+// Work between frames (app.h: app_work): a chain of tasks through a MessageChannel (setTimeout
+// would wait at least 4 ms between them), each a slice of the open lab's work, until it has none.
+// The browser draws a frame whenever one is due between two tasks, so a slice stays short.
+EM_JS(void, js_start_work, (), {
+    if (Module.cnnlabWorking) return;
+    if (!Module.cnnlabWorkChannel) {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => {
+            if (Module._cnnlab_work(6.0)) channel.port2.postMessage(0);
+            else Module.cnnlabWorking = false;
+        };
+        Module.cnnlabWorkChannel = channel;
+    }
+    Module.cnnlabWorking = true;
+    Module.cnnlabWorkChannel.port2.postMessage(0);
+});
+
 static std::string g_reply;  // the last reply; JS copies it out before the next call
 extern "C" {
+EMSCRIPTEN_KEEPALIVE int cnnlab_work(double budget_ms) { return app_work(budget_ms); }
 EMSCRIPTEN_KEEPALIVE const char* cnnlab_labs_json() { return (g_reply = json_text(api_labs())).c_str(); }
 EMSCRIPTEN_KEEPALIVE const char* cnnlab_state_json() { return (g_reply = json_text(api_state())).c_str(); }
 EMSCRIPTEN_KEEPALIVE const char* cnnlab_anchors_json() { return (g_reply = json_text(ui_anchors())).c_str(); }
@@ -357,6 +375,7 @@ static void frame(void* arg) {
     SDL_GL_SwapWindow(p.window);
 #ifdef __EMSCRIPTEN__
     if (p.frame == 1) js_first_frame();
+    js_start_work();  // (returns at once while a chain of work is running)
 #endif
     if (p.frame == 2 && p.options.bench == "gpu") {
         json result = run_gpu_bench(gpu());
@@ -466,6 +485,7 @@ int main(int argc, char** argv) {
     set_file_handlers(save_file_browser, open_file_browser);
     set_storage(storage_browser);
     set_link_copier(js_copy_link);
+    set_work_between_frames(true);
 #else
     set_file_handlers(save_file_desktop, open_file_desktop);
     set_storage(storage_desktop);

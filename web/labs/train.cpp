@@ -1029,25 +1029,30 @@ void ensure_restored(TrainLab& lab) {
     restore_session(lab);
 }
 
+// A slice of the lab's work: training while it runs, and a measurement on the test set while one
+// is under way (it goes on after a pause). Returns true while there is more to do.
+bool train_work(double budget_ms) {
+    TrainLab& lab = g_lab;
+    if (!g_lab_used || !lab.have_data || !model_ready(lab)) return false;
+    const int epoch_before = lab.epoch;
+    if (lab.running) train_for(lab, budget_ms);
+    else if (lab.evaluation.active) evaluate_for(lab, budget_ms);
+    if (lab.epoch != epoch_before) keep_session(lab);  // an epoch finished (and was measured)
+    return lab.running || lab.evaluation.active;
+}
+
 void train_draw() {
     TrainLab& lab = g_lab;
     ensure_restored(lab);
     ask_for_data(lab);
-    if (!lab.running && lab.evaluation.active && lab.have_data && model_ready(lab)) {  // paused while measuring
-        const int epoch_before = lab.epoch;
-        evaluate_for(lab, 16.0);
-        if (lab.epoch != epoch_before) keep_session(lab);
-    }
-    if (lab.running && lab.have_data && model_ready(lab)) {
-        const int epoch_before = lab.epoch;
-        // Frame pacing: a frame at least every 33 ms (30 per second). The time from one frame to the
-        // next holds everything: this slice of training, the UI, and the wait for the GPU to draw
-        // (tens of milliseconds where the GPU is emulated in software). So the slice grows a little
-        // while frames come sooner than that and shrinks while they come later; never under 6 ms, so
-        // that training still moves where drawing alone cannot keep 30 frames per second. The set-point
-        // sits just under two ticks of a 60 Hz display (33.3 ms), so the slice errs on the short
-        // side: measured in headless Chromium, 35 ms trained up to 1.5x more per second but drew
-        // 29 frames per second instead of 30.
+    if (!work_between_frames() && !lab.running) train_work(16.0);  // paused while measuring
+    if (!work_between_frames() && lab.running) {
+        // Where nothing calls train_work between frames (the desktop build, the tests), each frame
+        // trains for a slice. Frame pacing: a frame at least every 33 ms (30 per second). The time
+        // from one frame to the next holds this slice of training, the UI, and the wait for the GPU
+        // to draw. So the slice grows a little while frames come sooner than that and shrinks while
+        // they come later; never under 6 ms, so that training still moves where drawing alone
+        // cannot keep 30 frames per second.
         using clock = std::chrono::steady_clock;
         static double budget = 16.0;          // ms of training per frame
         static clock::time_point last_frame;  // when the last training frame began
@@ -1057,9 +1062,8 @@ void train_draw() {
         if (last_step == lab.step && interval < 250.0)  // frames in a row (not across a pause or a command)
             budget = std::clamp(budget + 0.25 * (33.0 - interval), 6.0, 28.0);
         last_frame = now;
-        train_for(lab, budget);
+        train_work(budget);
         last_step = lab.step;
-        if (lab.epoch != epoch_before) keep_session(lab);  // an epoch finished (and measured)
     }
     lab_intro("Train a CNN",
               "Here nobody designs the kernels. They start as random numbers; each training step shows the network a "
@@ -1079,7 +1083,7 @@ void train_draw() {
 }  // namespace
 
 CNNLAB_REGISTER_LAB("train", "Train a CNN", "Train a real network on clothes or digits and watch its kernels learn.", train_draw,
-                    train_state, train_command, nullptr, train_dataset, train_file);
+                    train_state, train_command, nullptr, train_dataset, train_file, train_work);
 
 namespace {
 // g_lab starts as the seed net (a function-local init would run on first use; this runs at start).
