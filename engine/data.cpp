@@ -1,5 +1,7 @@
 #include "data.h"
 
+#include <algorithm>
+
 #include <cstring>
 
 #include "gzip.h"
@@ -98,5 +100,13 @@ void gather_batch(float* images, int32_t* labels, const Dataset& data, const std
         const size_t s = size_t(order[size_t(first + i)]);
         std::memcpy(images + size_t(i) * pixels, data.images.data() + s * pixels, pixels * sizeof(float));
         labels[i] = data.labels[s];
+    }
+}
+
+void random_mirror(float* images, int n, int rows, int cols, Rng& rng) {
+    for (int i = 0; i < n; i++) {
+        if (rng.uniform() >= 0.5f) continue;
+        float* picture = images + int64_t(i) * rows * cols;
+        for (int y = 0; y < rows; y++) std::reverse(picture + int64_t(y) * cols, picture + int64_t(y + 1) * cols);
     }
 }

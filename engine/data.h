@@ -32,3 +32,7 @@ Status load_idx_dataset(Dataset& out, const std::string& dir, const std::string&
 std::vector<int32_t> sample_order(int count, Rng* rng);
 // Copies samples order[first .. first+n) into a batch. images (n, 1, rows, cols), labels (n).
 void gather_batch(float* images, int32_t* labels, const Dataset& data, const std::vector<int32_t>& order, int first, int n);
+// Data augmentation: turns each of the n pictures of a batch left-right (a mirror image) with
+// probability 1/2, drawn from rng. A shirt seen in the mirror is still a shirt, so the network
+// sees more varied pictures of each class than the dataset holds. images (n, 1, rows, cols).
+void random_mirror(float* images, int n, int rows, int cols, Rng& rng);

@@ -1,10 +1,12 @@
 // train_cli.cpp — cnnlab-train: trains a CNN on an MNIST-format dataset from the command line.
 // The same program runs natively and as WebAssembly under node (build/wasm/cnnlab-train.js).
 //
-//   cnnlab-train --data DIR [--model seed|FILE.json] [--epochs E] [--batch B] [--lr LR]
+//   cnnlab-train --data DIR [--model seed|FILE.json] [--recipe] [--epochs E] [--batch B] [--lr LR]
 //                [--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--seed S]
 //                [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle]
 //                [--log-every N] [--cosine]
+// --recipe: the preset's own training settings (engine/model_presets.cpp, what the training lab
+// applies when the preset is chosen), for each of them not given on the command line.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,6 +14,8 @@
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "data.h"
 #include "model.h"
@@ -29,13 +33,17 @@ struct Options {
     uint64_t seed = 1;
     OptimizerSettings optimizer;
     bool lr_given = false;
+    bool mirror = false;  // --mirror: each training picture turned left-right with probability 1/2
+    bool recipe = false;  // --recipe: the preset's settings where none are given
+    bool epochs_given = false, batch_given = false, optimizer_given = false;
 };
 
 const char* kUsage =
-    "usage: cnnlab-train --data DIR [--model seed|seed-bn|residual|wide|mlp|FILE.json] [--epochs E] [--batch B] [--lr LR]\n"
+    "usage: cnnlab-train --data DIR [--model seed|seed-bn|residual|wide|deep|mlp|FILE.json] [--recipe] [--epochs E] [--batch B] [--lr LR]\n"
     "                    [--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--seed S]\n"
-    "                    [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle] [--log-every N] [--cosine]\n"
-    "  DIR holds train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]\n";
+    "                    [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle] [--log-every N] [--cosine] [--mirror]\n"
+    "  DIR holds train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]\n"
+    "  --recipe: the preset's own training settings (as the training lab applies them), where none are given\n";
 
 bool parse_number(const char* text, double lo, double hi, double& out) {
     char* end = nullptr;
@@ -49,6 +57,8 @@ std::string parse_options(int argc, char** argv, Options& o) {
         const std::string a = argv[i];
         if (a == "--no-shuffle") { o.shuffle = false; continue; }
         if (a == "--cosine") { o.cosine = true; continue; }
+        if (a == "--recipe") { o.recipe = true; continue; }
+        if (a == "--mirror") { o.mirror = true; continue; }
         if (a == "-h" || a == "--help") return "help";
         if (i + 1 >= argc) return a + " needs a value (or is unknown)";
         const char* v = argv[++i];
@@ -61,9 +71,9 @@ std::string parse_options(int argc, char** argv, Options& o) {
         else if (a == "--model") o.model = v;
         else if (a == "--init") o.init = v;
         else if (a == "--save") o.save = v;
-        else if (a == "--optimizer") o.optimizer.kind = v;
-        else if (a == "--epochs") { if (!number(1, 1000) || x != std::floor(x)) return "--epochs takes a whole number from 1 to 1000"; o.epochs = int(x); }
-        else if (a == "--batch") { if (!number(1, 4096) || x != std::floor(x)) return "--batch takes a whole number from 1 to 4096"; o.batch = int(x); }
+        else if (a == "--optimizer") { o.optimizer.kind = v; o.optimizer_given = true; }
+        else if (a == "--epochs") { if (!number(1, 1000) || x != std::floor(x)) return "--epochs takes a whole number from 1 to 1000"; o.epochs = int(x); o.epochs_given = true; }
+        else if (a == "--batch") { if (!number(1, 4096) || x != std::floor(x)) return "--batch takes a whole number from 1 to 4096"; o.batch = int(x); o.batch_given = true; }
         else if (a == "--steps") { if (!number(0, 1e9) || x != std::floor(x)) return "--steps takes a whole number from 0"; o.steps = int64_t(x); }
         else if (a == "--log-every") { if (!number(1, 1e9) || x != std::floor(x)) return "--log-every takes a whole number from 1"; o.log_every = int(x); }
         else if (a == "--seed") { if (!number(0, 4e18) || x != std::floor(x)) return "--seed takes a whole number from 0"; o.seed = uint64_t(x); }
@@ -73,6 +83,19 @@ std::string parse_options(int argc, char** argv, Options& o) {
         else return "unknown option " + a;
     }
     if (o.data.empty()) return "--data DIR is required";
+    if (o.recipe) {
+        const ModelPreset* preset = nullptr;
+        for (const ModelPreset& p : model_presets())
+            if (o.model == p.id) preset = &p;
+        if (!preset) return "--recipe needs a preset (--model " + o.model + " is not one)";
+        const nlohmann::json r = nlohmann::json::parse(preset->recipe);
+        if (!o.optimizer_given) o.optimizer.kind = r.value("optimizer", "adam");
+        if (!o.lr_given) { o.optimizer.lr = r.value("lr", 0.002f); o.lr_given = true; }
+        if (!o.batch_given) o.batch = r.value("batch", 32);
+        if (!o.epochs_given) o.epochs = r.value("epochs", 5);
+        if (r.value("schedule", "constant") == "cosine") o.cosine = true;
+        if (r.value("augment", "none") == "mirror") o.mirror = true;
+    }
     if (!o.lr_given) o.optimizer.lr = o.optimizer.kind == "adam" ? 1e-3f : 0.01f;
     if (Status s = check_optimizer(o.optimizer); !s.ok()) return s.message;
     return "";
@@ -141,12 +164,14 @@ int main(int argc, char** argv) {
         return fail("the model has " + std::to_string(output_size(model)) + " outputs but the data has " + std::to_string(train.classes) + " classes");
     if (Status s = ensure_batch(model, o.batch); !s.ok()) return fail(s.message);
 
-    std::printf("cnnlab-train: %s model, %zu parameters; %d training and %d test images (%dx%d); %s lr %g, batch %d, %s\n",
+    std::printf("cnnlab-train: %s model, %zu parameters; %d training and %d test images (%dx%d); %s lr %g%s, batch %d, %d epochs, %s\n",
                 o.model.c_str(), model.params.size(), train.count, test.count, train.rows, train.cols, o.optimizer.kind.c_str(),
-                double(o.optimizer.lr), o.batch, o.shuffle ? "shuffled" : "in file order");
+                double(o.optimizer.lr), o.cosine ? " (cosine decay)" : "", o.batch, o.epochs,
+                o.shuffle ? (o.mirror ? "shuffled, half of the pictures mirrored" : "shuffled") : "in file order");
     Optimizer opt;
     optimizer_init(opt, o.optimizer, int64_t(model.params.size()));
     Rng shuffle_rng(o.seed ^ 0x5eedULL);
+    Rng mirror_rng(o.seed ^ 0x6d6972ULL);  // which pictures are mirrored (--mirror)
     std::vector<float> images(size_t(o.batch) * size_t(train.rows * train.cols));
     std::vector<int32_t> labels(o.batch);
     int64_t step = 0;
@@ -160,6 +185,7 @@ int main(int argc, char** argv) {
         for (int first = 0; first < train.count && (o.steps < 0 || step < o.steps); first += o.batch) {
             const int n = std::min(o.batch, train.count - first);
             gather_batch(images.data(), labels.data(), train, order, first, n);
+            if (o.mirror) random_mirror(images.data(), n, train.rows, train.cols, mirror_rng);
             if (o.cosine) {
                 const int64_t total = o.steps >= 0 ? std::min<int64_t>(o.steps, int64_t(steps_per_epoch) * o.epochs)
                                                    : int64_t(steps_per_epoch) * o.epochs;

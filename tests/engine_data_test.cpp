@@ -132,3 +132,24 @@ TEST_CASE("Fashion-MNIST from Debian's dataset-fashion-mnist") {
     for (int32_t y : train.labels) per_class[size_t(y)]++;
     CHECK(per_class == std::vector<int>(10, 6000));  // balanced: 6000 of each class
 }
+
+TEST_CASE("random_mirror: each picture left-right turned, or left alone, about half of them turned") {
+    // two pictures of 2 rows x 3 columns: (1 2 3 / 4 5 6) mirrored is (3 2 1 / 6 5 4)
+    std::vector<float> pictures = {1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6};
+    const std::vector<float> original = pictures, mirrored = {3, 2, 1, 6, 5, 4};
+    int turned = 0;
+    Rng rng(7);
+    for (int round = 0; round < 500; round++) {  // 1000 pictures in all
+        pictures = original;
+        random_mirror(pictures.data(), 2, 2, 3, rng);
+        for (int i = 0; i < 2; i++) {
+            const std::vector<float> one(pictures.begin() + i * 6, pictures.begin() + i * 6 + 6);
+            INFO("round " << round << ", picture " << i);
+            CHECK((one == mirrored || std::equal(one.begin(), one.end(), original.begin())));
+            turned += one == mirrored;
+        }
+    }
+    INFO(turned << " of 1000 pictures turned");
+    CHECK(turned > 440);  // a fair coin: 500 expected, 440..560 holds 99.99% of the time
+    CHECK(turned < 560);
+}

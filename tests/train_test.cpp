@@ -249,6 +249,11 @@ TEST_CASE("the cosine schedule: the rate each step uses falls from the chosen on
     CHECK(s["schedule"] == "cosine");  // (what this test chose: the model alone changes no setting)
     s = train({{"model", "seed"}, {"schedule", "constant"}});
     CHECK(s["recipe"]["schedule"] == "constant");
+    // data augmentation: mirrored training pictures, or none
+    CHECK(s["augment"] == "none");
+    CHECK(train({{"augment", "mirror"}})["augment"] == "mirror");
+    CHECK(train_error({{"augment", "rotate"}}) == "\"augment\" must be \"none\" or \"mirror\"");
+    CHECK(train({{"augment", "none"}})["augment"] == "none");
 }
 
 TEST_CASE("the real digits again, for whatever runs next") {

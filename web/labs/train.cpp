@@ -45,6 +45,7 @@ struct TrainLab {
     int batch = 32;
     int epochs = 5;
     std::string schedule = "constant";  // "constant" | "cosine": the rate falls along half a cosine to 0 over the epochs
+    std::string augment = "none";       // "none" | "mirror": each training picture turned left-right with probability 1/2
     uint64_t seed = 1;
     std::string backend = "cpu";     // "cpu" | "gpu": where the conv layers run (the rest is always the CPU's)
     // The run.
@@ -291,6 +292,10 @@ bool train_step(TrainLab& lab) {
     lab.batch_images.resize(size_t(lab.batch) * 784);
     lab.batch_labels.resize(size_t(lab.batch));
     gather_batch(lab.batch_images.data(), lab.batch_labels.data(), lab.train, lab.order, lab.cursor, n);
+    if (lab.augment == "mirror") {
+        Rng rng(lab.seed * 7919u + uint64_t(lab.step));  // which pictures are mirrored: the same for the same run
+        random_mirror(lab.batch_images.data(), n, 28, 28, rng);
+    }
     zero_grad(lab.model);
     use_backend(lab);
     model_forward(lab.model, lab.batch_images.data(), n, true);
@@ -421,7 +426,7 @@ bool unbase64(const std::string& text, std::vector<uint8_t>& out) {
 void keep_session(TrainLab& lab) {
     if (!model_ready(lab)) return;
     json session = {{"dataset", lab.dataset}, {"preset", lab.preset}, {"layers", lab.layers}, {"lr", lab.optimizer.lr},
-                    {"optimizer", lab.optimizer.kind}, {"batch", lab.batch}, {"epochs", lab.epochs}, {"schedule", lab.schedule}, {"step", lab.step},
+                    {"optimizer", lab.optimizer.kind}, {"batch", lab.batch}, {"epochs", lab.epochs}, {"schedule", lab.schedule}, {"augment", lab.augment}, {"step", lab.step},
                     {"epoch", lab.epoch}, {"weights", base64(model_file(lab))}};
     store("train", session.dump());
 }
@@ -440,6 +445,7 @@ void restore_session(TrainLab& lab) {
     next.batch = std::clamp(s.value("batch", 32), 1, 512);
     next.epochs = std::clamp(s.value("epochs", 5), 1, 100);
     next.schedule = s.value("schedule", "constant") == "cosine" ? "cosine" : "constant";
+    next.augment = s.value("augment", "none") == "mirror" ? "mirror" : "none";
     if (!check_optimizer(next.optimizer).ok()) return;
     build(next);
     std::vector<uint8_t> bytes;
@@ -496,6 +502,7 @@ json train_state() {
     s["batch"] = lab.batch;
     s["epochs"] = lab.epochs;
     s["schedule"] = lab.schedule;
+    s["augment"] = lab.augment;
     s["lr_now"] = learning_rate_now(lab);
     s["recipe"] = nullptr;
     for (const ModelPreset& p : model_presets())
@@ -588,6 +595,12 @@ std::string apply_settings(TrainLab& lab, const json& f, bool& rebuild) {
         if (schedule != "constant" && schedule != "cosine") return "\"schedule\" must be \"constant\" or \"cosine\"";
         lab.schedule = schedule;
     }
+    std::string augment;
+    if (!(e = read_string(f, "augment", augment)).empty()) return e;
+    if (!augment.empty()) {
+        if (augment != "none" && augment != "mirror") return "\"augment\" must be \"none\" or \"mirror\"";
+        lab.augment = augment;
+    }
     int seed = int(lab.seed);
     if (!(e = read_int(f, "seed", 0, 1000000, seed)).empty()) return e;
     if (uint64_t(seed) != lab.seed) { lab.seed = uint64_t(seed); rebuild = true; }
@@ -608,7 +621,7 @@ std::string apply_settings(TrainLab& lab, const json& f, bool& rebuild) {
 std::string train_command(const json& f) {
     TrainLab& lab = g_lab;
     ensure_restored(lab);
-    std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "schedule", "seed", "backend", "sample"},
+    std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "schedule", "augment", "seed", "backend", "sample"},
                                  {"lab", "data_loaded", "data_progress", "data_error", "shapes", "params", "running", "step", "epoch",
                                   "train_loss", "loss_curve", "test_accuracy", "test_curve", "measuring", "images_per_second", "step_ms", "frame_cpu_ms", "message", "note", "backend_note",
                                   "sample_label", "sample_probs", "lr_now", "recipe"});
@@ -621,7 +634,7 @@ std::string train_command(const json& f) {
     // Settings are checked on a copy (without the datasets, which stay), then committed together.
     TrainLab next;
     next.dataset = lab.dataset, next.layers = lab.layers, next.preset = lab.preset, next.optimizer = lab.optimizer;
-    next.batch = lab.batch, next.epochs = lab.epochs, next.schedule = lab.schedule, next.seed = lab.seed, next.sample = lab.sample, next.backend = lab.backend;
+    next.batch = lab.batch, next.epochs = lab.epochs, next.schedule = lab.schedule, next.augment = lab.augment, next.seed = lab.seed, next.sample = lab.sample, next.backend = lab.backend;
     next.have_data = lab.have_data, next.test.count = lab.test.count;
     bool rebuild = false;
     if (!(e = apply_settings(next, f, rebuild)).empty()) return e;
@@ -636,7 +649,7 @@ std::string train_command(const json& f) {
         lab.train = lab.test = Dataset{};
     }
     lab.layers = next.layers, lab.preset = next.preset, lab.optimizer = next.optimizer, lab.batch = next.batch;
-    lab.epochs = next.epochs, lab.schedule = next.schedule, lab.seed = next.seed, lab.sample = next.sample, lab.backend = next.backend;
+    lab.epochs = next.epochs, lab.schedule = next.schedule, lab.augment = next.augment, lab.seed = next.seed, lab.sample = next.sample, lab.backend = next.backend;
     if (rebuild || action == "reset") build(lab);
     else if (model_ready(lab)) {
         (void)ensure_batch(lab.model, std::max(lab.batch, 200));
@@ -706,7 +719,8 @@ std::string recipe_text(const ModelPreset& p) {
     const json r = json::parse(p.recipe);
     return std::string(r.value("optimizer", "adam") == "sgd" ? "SGD + momentum" : "Adam") + ", learning rate " +
            format_number(r.value("lr", 0.002f)) + ", batch " + std::to_string(r.value("batch", 32)) + ", " +
-           std::to_string(r.value("epochs", 5)) + " epochs, " + (r.value("schedule", "constant") == "cosine" ? "cosine decay" : "constant rate");
+           std::to_string(r.value("epochs", 5)) + " epochs, " + (r.value("schedule", "constant") == "cosine" ? "cosine decay" : "constant rate") +
+           (r.value("augment", "none") == "mirror" ? ", mirrored pictures" : "");
 }
 
 void draw_diagram(TrainLab& lab) {
@@ -720,6 +734,7 @@ void draw_diagram(TrainLab& lab) {
             if (ImGui::Selectable(p.name, lab.preset == p.id)) {  // the network, and the settings it trains well with
                 json command = json::parse(p.recipe);
                 command["model"] = p.id;
+                if (!command.contains("augment")) command["augment"] = "none";
                 (void)train_command(command);
             }
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\nTrains with: %s", p.what, recipe_text(p).c_str());
@@ -839,6 +854,12 @@ void draw_training_controls(TrainLab& lab) {
     help_marker("How the learning rate changes during the run. Constant: the same size of step throughout. Cosine decay: "
                 "it starts at the rate above and falls along half a cosine curve to zero at the end of the last epoch, so "
                 "the late steps are small and the weights settle into a minimum instead of jumping around it.");
+    bool mirror = lab.augment == "mirror";
+    if (ImGui::Checkbox("mirror pictures", &mirror)) (void)train_command({{"augment", mirror ? "mirror" : "none"}});
+    ImGui::SameLine();
+    help_marker("Data augmentation: each training picture is turned left-right (a mirror image) half of the time. "
+                "A mirrored shirt is still a shirt, so the network sees more varied examples of every class than the "
+                "dataset holds and learns what matters, not where it sits. The test pictures are never changed.");
     if (lab.schedule == "cosine") {
         const float now = learning_rate_now(lab);
         if (now > 0.0f || lab.step == 0) ImGui::TextDisabled("learning rate now %.3g", now);
