@@ -1,6 +1,8 @@
 // train_lab_bench.mjs — the training lab in headless Chromium: how long one epoch of Fashion-MNIST
 // (60,000 images, the seed net, Adam, batch 32) takes in the page, with the UI drawing meanwhile,
-// and the frame rate while it trains; then the same training on the GPU backend. Prints figures; asserts nothing.
+// and the frame rate while it trains; then the same training on the GPU backend, and the bigger
+// presets' speed with their recipes. Prints figures; asserts nothing.
+//   node bench/train_lab_bench.mjs [--full [PRESET]]   (--full: also PRESET's whole recipe, minutes)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, launchBrowser } from '../tests/e2e/harness.mjs';
@@ -46,17 +48,42 @@ try {
     console.log(`GPU backend (${g.backend_note || 'every conv layer on the GPU'}): ${(g.step * 32 / seconds).toFixed(0)} img/s ` +
                 `(${g.step} steps of 32 in ${seconds.toFixed(1)} s), ${gpuFps.toFixed(1)} frames/s; the CPU backend above: ${s.images_per_second.toFixed(0)} img/s`);
   }
-  // The most accurate preset ("wide", 32 and 64 kernels) on the CPU backend: its speed in the page, and
-  // what 8 epochs (the 0.925 run in README) take at that speed.
-  await page.evaluate(() => cnnlab.command({ backend: 'cpu', model: 'wide', batch: 32, lr: 0.002, action: 'reset' }));
-  await page.evaluate(() => cnnlab.command({ action: 'start' }));
-  const w0 = Date.now();
-  const wideFps = await framesPerSecond(page);
-  await page.waitForFunction(() => cnnlab.state().step >= 400, null, { timeout: 600000 });
-  const w = await page.evaluate(() => cnnlab.command({ action: 'pause' }));
-  const wideRate = w.step * 32 / ((Date.now() - w0) / 1000);
-  console.log(`"wide" preset in the page: ${wideRate.toFixed(0)} img/s while training, ${wideFps.toFixed(1)} frames/s; 8 epochs of 60,000 would take ` +
-              `${(8 * 60000 / wideRate / 60).toFixed(1)} minutes`);
+  // The bigger presets on the CPU backend, each with its recipe (the settings the lab applies when it
+  // is chosen): speed and frame rate in the page, and what the recipe's epochs take at that speed.
+  for (const model of ['wide', 'deep']) {
+    const r = await page.evaluate((m) => cnnlab.command({ backend: 'cpu', model: m, action: 'reset' }), model);
+    if (r.error) { console.log(`${model}: ${r.error}`); continue; }
+    const recipe = r.recipe;
+    await page.evaluate((rec) => cnnlab.command({ ...rec, action: 'reset' }), recipe);
+    await page.evaluate(() => cnnlab.command({ action: 'start' }));
+    const w0 = Date.now();
+    const fps = await framesPerSecond(page);
+    await page.waitForFunction((b) => cnnlab.state().step * b >= 16000, recipe.batch, { timeout: 600000 });
+    const w = await page.evaluate(() => cnnlab.command({ action: 'pause' }));
+    const rate = w.step * recipe.batch / ((Date.now() - w0) / 1000);
+    console.log(`"${model}" preset in the page (${JSON.stringify(recipe)}): ${rate.toFixed(0)} img/s while training, ` +
+                `${fps.toFixed(1)} frames/s; its ${recipe.epochs} epochs would take ${(recipe.epochs * 60000 / rate / 60).toFixed(1)} minutes`);
+  }
+  // --full: the best preset's whole recipe in the page, from a fresh network: the test accuracy after
+  // each epoch and the minutes since Start (the page's own measurement, the whole test set).
+  if (process.argv.includes('--full')) {
+    const model = process.argv[process.argv.indexOf('--full') + 1] || 'deep';
+    const r = await page.evaluate((m) => cnnlab.command({ backend: 'cpu', model: m, seed: 1, action: 'reset' }), model);
+    await page.evaluate((rec) => cnnlab.command({ ...rec, action: 'reset' }), r.recipe);
+    await page.evaluate(() => cnnlab.command({ action: 'start' }));
+    const t0 = Date.now();
+    let seen = 0;
+    while (true) {
+      await page.waitForFunction((e) => cnnlab.state().epoch > e || !cnnlab.state().running, seen, { timeout: 1800000 });
+      const s = await page.evaluate(() => cnnlab.state());
+      if (s.epoch > seen) {
+        seen = s.epoch;
+        console.log(`  "${model}", ${JSON.stringify(r.recipe)}: epoch ${s.epoch}, test accuracy ${s.test_accuracy.toFixed(4)} after ` +
+                    `${((Date.now() - t0) / 60000).toFixed(2)} minutes`);
+      }
+      if (!s.running && s.measuring === null) break;
+    }
+  }
 } finally {
   await browser.close();
   server.stop();

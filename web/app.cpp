@@ -80,9 +80,26 @@ double frame_cpu_ms() { return g_frame_cpu_ms; }
 static bool g_work_between_frames = false;
 void set_work_between_frames(bool on) { g_work_between_frames = on; }
 bool work_between_frames() { return g_work_between_frames; }
+// Between frames the work runs while the GPU process draws, so it may take longer than a slice
+// inside a frame would (max 40 ms), but not so long that the GPU process, sharing the CPU, draws late.
+static FramePacer g_work_pacer = [] { FramePacer p; p.max_ms = 40.0; return p; }();
+static double g_worked_ms = 0;     // work done since the last frame began
+static bool g_has_work = false;    // whether the open lab said it had more
+
+void app_frame_began() {
+    g_work_pacer.frame_began(g_has_work);
+    g_worked_ms = 0;
+}
+
 bool app_work(double budget_ms) {
     const Lab& lab = current_lab();
-    return lab.work && lab.work(budget_ms);
+    if (!lab.work) return g_has_work = false;
+    const double left = g_work_pacer.budget_ms - g_worked_ms;
+    if (left <= 0) return false;  // enough for this frame: the next frame starts the work again
+    const auto start = std::chrono::steady_clock::now();
+    g_has_work = lab.work(std::min(budget_ms, left));
+    g_worked_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return g_has_work && g_worked_ms < g_work_pacer.budget_ms;
 }
 
 static json g_bench = nullptr;

@@ -1067,23 +1067,11 @@ void train_draw() {
     ensure_restored(lab);
     ask_for_data(lab);
     if (!work_between_frames() && !lab.running) train_work(16.0);  // paused while measuring
-    if (!work_between_frames() && lab.running) {
-        // Where nothing calls train_work between frames (the desktop build, the tests), each frame
-        // trains for a slice. Frame pacing: a frame at least every 33 ms (30 per second). The time
-        // from one frame to the next holds this slice of training, the UI, and the wait for the GPU
-        // to draw. So the slice grows a little while frames come sooner than that and shrinks while
-        // they come later; never under 6 ms, so that training still moves where drawing alone
-        // cannot keep 30 frames per second.
-        using clock = std::chrono::steady_clock;
-        static double budget = 16.0;          // ms of training per frame
-        static clock::time_point last_frame;  // when the last training frame began
-        static int64_t last_step = -1;        // the step it reached (-1: not training then)
-        const clock::time_point now = clock::now();
-        const double interval = std::chrono::duration<double, std::milli>(now - last_frame).count();
-        if (last_step == lab.step && interval < 250.0)  // frames in a row (not across a pause or a command)
-            budget = std::clamp(budget + 0.25 * (33.0 - interval), 6.0, 28.0);
-        last_frame = now;
-        train_work(budget);
+    if (!work_between_frames() && lab.running) {  // the desktop build, the tests: a slice of each frame
+        static FramePacer pacer;
+        static int64_t last_step = -1;  // the step the last training frame reached
+        pacer.frame_began(last_step == lab.step);
+        train_work(pacer.budget_ms);
         last_step = lab.step;
     }
     lab_intro("Train a CNN",
