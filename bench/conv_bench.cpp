@@ -74,11 +74,8 @@ int main(int argc, char** argv) {
     // The whole step: zero, forward, loss, backward, Adam.
     Model model;
     if (!model_from_json(model, preset_model_json("wide"), 1).ok() || !ensure_batch(model, 32).ok()) return 1;
-    OptimizerSettings settings;
-    settings.kind = "adam";
-    settings.lr = 1e-3f;
     Optimizer opt;
-    optimizer_init(opt, settings, int64_t(model.params.size()));
+    optimizer_init(opt, OptimizerSettings{.kind = "adam", .lr = 1e-3f}, int64_t(model.params.size()));
     Rng rng(3);
     std::vector<float> images(size_t(32) * 784);
     std::vector<int32_t> labels(32);

@@ -28,11 +28,8 @@ int main(int argc, char** argv) {
     Model model;
     if (Status s = model_from_json(model, seed_model_json(), 1); !s.ok()) return 1;
     if (!ensure_batch(model, IB).ok()) return 1;
-    OptimizerSettings settings;
-    settings.kind = "adam";
-    settings.lr = 1e-3f;
     Optimizer opt;
-    optimizer_init(opt, settings, int64_t(model.params.size()));
+    optimizer_init(opt, OptimizerSettings{.kind = "adam", .lr = 1e-3f}, int64_t(model.params.size()));
     Rng rng(1);
     std::vector<int32_t> order = sample_order(train.count, &rng);
     std::vector<float> images(size_t(IB) * 784);
