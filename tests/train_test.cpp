@@ -234,6 +234,9 @@ TEST_CASE("the cosine schedule: the rate each step uses falls from the chosen on
     CHECK(s["lr_now"].get<double>() == doctest::Approx(0.01));  // step 0: cos 0 = 1, the full rate
     for (int i = 0; i < 5; i++) s = train({{"action", "step"}});
     CHECK(s["lr_now"].get<double>() == doctest::Approx(0.005));  // step 5 of 10: 0.01 * (1 + cos(pi/2)) / 2
+    // the schedule counts pictures, so a new batch size keeps the run on the same curve
+    CHECK(train({{"batch", 16}})["lr_now"].get<double>() == doctest::Approx(0.005));  // 160 of 320 pictures
+    train({{"batch", 32}});
     for (int i = 0; i < 4; i++) s = train({{"action", "step"}});
     CHECK(s["lr_now"].get<double>() == doctest::Approx(0.01 * (1 + std::cos(3.14159265 * 0.9)) / 2));  // 0.000245
     s = train({{"action", "step"}});

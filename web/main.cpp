@@ -121,8 +121,13 @@ EM_JS(void, js_start_work, (), {
     if (!Module.cnnlabWorkChannel) {
         const channel = new MessageChannel();
         channel.port1.onmessage = () => {
-            if (Module._cnnlab_work(6.0)) channel.port2.postMessage(0);
-            else Module.cnnlabWorking = false;
+            let more = false;
+            try {
+                more = Module._cnnlab_work(6.0);
+            } finally {  // (should the work throw, the next frame can start the chain again)
+                if (more) channel.port2.postMessage(0);
+                else Module.cnnlabWorking = false;
+            }
         };
         Module.cnnlabWorkChannel = channel;
     }

@@ -24,7 +24,9 @@ static UiRenderer g_ui;
 
 static unsigned compile_stage(GLenum kind, const char* body) {
     // The same .glsl file for both versions: the shader renames what GLSL ES 1.00 calls differently.
-    const std::string source = std::string(g_ui.webgl1 ? "#version 100" : kGlslVersion) + "\nprecision mediump float;\n" + body;
+    // Positions need highp (mediump cannot tell pixels apart past 1024); colours are fine with mediump.
+    const char* precision = kind == GL_VERTEX_SHADER ? "\nprecision highp float;\n" : "\nprecision mediump float;\n";
+    const std::string source = std::string(g_ui.webgl1 ? "#version 100" : kGlslVersion) + precision + body;
     const char* text = source.c_str();
     const unsigned shader = glCreateShader(kind);
     glShaderSource(shader, 1, &text, nullptr);
@@ -50,7 +52,14 @@ static bool create_ui_objects() {
     glDeleteShader(fs);
     GLint linked = 0;
     glGetProgramiv(g_ui.program, GL_LINK_STATUS, &linked);
-    if (!linked) return false;
+    if (!linked) {
+        char log[1024] = "";
+        glGetProgramInfoLog(g_ui.program, sizeof log, nullptr, log);
+        std::fprintf(stderr, "cnnlab: the UI's shaders do not link: %s\n", log);
+        glDeleteProgram(g_ui.program);
+        g_ui.program = 0;  // renderer_draw then only clears
+        return false;
+    }
     g_ui.projection = glGetUniformLocation(g_ui.program, "projection");
     g_ui.sampled = glGetUniformLocation(g_ui.program, "sampled");
     g_ui.position = glGetAttribLocation(g_ui.program, "position");

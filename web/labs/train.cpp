@@ -273,11 +273,13 @@ void evaluate(TrainLab& lab, int count = 1 << 30) {
 }
 
 // The learning rate for the next step: the chosen one, or with the cosine schedule its share at
-// this point of the run (all the chosen epochs: steps per epoch x epochs).
+// this point of the run, counted in pictures (epochs done x training pictures + this epoch's), so
+// that a change of batch size or a restored session (which restarts its epoch) stays on the curve.
 float learning_rate_now(const TrainLab& lab) {
     if (lab.schedule != "cosine" || lab.train.count == 0) return lab.optimizer.lr;
-    const int64_t steps_per_epoch = (lab.train.count + lab.batch - 1) / lab.batch;
-    return cosine_lr(lab.optimizer.lr, lab.step, steps_per_epoch * lab.epochs);
+    const bool epoch_over = lab.evaluation.active && lab.evaluation.ends_epoch;  // measured, not yet counted
+    const int64_t done = int64_t(lab.epoch + (epoch_over ? 1 : 0)) * lab.train.count + lab.cursor;
+    return cosine_lr(lab.optimizer.lr, done, int64_t(lab.epochs) * lab.train.count);
 }
 
 // One optimizer step on the next batch. Returns false (and pauses, with a message) when the loss
@@ -641,7 +643,9 @@ std::string train_command(const json& f) {
     OptimizerSettings checked = next.optimizer;
     checked.lr = std::min(checked.lr, 1.0f);  // huge learning rates are allowed here: the lab shows what they do
     if (!(e = check_optimizer(checked).message).empty()) return e;
-    const bool optimizer_changed = next.optimizer.kind != lab.optimizer.kind || next.optimizer.lr != lab.optimizer.lr;
+    // A new kind of optimizer starts its own state afresh; a new learning rate needs no reset (each
+    // step reads it: learning_rate_now), and resetting Adam's averages would make the next steps far too big.
+    const bool optimizer_changed = next.optimizer.kind != lab.optimizer.kind;
     if (next.dataset != lab.dataset) {
         lab.dataset = next.dataset;
         lab.have_data = false;
@@ -859,7 +863,8 @@ void draw_training_controls(TrainLab& lab) {
     ImGui::SameLine();
     help_marker("Data augmentation: each training picture is turned left-right (a mirror image) half of the time. "
                 "A mirrored shirt is still a shirt, so the network sees more varied examples of every class than the "
-                "dataset holds and learns what matters, not where it sits. The test pictures are never changed.");
+                "dataset holds and learns what matters, not where it sits. The test pictures are never changed. "
+                "Digits are another matter: a mirrored 2 or 7 is not a digit any more, so for MNIST it teaches wrong shapes.");
     if (lab.schedule == "cosine") {
         const float now = learning_rate_now(lab);
         if (now > 0.0f || lab.step == 0) ImGui::TextDisabled("learning rate now %.3g", now);
