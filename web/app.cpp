@@ -1,6 +1,7 @@
 #include "app.h"
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 #include <string_view>
 
@@ -77,18 +78,47 @@ static double g_frame_cpu_ms = 0;
 void set_frame_cpu_ms(double ms) { g_frame_cpu_ms = ms; }
 double frame_cpu_ms() { return g_frame_cpu_ms; }
 
+// Frame pacing for work done in slices: how many milliseconds of it fit between two frames so that
+// frames keep coming every 33 ms (30 per second). The time from one frame to the next holds the
+// work, the UI and the wait for the GPU to draw (tens of milliseconds where it is emulated in
+// software), so the budget grows a little while frames come sooner than that and shrinks while they
+// come later, within [min_ms, max_ms]. The set-point sits just under two ticks of a 60 Hz display.
+struct FramePacer {
+    double budget_ms = 16.0;           // work per frame
+    double min_ms = 6.0, max_ms = 28.0;
+    std::chrono::steady_clock::time_point last_frame;
+    bool was_working = false;          // whether the last frame had work to do
+    // Call as each frame begins; `working`: there is work this frame. Adjusts only between frames
+    // in a row that both work (not across a pause or a command), less than 250 ms apart.
+    void frame_began(bool working) {
+        const auto now = std::chrono::steady_clock::now();
+        const double interval = std::chrono::duration<double, std::milli>(now - last_frame).count();
+        if (working && was_working && interval < 250.0)
+            budget_ms = std::clamp(budget_ms + 0.25 * (33.0 - interval), min_ms, max_ms);
+        last_frame = now;
+        was_working = working;
+    }
+};
+
 static bool g_work_between_frames = false;
-void set_work_between_frames(bool on) { g_work_between_frames = on; }
-bool work_between_frames() { return g_work_between_frames; }
-// Between frames the work runs while the GPU process draws, so it may take longer than a slice
-// inside a frame would (max 40 ms), but not so long that the GPU process, sharing the CPU, draws late.
-static FramePacer g_work_pacer = [] { FramePacer p; p.max_ms = 40.0; return p; }();
+static FramePacer g_work_pacer;    // how much work fits between two frames
 static double g_worked_ms = 0;     // work done since the last frame began
 static bool g_has_work = false;    // whether the open lab said it had more
 
-void app_frame_began() {
+// Between frames the work runs while the GPU process draws, so it may take longer than a slice
+// inside a frame (max 40 ms instead of 28), but not so long that the GPU process, sharing the CPU,
+// draws late.
+void set_work_between_frames(bool on) {
+    g_work_between_frames = on;
+    g_work_pacer.max_ms = on ? 40.0 : 28.0;
+}
+
+// As each frame begins (draw_app): the pacer measures the time since the last one; without a
+// platform that works between frames, this frame does its slice of the work now, before the lab draws.
+static void app_frame_began() {
     g_work_pacer.frame_began(g_has_work);
     g_worked_ms = 0;
+    if (!g_work_between_frames) app_work(g_work_pacer.budget_ms);
 }
 
 bool app_work(double budget_ms) {
@@ -333,6 +363,7 @@ json ui_anchors() { return g_anchors; }
 void set_link_copier(void (*copy_link)()) { g_copy_link = copy_link; }
 
 void draw_app(AppView& view) {
+    app_frame_began();
     g_anchors = json::object();
     const ImGuiViewport* viewport = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(viewport->WorkPos);

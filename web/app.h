@@ -2,8 +2,6 @@
 // page's JavaScript API (window.cnnlab.labs / state / command). No SDL and no GL here, so the
 // native tests drive the labs through exactly the calls a course page makes.
 #pragma once
-#include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,8 +27,8 @@ struct Lab {
     // Optional: receives a file the student opened for it (request_file).
     void (*on_file)(const struct OpenedFile& file) = nullptr;
     // Optional: long work (training) done in slices: runs for about budget_ms (at least one unit of
-    // work) and returns true while there is more to do. Where the platform calls it between frames
-    // (app_work), the lab leaves it out of draw(); elsewhere draw() does a slice each frame.
+    // work) and returns true while there is more to do. The app calls it (app_work), paced: between
+    // frames where the platform does that, else a slice at the start of each frame.
     bool (*work)(double budget_ms) = nullptr;
 };
 
@@ -160,39 +158,15 @@ unsigned upload_texture(unsigned texture, const uint8_t* rgba, int width, int he
 void set_frame_cpu_ms(double ms);
 double frame_cpu_ms();
 
-// Work between frames. The browser only starts a frame once the GPU has drawn the last one; where
-// the GPU is emulated on the CPU that takes tens of milliseconds, in which the main thread would sit
+// The open lab's work (Lab::work), paced: between two frames at most as much of it as lets frames
+// keep coming every 33 ms (FramePacer); past that app_work returns false until the next frame.
+// Without a platform that calls it, draw_app does a slice at the start of each frame (the desktop
+// build, the tests). The browser only starts a frame once the GPU has drawn the last one; where the
+// GPU is emulated on the CPU that takes tens of milliseconds, in which the main thread would sit
 // idle. So the browser build calls app_work from short tasks queued between frames while the open
 // lab has work, and says so with set_work_between_frames(true).
-// Paced: between two frames, at most as much work as lets frames keep coming every 33 ms (see
-// FramePacer); past that app_work returns false, and the platform starts it again after the next
-// frame, which it announces with app_frame_began().
-bool app_work(double budget_ms);  // the open lab's Lab::work; false when it has none (left)
-void app_frame_began();
+bool app_work(double budget_ms);  // false when there is no more (or no more for this frame)
 void set_work_between_frames(bool on);
-bool work_between_frames();       // true: labs do their work in app_work, not in draw()
-
-// Frame pacing for work done in slices: how many milliseconds of it fit between two frames so that
-// frames keep coming every 33 ms (30 per second). The time from one frame to the next holds the
-// work, the UI and the wait for the GPU to draw (tens of milliseconds where it is emulated in
-// software), so the budget grows a little while frames come sooner than that and shrinks while they
-// come later, within [min_ms, max_ms]. The set-point sits just under two ticks of a 60 Hz display.
-struct FramePacer {
-    double budget_ms = 16.0;           // work per frame
-    double min_ms = 6.0, max_ms = 28.0;
-    std::chrono::steady_clock::time_point last_frame;
-    bool was_working = false;          // whether the last frame had work to do
-    // Call as each frame begins; `working`: there is work this frame. Adjusts only between frames
-    // in a row that both work (not across a pause or a command), less than 250 ms apart.
-    void frame_began(bool working) {
-        const auto now = std::chrono::steady_clock::now();
-        const double interval = std::chrono::duration<double, std::milli>(now - last_frame).count();
-        if (working && was_working && interval < 250.0)
-            budget_ms = std::clamp(budget_ms + 0.25 * (33.0 - interval), min_ms, max_ms);
-        last_frame = now;
-        was_working = working;
-    }
-};
 
 // A benchmark's result (?bench=gpu), reported in every state as "bench" once it exists.
 void set_bench_result(const json& result);

@@ -340,7 +340,6 @@ static void save_screenshot(Platform& p) {
 static void frame(void* arg) {
     Platform& p = *static_cast<Platform*>(arg);
     const auto frame_start = std::chrono::steady_clock::now();
-    app_frame_began();
     SDL_Event event;
     while (SDL_PollEvent(&event)) {
         ImGui_ImplSDL2_ProcessEvent(&event);

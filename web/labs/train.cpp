@@ -1071,14 +1071,6 @@ void train_draw() {
     TrainLab& lab = g_lab;
     ensure_restored(lab);
     ask_for_data(lab);
-    if (!work_between_frames() && !lab.running) train_work(16.0);  // paused while measuring
-    if (!work_between_frames() && lab.running) {  // the desktop build, the tests: a slice of each frame
-        static FramePacer pacer;
-        static int64_t last_step = -1;  // the step the last training frame reached
-        pacer.frame_began(last_step == lab.step);
-        train_work(pacer.budget_ms);
-        last_step = lab.step;
-    }
     lab_intro("Train a CNN",
               "Here nobody designs the kernels. They start as random numbers; each training step shows the network a "
               "batch of pictures, measures how wrong its answers are (the loss), and nudges every weight a little in "
