@@ -459,7 +459,8 @@ const float* model_forward(Model& model, const float* inp, int N, bool training)
 }
 
 float model_loss(Model& model, const int32_t* labels, int N) {
-    return softmax_cross_entropy_forward(model.probs.data(), model.acts.back().data(), labels, N, int(output_size(model)));
+    return softmax_cross_entropy_forward(model.probs.data(), model.acts.back().data(), labels, N, int(output_size(model)),
+                                         model.label_smoothing);
 }
 
 void zero_grad(Model& model) { std::fill(model.grads.begin(), model.grads.end(), 0.0f); }
@@ -476,7 +477,7 @@ float model_train_step(Model& model, Optimizer& opt, const float* inp, const int
 void model_backward(Model& model, const float* inp, const int32_t* labels, int N, bool want_dinput) {
     std::vector<float>& dlogits = model.dacts.back();
     std::fill(dlogits.begin(), dlogits.begin() + int64_t(dlogits.size() / size_t(model.max_batch)) * N, 0.0f);
-    softmax_cross_entropy_backward(dlogits.data(), model.probs.data(), labels, N, int(output_size(model)));
+    softmax_cross_entropy_backward(dlogits.data(), model.probs.data(), labels, N, int(output_size(model)), model.label_smoothing);
     model_backward_from(model, inp, N, int(model.layers.size()) - 1, want_dinput);
 }
 

@@ -85,6 +85,7 @@ struct Model {
     std::vector<float> dinput;               // (N, input_shape...) gradient w.r.t. the input, if asked
     std::vector<float> probs;                // (N, classes) softmax of the last forward_loss
     uint64_t dropout_seed = 0;               // advanced every training forward
+    float label_smoothing = 0.0f;            // the loss's target: (1-eps)*onehot(label) + eps/classes (0: plain)
     ConvDevice conv_device;                  // where conv layers run; empty: the CPU
 };
 
@@ -108,7 +109,8 @@ Status ensure_batch(Model& model, int n);
 // Forward over N samples. inp (N, input_shape...). training: batchnorm uses batch statistics and
 // updates its running ones, dropout drops. Returns the last layer's output (N, classes).
 const float* model_forward(Model& model, const float* inp, int N, bool training);
-// Softmax cross-entropy of the last forward's output against labels (N); keeps probs for backward.
+// Softmax cross-entropy of the last forward's output against labels (N), with model.label_smoothing;
+// keeps probs for backward.
 float model_loss(Model& model, const int32_t* labels, int N);
 void zero_grad(Model& model);
 // Backward from the last loss: accumulates into model.grads (and model.dinput when want_dinput).

@@ -9,7 +9,7 @@ struct ModelPreset {
     const char* what;    // one line about it
     const char* layers;  // the "layers" list of a model description (engine/model.h), for 1x28x28 input and 10 classes
     const char* recipe;  // the training settings it is meant for, as the training lab's fields:
-                         // {"optimizer", "lr", "batch", "epochs", "schedule"[, "augment"]}
+                         // {"optimizer", "lr", "batch", "epochs", "schedule"[, "augment"][, "label_smoothing"]}
 };
 
 const std::vector<ModelPreset>& model_presets();

@@ -500,7 +500,7 @@ void concat_backward(float* da, float* db, const float* dout, int N, int CA, int
 
 // ---- loss ------------------------------------------------------------------------------------
 
-float softmax_cross_entropy_forward(float* probs, const float* logits, const int32_t* labels, int N, int K) {
+float softmax_cross_entropy_forward(float* probs, const float* logits, const int32_t* labels, int N, int K, float label_smoothing) {
     double total = 0;
     for (int n = 0; n < N; n++) {
         const float* z = logits + int64_t(n) * K;
@@ -509,17 +509,25 @@ float softmax_cross_entropy_forward(float* probs, const float* logits, const int
         double sum = 0;
         for (int k = 0; k < K; k++) sum += std::exp(double(z[k]) - max);
         for (int k = 0; k < K; k++) probs[int64_t(n) * K + k] = float(std::exp(double(z[k]) - max) / sum);
-        // -log softmax(z)[y] = log(sum_k e^(z_k - max)) + max - z_y
-        total += std::log(sum) + max - z[labels[n]];
+        // -log softmax(z)[k] = log(sum_j e^(z_j - max)) + max - z_k
+        const double log_sum = std::log(sum) + max;
+        double mean_nll = 0;  // mean over the K classes of -log softmax(z)[k], for the smoothed part of the target
+        if (label_smoothing != 0) {
+            for (int k = 0; k < K; k++) mean_nll += log_sum - z[k];
+            mean_nll /= K;
+        }
+        total += (1.0 - label_smoothing) * (log_sum - z[labels[n]]) + label_smoothing * mean_nll;
     }
     return float(total / N);
 }
 
-void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int32_t* labels, int N, int K, float dloss) {
+void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int32_t* labels, int N, int K, float label_smoothing,
+                                    float dloss) {
     const float scale = dloss / float(N);
+    const float off = label_smoothing / float(K), on = 1.0f - label_smoothing + off;  // the target: (1-eps)*onehot + eps/K
     for (int n = 0; n < N; n++)
         for (int k = 0; k < K; k++) {
             const int64_t at = int64_t(n) * K + k;
-            dlogits[at] += (probs[at] - (k == labels[n] ? 1.0f : 0.0f)) * scale;
+            dlogits[at] += (probs[at] - (k == labels[n] ? on : off)) * scale;
         }
 }

@@ -103,9 +103,11 @@ void concat_forward(float* out, const float* a, const float* b, int N, int CA, i
 void concat_backward(float* da, float* db, const float* dout, int N, int CA, int CB, int HW);
 
 // ---- loss -------------------------------------------------------------------------------------
-// F.cross_entropy(logits, labels), the mean over the batch of -log softmax(logits)[label].
-// probs (N,K) keeps the softmax for backward; returns the loss. logits (N,K), labels (N) in [0,K).
-float softmax_cross_entropy_forward(float* probs, const float* logits, const int32_t* labels, int N, int K);
-// dlogits (N,K) += (probs - onehot(label)) / N * dloss.
+// F.cross_entropy(logits, labels, label_smoothing=eps): the mean over the batch of the cross-entropy
+// against the target (1-eps)*onehot(label) + eps/K, i.e. (1-eps)*(-log p[label]) + eps*mean_k(-log p[k])
+// with p = softmax(logits); eps = 0 is the plain -log p[label]. probs (N,K) keeps the softmax for
+// backward; returns the loss. logits (N,K), labels (N) in [0,K), eps in [0,1].
+float softmax_cross_entropy_forward(float* probs, const float* logits, const int32_t* labels, int N, int K, float label_smoothing = 0.0f);
+// dlogits (N,K) += (probs - target) / N * dloss, target = (1-eps)*onehot(label) + eps/K.
 void softmax_cross_entropy_backward(float* dlogits, const float* probs, const int32_t* labels, int N, int K,
-                                    float dloss = 1.0f);
+                                    float label_smoothing = 0.0f, float dloss = 1.0f);

@@ -34,6 +34,8 @@ struct Options {
     OptimizerSettings optimizer;
     bool lr_given = false;
     bool mirror = false;  // --mirror: each training picture turned left-right with probability 1/2
+    float label_smoothing = 0.0f;  // --label-smoothing EPS: the loss's target is (1-EPS)*onehot + EPS/classes
+    bool label_smoothing_given = false;
     bool recipe = false;  // --recipe: the preset's settings where none are given
     bool epochs_given = false, batch_given = false, optimizer_given = false;
 };
@@ -42,6 +44,7 @@ const char* kUsage =
     "usage: cnnlab-train --data DIR [--model seed|seed-bn|residual|wide|deep|mlp|FILE.json] [--recipe] [--epochs E] [--batch B] [--lr LR]\n"
     "                    [--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--seed S]\n"
     "                    [--init FILE.safetensors] [--save FILE.safetensors] [--steps N] [--no-shuffle] [--log-every N] [--cosine] [--mirror]\n"
+    "                    [--label-smoothing EPS]\n"
     "  DIR holds train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]\n"
     "  --recipe: the preset's own training settings (as the training lab applies them), where none are given\n";
 
@@ -79,6 +82,7 @@ std::string parse_options(int argc, char** argv, Options& o) {
         else if (a == "--seed") { if (!number(0, 4e18) || x != std::floor(x)) return "--seed takes a whole number from 0"; o.seed = uint64_t(x); }
         else if (a == "--lr") { if (!number(1e-12, 10)) return "--lr takes a number more than 0 and at most 10"; o.optimizer.lr = float(x); o.lr_given = true; }
         else if (a == "--momentum") { if (!number(0, 0.9999)) return "--momentum takes a number from 0 to below 1"; o.optimizer.momentum = float(x); }
+        else if (a == "--label-smoothing") { if (!number(0, 1)) return "--label-smoothing takes a number from 0 to 1"; o.label_smoothing = float(x); o.label_smoothing_given = true; }
         else if (a == "--weight-decay") { if (!number(0, 0.9999)) return "--weight-decay takes a number from 0 to below 1"; o.optimizer.weight_decay = float(x); }
         else return "unknown option " + a;
     }
@@ -95,6 +99,7 @@ std::string parse_options(int argc, char** argv, Options& o) {
         if (!o.epochs_given) o.epochs = r.value("epochs", 5);
         if (r.value("schedule", "constant") == "cosine") o.cosine = true;
         if (r.value("augment", "none") == "mirror") o.mirror = true;
+        if (!o.label_smoothing_given) o.label_smoothing = r.value("label_smoothing", 0.0f);
     }
     if (!o.lr_given) o.optimizer.lr = o.optimizer.kind == "adam" ? 1e-3f : 0.01f;
     if (Status s = check_optimizer(o.optimizer); !s.ok()) return s.message;
@@ -140,10 +145,10 @@ int main(int argc, char** argv) {
     if (error == "help") { std::printf("%s", kUsage); return 0; }
     if (!error.empty()) { std::fprintf(stderr, "cnnlab-train: %s\n%s", error.c_str(), kUsage); return 2; }
 
-    std::string description = preset_model_json(o.model);  // seed, seed-bn, residual, wide, mlp
+    std::string description = preset_model_json(o.model);  // seed, seed-bn, residual, wide, deep, mlp
     if (description.empty()) {
         std::vector<uint8_t> bytes;
-        if (Status s = read_file(bytes, o.model, 1 << 20); !s.ok()) return fail("--model: " + s.message + " (use a preset: seed, seed-bn, residual, wide, mlp; or a JSON description file)");
+        if (Status s = read_file(bytes, o.model, 1 << 20); !s.ok()) return fail("--model: " + s.message + " (use a preset: seed, seed-bn, residual, wide, deep, mlp; or a JSON description file)");
         description.assign(bytes.begin(), bytes.end());
     }
     Model model;
@@ -164,10 +169,12 @@ int main(int argc, char** argv) {
         return fail("the model has " + std::to_string(output_size(model)) + " outputs but the data has " + std::to_string(train.classes) + " classes");
     if (Status s = ensure_batch(model, o.batch); !s.ok()) return fail(s.message);
 
-    std::printf("cnnlab-train: %s model, %zu parameters; %d training and %d test images (%dx%d); %s lr %g%s, batch %d, %d epochs, %s\n",
+    model.label_smoothing = o.label_smoothing;
+    std::printf("cnnlab-train: %s model, %zu parameters; %d training and %d test images (%dx%d); %s lr %g%s, batch %d, %d epochs, %s; "
+                "label smoothing %g\n",
                 o.model.c_str(), model.params.size(), train.count, test.count, train.rows, train.cols, o.optimizer.kind.c_str(),
                 double(o.optimizer.lr), o.cosine ? " (cosine decay)" : "", o.batch, o.epochs,
-                o.shuffle ? (o.mirror ? "shuffled, half of the pictures mirrored" : "shuffled") : "in file order");
+                o.shuffle ? (o.mirror ? "shuffled, half of the pictures mirrored" : "shuffled") : "in file order", double(o.label_smoothing));
     Optimizer opt;
     optimizer_init(opt, o.optimizer, int64_t(model.params.size()));
     Rng shuffle_rng(o.seed ^ 0x5eedULL);

@@ -252,4 +252,11 @@ TEST_CASE("gradcheck: add, concat and softmax cross-entropy") {
     ce_loss();
     softmax_cross_entropy_backward(dlogits.data(), probs.data(), labels.data(), 4, K);
     gradcheck("cross_entropy dlogits", logits, ce_loss, dlogits, 1e-2f);
+
+    // With label smoothing 0.2 the target is 0.8 * onehot + 0.2 / K.
+    auto smoothed_loss = [&] { return double(softmax_cross_entropy_forward(probs.data(), logits.data(), labels.data(), 4, K, 0.2f)); };
+    smoothed_loss();
+    std::fill(dlogits.begin(), dlogits.end(), 0.0f);
+    softmax_cross_entropy_backward(dlogits.data(), probs.data(), labels.data(), 4, K, 0.2f);
+    gradcheck("cross_entropy dlogits, label smoothing 0.2", logits, smoothed_loss, dlogits, 1e-2f);
 }

@@ -238,8 +238,9 @@ void run_cross_entropy(const json& c) {
     const int N = dim(logits, 0), K = dim(logits, 1);
     std::vector<int32_t> labels(labels_f.data.begin(), labels_f.data.end());
     std::vector<float> probs(logits.data.size()), dlogits = zeros_like(logits);
-    std::vector<float> loss = {softmax_cross_entropy_forward(probs.data(), logits.data.data(), labels.data(), N, K)};
-    softmax_cross_entropy_backward(dlogits.data(), probs.data(), labels.data(), N, K, dout.data[0]);
+    const float eps = c.value("label_smoothing", 0.0f);
+    std::vector<float> loss = {softmax_cross_entropy_forward(probs.data(), logits.data.data(), labels.data(), N, K, eps)};
+    softmax_cross_entropy_backward(dlogits.data(), probs.data(), labels.data(), N, K, eps, dout.data[0]);
     compare(c, "loss", loss, get(c, "out"));
     compare(c, "dlogits", dlogits, get(c, "dlogits"));
 }

@@ -53,7 +53,7 @@ TEST_CASE("the seed network: PyTorch's names and shapes, and its output size") {
     CHECK(largest > 0.25f);  // and spread over that range
 }
 
-TEST_CASE("100 steps of SGD and of Adam end on PyTorch's weights") {
+TEST_CASE("100 steps of SGD, of Adam and of Adam with label smoothing end on PyTorch's weights") {
     std::string error;
     const NamedTensors& ref = training_reference(error);
     INFO(error);
@@ -65,15 +65,16 @@ TEST_CASE("100 steps of SGD and of Adam end on PyTorch's weights") {
     const int batches = images->shape[0], B = images->shape[1], steps = std::atoi(ref.metadata.at("steps").c_str());
     std::vector<int32_t> labels(labels_f->data.begin(), labels_f->data.end());
 
-    for (const std::string kind : {"sgd", "adam"}) {
+    for (const std::string kind : {"sgd", "adam", "adam_smooth"}) {
         CAPTURE(kind);
         Model m;
         REQUIRE(model_from_json(m, seed_model_json(), 99).ok());
         Status s = load_model_state(m, with_prefix(ref, "init"));
         INFO(s.message);
         REQUIRE(s.ok());
+        m.label_smoothing = kind == "adam_smooth" ? 0.1f : 0.0f;
         OptimizerSettings settings;
-        settings.kind = kind;
+        settings.kind = kind == "sgd" ? "sgd" : "adam";
         if (settings.kind == "sgd") {
             settings.lr = 0.05f;
             settings.momentum = 0.9f;
@@ -130,6 +131,23 @@ TEST_CASE("the cosine learning-rate schedule, by hand (PyTorch's CosineAnnealing
     CHECK(cosine_lr(0.1f, 4, 4) == 0.0f);                                // the end (and past it)
     CHECK(cosine_lr(0.1f, 9, 4) == 0.0f);
     CHECK(cosine_lr(0.1f, 0, 0) == 0.0f);                                // no steps: no rate, no division by 0
+}
+
+TEST_CASE("cross-entropy with label smoothing, by hand (F.cross_entropy(..., label_smoothing=0.3))") {
+    // logits (0, ln 2, 0): softmax = (1, 2, 1) / 4 = (0.25, 0.5, 0.25); the label is class 1.
+    const float logits[3] = {0.0f, std::log(2.0f), 0.0f};
+    const int32_t label = 1;
+    float probs[3], dlogits[3] = {0, 0, 0};
+    // Without smoothing: -log 0.5 = 0.693147
+    CHECK(softmax_cross_entropy_forward(probs, logits, &label, 1, 3) == doctest::Approx(0.693147).epsilon(1e-5));
+    // eps = 0.3: 0.7 * -log 0.5 + 0.3 * (-log 0.25 - log 0.5 - log 0.25) / 3
+    //          = 0.7 * 0.693147 + 0.3 * (1.386294 + 0.693147 + 1.386294) / 3 = 0.485203 + 0.346574 = 0.831777
+    CHECK(softmax_cross_entropy_forward(probs, logits, &label, 1, 3, 0.3f) == doctest::Approx(0.831777).epsilon(1e-5));
+    // The target is 0.7 * onehot + 0.3 / 3 = (0.1, 0.8, 0.1); the gradient is softmax - target.
+    softmax_cross_entropy_backward(dlogits, probs, &label, 1, 3, 0.3f);
+    CHECK(dlogits[0] == doctest::Approx(0.15));   // 0.25 - 0.1
+    CHECK(dlogits[1] == doctest::Approx(-0.3));   // 0.5 - 0.8
+    CHECK(dlogits[2] == doctest::Approx(0.15));   // 0.25 - 0.1
 }
 
 TEST_CASE("model files: save, load, and every broken file explained") {

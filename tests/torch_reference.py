@@ -150,7 +150,14 @@ for (N, K) in [(1, 3), (7, 10), (32, 10)]:
     logits = grad(rand(N, K, scale=3))
     labels = torch.randint(0, K, (N,))
     tensors[f"cross_entropy/{sum(1 for c in cases if c['op'] == 'cross_entropy')}/labels"] = labels.float()
-    add_case("cross_entropy", {}, dict(logits=logits), lambda logits: F.cross_entropy(logits, labels).reshape(1))
+    add_case("cross_entropy", {"label_smoothing": 0.0}, dict(logits=logits), lambda logits: F.cross_entropy(logits, labels).reshape(1))
+# label smoothing: the target is (1-eps)*onehot + eps/K
+for (N, K, eps) in [(7, 10, 0.1), (32, 10, 0.25)]:
+    logits = grad(rand(N, K, scale=3))
+    labels = torch.randint(0, K, (N,))
+    tensors[f"cross_entropy/{sum(1 for c in cases if c['op'] == 'cross_entropy')}/labels"] = labels.float()
+    add_case("cross_entropy", {"label_smoothing": eps}, dict(logits=logits),
+             lambda logits: F.cross_entropy(logits, labels, label_smoothing=eps).reshape(1))
 
 
 write_safetensors(sys.argv[1], tensors, {"cases": json.dumps(cases), "torch": torch.__version__})

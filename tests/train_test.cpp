@@ -55,6 +55,12 @@ TEST_CASE("training the seed net on MNIST lowers the loss and beats chance") {
     double total = 0;
     for (const auto& p : probs) total += p.get<double>();
     CHECK(total == doctest::Approx(1.0).epsilon(1e-4));
+    // The setting reaches the loss: with label smoothing 1 the target is 1/10 for every class, and the
+    // cross-entropy against it, mean_k -log p_k, is at least ln 10 = 2.3026 (equal only for p uniform),
+    // where the trained net's plain loss was below half of 2.3.
+    s = train({{"label_smoothing", 1}, {"action", "step"}});
+    CHECK(s["train_loss"].get<double>() > 2.3026);
+    CHECK(train({{"label_smoothing", 0}})["label_smoothing"].get<double>() == 0.0);
 }
 
 TEST_CASE("an impossible network is explained and never trained") {
@@ -257,6 +263,14 @@ TEST_CASE("the cosine schedule: the rate each step uses falls from the chosen on
     CHECK(train({{"augment", "mirror"}})["augment"] == "mirror");
     CHECK(train_error({{"augment", "rotate"}}) == "\"augment\" must be \"none\" or \"mirror\"");
     CHECK(train({{"augment", "none"}})["augment"] == "none");
+    // label smoothing: the loss's target is (1-eps)*onehot + eps/10 (the engine's loss is checked against PyTorch's)
+    CHECK(s["label_smoothing"].get<double>() == 0.0);
+    CHECK(train({{"label_smoothing", 0.1}})["label_smoothing"].get<double>() == doctest::Approx(0.1));
+    CHECK(train_error({{"label_smoothing", 1.5}}) == "\"label_smoothing\" must be a number between 0 and 1");
+    CHECK(train_error({{"label_smoothing", "a lot"}}) == "\"label_smoothing\" must be a number");
+    CHECK(train({{"label_smoothing", 0}})["label_smoothing"].get<double>() == 0.0);
+    CHECK(train({{"model", "deep"}})["recipe"]["label_smoothing"].get<double>() == doctest::Approx(0.1));  // the best preset's recipe uses it
+    (void)train({{"model", "seed"}});
 }
 
 TEST_CASE("the real digits again, for whatever runs next") {

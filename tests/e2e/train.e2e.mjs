@@ -88,7 +88,7 @@ test('a saved model loads back with the same predictions; the session survives a
   await page.setInputFiles('#cnnlab-open-file', file);
   await page.waitForFunction(() => cnnlab.state().note.includes('does not fit'), null, { timeout: 20000 });
   // the session: kept on pause, restored on reload
-  await page.evaluate(() => cnnlab.command({ model: 'seed', lr: 0.002, action: 'reset' }));
+  await page.evaluate(() => cnnlab.command({ model: 'seed', lr: 0.002, label_smoothing: 0.1, action: 'reset' }));
   for (let i = 0; i < 5; i++) await page.evaluate(() => cnnlab.command({ action: 'step' }));
   await page.evaluate(() => cnnlab.command({ action: 'pause' }));
   const kept = await state(page);
@@ -97,7 +97,8 @@ test('a saved model loads back with the same predictions; the session survives a
   await frames(page, 2);
   const back = await state(page);
   expect(back.note.startsWith('Restored'), back.note);
-  expectEqual([back.step, back.sample_probs], [kept.step, kept.sample_probs], 'the restored session');
+  expectEqual([back.step, back.sample_probs, back.label_smoothing], [kept.step, kept.sample_probs, kept.label_smoothing], 'the restored session');
+  expect(Math.abs(back.label_smoothing - 0.1) < 1e-6, `label smoothing restored as ${back.label_smoothing}`);
   expectEqual(page.errors, [], 'console errors');
   await context.close();
 });
