@@ -57,8 +57,7 @@ try {
       const r = await page.evaluate((m) => cnnlab.command({ backend: 'cpu', model: m, action: 'reset' }), model);
       if (r.error) { console.log(`${model}: ${r.error}`); continue; }
       const recipe = r.recipe;
-      // (as choosing the preset in the lab does: a recipe without augmentation or smoothing turns them off)
-    await page.evaluate((rec) => cnnlab.command({ augment: 'none', label_smoothing: 0, ...rec, action: 'reset' }), recipe);
+      await page.evaluate((rec) => cnnlab.command({ ...rec, action: 'reset' }), recipe);
       await page.evaluate(() => cnnlab.command({ action: 'start' }));
       const w0 = Date.now();
       const fps = await framesPerSecond(page);
@@ -76,7 +75,7 @@ try {
     const model = named && !named.startsWith('--') ? named : 'deep';
     const seed = process.argv.includes('--seed') ? Number(process.argv[process.argv.indexOf('--seed') + 1]) : 1;
     const r = await page.evaluate(([m, s]) => cnnlab.command({ backend: 'cpu', model: m, seed: s, action: 'reset' }), [model, seed]);
-    await page.evaluate((rec) => cnnlab.command({ augment: 'none', label_smoothing: 0, ...rec, action: 'reset' }), r.recipe);
+    await page.evaluate((rec) => cnnlab.command({ ...rec, action: 'reset' }), r.recipe);
     await page.evaluate(() => cnnlab.command({ action: 'start' }));
     const t0 = Date.now();
     let seen = 0;

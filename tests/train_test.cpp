@@ -255,6 +255,8 @@ TEST_CASE("the cosine schedule: the rate each step uses falls from the chosen on
     // each preset names the settings it trains well with
     s = train({{"model", "wide"}});
     CHECK(s["recipe"]["schedule"] == "cosine");
+    CHECK(s["recipe"]["augment"] == "none");                    // a recipe is a whole set of settings:
+    CHECK(s["recipe"]["label_smoothing"].get<double>() == 0.0); // what it leaves out is off
     CHECK(s["schedule"] == "cosine");  // (what this test chose: the model alone changes no setting)
     s = train({{"model", "seed"}, {"schedule", "constant"}});
     CHECK(s["recipe"]["schedule"] == "constant");

@@ -496,6 +496,15 @@ json layer_table(const TrainLab& lab) {
     return rows;
 }
 
+// A preset's recipe as a whole set of the lab's settings: what it leaves out is off (no augmentation,
+// no label smoothing), so applying it after another preset's leaves nothing of that one behind.
+json preset_recipe(const ModelPreset& p) {
+    json r = json::parse(p.recipe);
+    if (!r.contains("augment")) r["augment"] = "none";
+    if (!r.contains("label_smoothing")) r["label_smoothing"] = 0.0;
+    return r;
+}
+
 json train_state() {
     TrainLab& lab = g_lab;
     ensure_restored(lab);
@@ -518,7 +527,7 @@ json train_state() {
     s["lr_now"] = learning_rate_now(lab);
     s["recipe"] = nullptr;
     for (const ModelPreset& p : model_presets())
-        if (lab.preset == p.id) s["recipe"] = json::parse(p.recipe);
+        if (lab.preset == p.id) s["recipe"] = preset_recipe(p);
     s["seed"] = lab.seed;
     s["backend"] = lab.backend;
     const std::string note = backend_note(lab);
@@ -732,7 +741,7 @@ GridResult draw_picture(int slot, const char* id, const float* pixels, float cel
 
 // A preset's recipe in words: "Adam, learning rate 0.002, batch 32, 5 epochs, constant rate".
 std::string recipe_text(const ModelPreset& p) {
-    const json r = json::parse(p.recipe);
+    const json r = preset_recipe(p);
     return std::string(r.value("optimizer", "adam") == "sgd" ? "SGD + momentum" : "Adam") + ", learning rate " +
            format_number(r.value("lr", 0.002f)) + ", batch " + std::to_string(r.value("batch", 32)) + ", " +
            std::to_string(r.value("epochs", 5)) + " epochs, " + (r.value("schedule", "constant") == "cosine" ? "cosine decay" : "constant rate") +
@@ -749,10 +758,8 @@ void draw_diagram(TrainLab& lab) {
     if (ImGui::BeginCombo("##model", shown)) {
         for (const ModelPreset& p : model_presets()) {
             if (ImGui::Selectable(p.name, lab.preset == p.id)) {  // the network, and the settings it trains well with
-                json command = json::parse(p.recipe);
+                json command = preset_recipe(p);
                 command["model"] = p.id;
-                if (!command.contains("augment")) command["augment"] = "none";
-                if (!command.contains("label_smoothing")) command["label_smoothing"] = 0;
                 (void)train_command(command);
             }
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\nTrains with: %s", p.what, recipe_text(p).c_str());
