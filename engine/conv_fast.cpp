@@ -208,6 +208,7 @@ void weight_grad_taps(float* dwt_c, int OC, int oc0, const float* GT, const floa
 
 void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
                     int N, int C, int H, int W, int OC, const Conv2dSpec& spec) {
+    if (conv_winograd_applies(C, OC, spec)) return conv2d_forward_winograd(out, inp, weight, bias, N, C, H, W, OC, spec, false);
     thread_local Layout g;
     if (!make_layout(g, H, W, spec)) return conv2d_forward_naive(out, inp, weight, bias, N, C, H, W, OC, spec);
     conv_fast(out, inp, weight, bias, N, C, H, W, OC, spec, g, false);
@@ -246,8 +247,13 @@ void conv2d_backward(float* dinp, float* dweight, float* dbias, const float* dou
                     for (int o = 0; o < OCg; o++)
                         std::memcpy(wt + ((int64_t(grp * Cg + c) * OCg + o) * g.taps),
                                     weight + ((int64_t(grp * OCg + o) * Cg + c) * g.taps), sizeof(float) * size_t(g.taps));
-            conv_fast(dinp, dout, wt, nullptr, N, OC, g.OH, g.OW, C, back, gb, true);
+            if (conv_winograd_applies(OC, C, back)) conv2d_forward_winograd(dinp, dout, wt, nullptr, N, OC, g.OH, g.OW, C, back, true);
+            else conv_fast(dinp, dout, wt, nullptr, N, OC, g.OH, g.OW, C, back, gb, true);
         }
+    }
+    if (dweight && conv_winograd_applies(C, OC, spec)) {
+        conv2d_weight_grad_winograd(dweight, dout, inp, N, C, H, W, OC, spec);
+        dweight = nullptr;  // done: the bias gradient below
     }
     if (!dweight && !dbias) return;
 

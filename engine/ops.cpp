@@ -2,6 +2,7 @@
 
 #include "simd.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -318,20 +319,43 @@ void dropout_backward(float* dinp, const float* dout, const float* mask, int64_t
 
 // ---- normalization ---------------------------------------------------------------------------
 
-// Mean and 1/sqrt(biased variance + eps) of `count` values spaced `stride` apart in `blocks`
-// blocks of `block` values each (a batch-norm channel: N blocks of HW values, C*HW apart).
+// Sums of a run of values in float vectors, a run being at most kRun values: short enough that the
+// float partial sums stay accurate; the callers add runs up in double. A dependent chain of double
+// additions per value (the plain loop) would take several times longer than the vector adds.
+constexpr int64_t kRun = 1024;
+
+// sum of x[0..n) and sum of (x[i] - center)^2, n <= kRun
+static void run_sums(double& sum, double& sum_sq, const float* x, int64_t n, float center) {
+    vfloat s = vsplat(0.0f), q = vsplat(0.0f);
+    const vfloat cv = vsplat(center);
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+        const vfloat v = vload(x + i), d = v - cv;
+        s += v;
+        q += d * d;
+    }
+    float st = vsum(s), qt = vsum(q);
+    for (; i < n; i++) {
+        st += x[i];
+        qt += (x[i] - center) * (x[i] - center);
+    }
+    sum += st;
+    sum_sq += qt;
+}
+
+// Mean and biased variance of `count` values spaced `stride` apart in `blocks` blocks of `block`
+// values each (a batch-norm channel: N blocks of HW values, C*HW apart). Two passes: the mean,
+// then the squared deviations from it (no cancellation, unlike sum of squares minus squared sum).
 static void moments(double& mean, double& var, const float* x, int blocks, int64_t block, int64_t stride) {
-    double sum = 0;
+    double sum = 0, unused = 0;
     for (int b = 0; b < blocks; b++)
-        for (int64_t i = 0; i < block; i++) sum += x[b * stride + i];
+        for (int64_t i = 0; i < block; i += kRun) run_sums(sum, unused, x + b * stride + i, std::min(kRun, block - i), 0.0f);
     const double count = double(blocks) * double(block);
     mean = sum / count;
     double sq = 0;
+    unused = 0;
     for (int b = 0; b < blocks; b++)
-        for (int64_t i = 0; i < block; i++) {
-            double d = x[b * stride + i] - mean;
-            sq += d * d;
-        }
+        for (int64_t i = 0; i < block; i += kRun) run_sums(unused, sq, x + b * stride + i, std::min(kRun, block - i), float(mean));
     var = sq / count;
 }
 
@@ -349,10 +373,14 @@ void batchnorm2d_forward_train(float* out, float* mean, float* rstd, float* runn
             double unbiased = count > 1 ? v * double(count) / double(count - 1) : v;
             running_var[c] = (1.0f - momentum) * running_var[c] + momentum * float(unbiased);
         }
+        // y = (x - mean) * rstd * g + b  (x - mean first: a large mean cancels exactly)
         const float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f;
+        const float mc = mean[c], scale = rstd[c] * g;
         for (int n = 0; n < N; n++) {
             const int64_t base = (int64_t(n) * C + c) * HW;
-            for (int i = 0; i < HW; i++) out[base + i] = (inp[base + i] - mean[c]) * rstd[c] * g + b;
+            int i = 0;
+            for (; i + kLanes <= HW; i += kLanes) vstore(out + base + i, (vload(inp + base + i) - mc) * scale + b);
+            for (; i < HW; i++) out[base + i] = (inp[base + i] - mc) * scale + b;
         }
     }
 }
@@ -374,25 +402,46 @@ void batchnorm2d_forward_eval(float* out, const float* inp, const float* gamma, 
 // shared by batch, layer and instance norm; the values are `blocks` runs of `block`, `stride` apart.
 static void norm_backward(float* dx, double& dgamma, double& dbeta, const float* dy, const float* x, float g,
                           float mean, float rstd, int blocks, int64_t block, int64_t stride) {
-    double sum_dy = 0, sum_dy_xhat = 0;
+    double sum_dy = 0, sum_dy_xhat = 0;  // in double across runs of kRun values, each summed in float vectors
+    const vfloat mv = vsplat(mean), rv = vsplat(rstd);
     for (int b = 0; b < blocks; b++)
-        for (int64_t i = 0; i < block; i++) {
-            const int64_t at = b * stride + i;
-            const double xhat = (double(x[at]) - mean) * rstd;
-            sum_dy += dy[at];
-            sum_dy_xhat += dy[at] * xhat;
+        for (int64_t first = 0; first < block; first += kRun) {
+            const int64_t end = std::min(block, first + kRun);
+            const float *xr = x + b * stride, *dyr = dy + b * stride;
+            vfloat s = vsplat(0.0f), sx = vsplat(0.0f);
+            int64_t i = first;
+            for (; i + kLanes <= end; i += kLanes) {
+                const vfloat d = vload(dyr + i);
+                s += d;
+                sx += d * ((vload(xr + i) - mv) * rv);
+            }
+            float st = vsum(s), sxt = vsum(sx);
+            for (; i < end; i++) {
+                st += dyr[i];
+                sxt += dyr[i] * ((xr[i] - mean) * rstd);
+            }
+            sum_dy += st;
+            sum_dy_xhat += sxt;
         }
     dgamma += sum_dy_xhat;
     dbeta += sum_dy;
     if (!dx) return;
     const double count = double(blocks) * double(block);
-    const double mean_dxhat = g * sum_dy / count, mean_dxhat_xhat = g * sum_dy_xhat / count;
-    for (int b = 0; b < blocks; b++)
-        for (int64_t i = 0; i < block; i++) {
-            const int64_t at = b * stride + i;
-            const double xhat = (double(x[at]) - mean) * rstd;
-            dx[at] += float(rstd * (g * double(dy[at]) - mean_dxhat - xhat * mean_dxhat_xhat));
+    const float mean_dxhat = float(g * sum_dy / count), mean_dxhat_xhat = float(g * sum_dy_xhat / count);
+    const vfloat gv = vsplat(g), m1 = vsplat(mean_dxhat), m2 = vsplat(mean_dxhat_xhat);
+    for (int b = 0; b < blocks; b++) {
+        float* dxr = dx + b * stride;
+        const float *xr = x + b * stride, *dyr = dy + b * stride;
+        int64_t i = 0;
+        for (; i + kLanes <= block; i += kLanes) {
+            const vfloat xhat = (vload(xr + i) - mv) * rv;
+            vstore(dxr + i, vload(dxr + i) + rv * (gv * vload(dyr + i) - m1 - xhat * m2));
         }
+        for (; i < block; i++) {
+            const float xhat = (xr[i] - mean) * rstd;
+            dxr[i] += rstd * (g * dyr[i] - mean_dxhat - xhat * mean_dxhat_xhat);
+        }
+    }
 }
 
 void batchnorm2d_backward(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp,

@@ -23,7 +23,15 @@ inline vfloat vload(const float* p) {
     return v;
 }
 inline void vstore(float* p, vfloat v) { std::memcpy(p, &v, sizeof v); }
-inline vfloat vsplat(float x) { return vfloat{} + x; }
+// x in every lane. (Not `vfloat{} + x`: that is an addition to zeros the compiler must keep, as
+// 0 + -0 is +0, and in WebAssembly it became a load, an add and a shuffle per splat.)
+inline vfloat vsplat(float x) {
+#if defined(__AVX__)
+    return vfloat{x, x, x, x, x, x, x, x};
+#else
+    return vfloat{x, x, x, x};
+#endif
+}
 inline float vsum(vfloat v) {
     float s = 0.0f;
     for (int i = 0; i < kLanes; i++) s += v[i];

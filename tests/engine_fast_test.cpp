@@ -70,6 +70,72 @@ TEST_CASE("fast conv2d equals the reference path: forward and backward, 200 rand
     MESSAGE("fast conv2d vs reference: largest relative difference " << worst << " over " << fast_cases << " fast-path settings");
 }
 
+TEST_CASE("Winograd F(2x2,3x3) conv2d equals the reference path: forward, input and weight gradients, 60 random settings") {
+    Rng rng(13);
+    double worst = 0;
+    for (int trial = 0; trial < 60; trial++) {
+        // channel counts across the register blocks' edges (8, 16 per block), odd output sizes (tiles
+        // sticking out), any padding (0 to 2 each side), either orientation
+        const int N = rng.uniform_int(1, 3), C = rng.uniform_int(8, 40), OC = rng.uniform_int(8, 40);
+        const int H = rng.uniform_int(3, 12), W = rng.uniform_int(3, 12);
+        Conv2dSpec spec;
+        spec.flip = rng.uniform_int(0, 1);
+        spec.rows = {3, 1, 1, rng.uniform_int(0, 2), rng.uniform_int(0, 2)};
+        spec.cols = {3, 1, 1, rng.uniform_int(0, 2), rng.uniform_int(0, 2)};
+        if (!check_conv2d({N, C, H, W}, {OC, C, 3, 3}, nullptr, spec).ok()) continue;
+        REQUIRE(conv_winograd_applies(C, OC, spec));
+        const int OH = int(conv_output_size(H, spec.rows)), OW = int(conv_output_size(W, spec.cols));
+        const size_t out_n = size_t(N) * OC * OH * OW;
+        std::vector<float> x = random_vec(size_t(N) * C * H * W, rng), w = random_vec(size_t(OC) * C * 9, rng),
+                           b = random_vec(size_t(OC), rng), dout = random_vec(out_n, rng);
+        std::vector<float> out_ref(out_n), out_w(out_n);
+        conv2d_forward_naive(out_ref.data(), x.data(), w.data(), b.data(), N, C, H, W, OC, spec);
+        conv2d_forward_winograd(out_w.data(), x.data(), w.data(), b.data(), N, C, H, W, OC, spec, false);
+        // the input gradient through conv2d_backward (which turns the kernel around for Winograd),
+        // the weight gradient directly; both add to what is there
+        std::vector<float> dx_ref(x.size(), 0.5f), dw_ref(w.size(), 0.5f);
+        std::vector<float> dx_w = dx_ref, dw_w = dw_ref;
+        conv2d_backward_naive(dx_ref.data(), dw_ref.data(), nullptr, dout.data(), x.data(), w.data(), N, C, H, W, OC, spec);
+        conv2d_backward(dx_w.data(), nullptr, nullptr, dout.data(), x.data(), w.data(), N, C, H, W, OC, spec);
+        conv2d_weight_grad_winograd(dw_w.data(), dout.data(), x.data(), N, C, H, W, OC, spec);
+        for (double d : {relative_diff(out_w, out_ref), relative_diff(dx_w, dx_ref), relative_diff(dw_w, dw_ref)}) {
+            INFO("trial " << trial << ": N" << N << " C" << C << " OC" << OC << " " << H << "x" << W << " padding " << spec.rows.pad_before
+                          << "," << spec.rows.pad_after << "/" << spec.cols.pad_before << "," << spec.cols.pad_after << " flip "
+                          << spec.flip << ": relative difference " << d);
+            CHECK(d < 1e-5);
+            worst = std::fmax(worst, d);
+        }
+    }
+    MESSAGE("Winograd conv2d vs reference: largest relative difference " << worst);
+}
+
+TEST_CASE("Winograd on a hand-checked case: a 4x4 input of 8 channels, one tile of 2x2 outputs") {
+    // input channel c holds the values v + c at v = 0..15 (row by row); every kernel is all ones,
+    // except that output channel 1's kernels hold only a centre 1. No padding: outputs 2x2.
+    const int C = 8, OC = 8;
+    std::vector<float> x(size_t(C) * 16), w(size_t(OC) * C * 9, 1.0f);
+    for (int c = 0; c < C; c++)
+        for (int v = 0; v < 16; v++) x[size_t(c) * 16 + v] = float(v + c);
+    for (int c = 0; c < C; c++)
+        for (int t = 0; t < 9; t++) w[(size_t(1) * C + c) * 9 + t] = t == 4 ? 1.0f : 0.0f;
+    Conv2dSpec spec;
+    spec.rows = spec.cols = {3, 1, 1, 0, 0};
+    std::vector<float> out(size_t(OC) * 4);
+    conv2d_forward_winograd(out.data(), x.data(), w.data(), nullptr, 1, C, 4, 4, OC, spec, false);
+    // output channel 0, top left: the 3x3 window of channel c sums 0+1+2+4+5+6+8+9+10 + 9c = 45 + 9c;
+    // over c = 0..7: 8*45 + 9*28 = 612. One column right, each of the 9 values is 1 more: +9 per channel,
+    // +72 in all: 684. One row down, each is 4 more: +36 per channel, +288: 900, and 972.
+    CHECK(out[0] == doctest::Approx(612).epsilon(1e-6));
+    CHECK(out[1] == doctest::Approx(684).epsilon(1e-6));
+    CHECK(out[2] == doctest::Approx(900).epsilon(1e-6));
+    CHECK(out[3] == doctest::Approx(972).epsilon(1e-6));
+    // output channel 1, top left: the centres 5 + c over c = 0..7: 40 + 28 = 68; then 76, 100, 108 (+8 per column, +32 per row)
+    CHECK(out[4] == doctest::Approx(68).epsilon(1e-6));
+    CHECK(out[5] == doctest::Approx(76).epsilon(1e-6));
+    CHECK(out[6] == doctest::Approx(100).epsilon(1e-6));
+    CHECK(out[7] == doctest::Approx(108).epsilon(1e-6));
+}
+
 TEST_CASE("fast max pooling and linear equal their reference paths") {
     Rng rng(12);
     for (int trial = 0; trial < 50; trial++) {
