@@ -58,8 +58,8 @@ struct Conv2dSpec {
 // conv2d forward and backward. Shapes and geometry must already be valid (check_conv2d).
 // out (N,OC,OH,OW), inp (N,C,H,W), weight (OC,C/G,KH,KW), bias (OC) or nullptr for no bias.
 // The fast path (conv_fast.cpp) covers stride 1 with any padding, dilation, groups and flip
-// (3x3 kernels through Winograd's transforms, conv_winograd.cpp); other settings go to the
-// reference path.
+// (3x3 kernels, no dilation, one group, 8 or more channels in and out through Winograd's
+// transforms, conv_winograd.cpp); other settings go to the reference path.
 void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
                     int N, int C, int H, int W, int OC, const Conv2dSpec& spec);
 // Backward accumulates (+=) the gradients of the loss with respect to the input, weight and bias,

@@ -43,7 +43,7 @@ namespace {
 constexpr int kOB = 16 / kLanes;              // vectors of output channels per register block (16 channels)
 constexpr int kOcBlock = kOB * kLanes;        // 16
 constexpr int kRB = kLanes == 8 ? 6 : 3;      // rows (tiles, or input channels) per register block: kRB*kOB sums in registers
-constexpr int kChunk = 16 * kRB;              // tiles transformed and multiplied together (fits in cache)
+constexpr int kChunk = 16 * kRB;              // tiles transformed and multiplied together (in cache for the lab's channel counts)
 // Below this many channels in or out, the transforms cost more than they save (conv1 on a gray image).
 constexpr int kWinogradMinChannels = 8;
 
@@ -84,6 +84,15 @@ Tiles make_tiles(int N, int C, int H, int W, int OC, const Conv2dSpec& spec) {
     return g;
 }
 
+// Where tile `tile` sits: sample n, tile row ty, tile column tx (tiles run row by row, sample by sample).
+struct TilePosition { int n, ty, tx; };
+TilePosition tile_position(int tile, const Tiles& g) { return {tile / (g.TH * g.TW), tile / g.TW % g.TH, tile % g.TW}; }
+
+// Zeros for row t of each of the 16 slices of X (16, kChunk, width): a tile past the last one.
+void clear_tile(float* X, int t, int width) {
+    for (int xi = 0; xi < 16; xi++) std::memset(X + (int64_t(xi) * kChunk + t) * width, 0, sizeof(float) * size_t(width));
+}
+
 // The input channels-last in zero-padded planes: P (N, Hp, Wp, Cp) from inp (N, C, H, W).
 void pad_channels_last(float* P, const float* inp, const Tiles& g) {
     std::memset(P, 0, sizeof(float) * size_t(g.N) * g.Hp * g.Wp * g.Cp);
@@ -104,10 +113,10 @@ void transform_input(float* V, const float* P, int first, const Tiles& g) {
     for (int t = 0; t < kChunk; t++) {
         const int tile = first + t;
         if (tile >= g.count) {
-            for (int xi = 0; xi < 16; xi++) std::memset(V + xi * xi_stride + int64_t(t) * g.Cp, 0, sizeof(float) * size_t(g.Cp));
+            clear_tile(V, t, g.Cp);
             continue;
         }
-        const int n = tile / (g.TH * g.TW), ty = tile / g.TW % g.TH, tx = tile % g.TW;
+        const auto [n, ty, tx] = tile_position(tile, g);
         const float* block = P + ((int64_t(n) * g.Hp + 2 * ty) * g.Wp + 2 * tx) * g.Cp;
         for (int c = 0; c < g.Cp; c += kLanes) {
             vfloat d[4][4], b[4][4];
@@ -192,8 +201,7 @@ void transform_output(float* O, const float* M, int first, const Tiles& g) {
     const int OW2 = 2 * g.TW;
     const int last = std::min(kChunk, g.count - first);
     for (int t = 0; t < last; t++) {
-        const int tile = first + t;
-        const int n = tile / (g.TH * g.TW), ty = tile / g.TW % g.TH, tx = tile % g.TW;
+        const auto [n, ty, tx] = tile_position(first + t, g);
         float* o = O + ((int64_t(n) * 2 * g.TH + 2 * ty) * OW2 + 2 * tx) * g.OCp;
         for (int oc = 0; oc < g.OCp; oc += kLanes) {
             const float* m = M + int64_t(t) * g.OCp + oc;
@@ -251,10 +259,10 @@ void transform_dout(float* dZ, const float* D, int first, const Tiles& g) {
     for (int t = 0; t < kChunk; t++) {
         const int tile = first + t;
         if (tile >= g.count) {
-            for (int xi = 0; xi < 16; xi++) std::memset(dZ + xi * xi_stride + int64_t(t) * g.OCp, 0, sizeof(float) * size_t(g.OCp));
+            clear_tile(dZ, t, g.OCp);
             continue;
         }
-        const int n = tile / (g.TH * g.TW), ty = tile / g.TW % g.TH, tx = tile % g.TW;
+        const auto [n, ty, tx] = tile_position(tile, g);
         const float* y = D + ((int64_t(n) * 2 * g.TH + 2 * ty) * DW + 2 * tx) * g.OCp;
         for (int oc = 0; oc < g.OCp; oc += kLanes) {
             const vfloat y00 = vload(y + oc), y01 = vload(y + g.OCp + oc);

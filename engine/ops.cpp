@@ -324,38 +324,33 @@ void dropout_backward(float* dinp, const float* dout, const float* mask, int64_t
 // additions per value (the plain loop) would take several times longer than the vector adds.
 constexpr int64_t kRun = 1024;
 
-// sum of x[0..n) and sum of (x[i] - center)^2, n <= kRun
-static void run_sums(double& sum, double& sum_sq, const float* x, int64_t n, float center) {
-    vfloat s = vsplat(0.0f), q = vsplat(0.0f);
+// sum += x[0..n), or (kSquares) sum += (x[i] - center)^2 over them; n <= kRun
+template <bool kSquares>
+static void run_sum(double& sum, const float* x, int64_t n, float center) {
+    vfloat s = vsplat(0.0f);
     const vfloat cv = vsplat(center);
     int64_t i = 0;
     for (; i + kLanes <= n; i += kLanes) {
-        const vfloat v = vload(x + i), d = v - cv;
-        s += v;
-        q += d * d;
+        const vfloat v = vload(x + i);
+        s += kSquares ? (v - cv) * (v - cv) : v;
     }
-    float st = vsum(s), qt = vsum(q);
-    for (; i < n; i++) {
-        st += x[i];
-        qt += (x[i] - center) * (x[i] - center);
-    }
+    float st = vsum(s);
+    for (; i < n; i++) st += kSquares ? (x[i] - center) * (x[i] - center) : x[i];
     sum += st;
-    sum_sq += qt;
 }
 
 // Mean and biased variance of `count` values spaced `stride` apart in `blocks` blocks of `block`
 // values each (a batch-norm channel: N blocks of HW values, C*HW apart). Two passes: the mean,
 // then the squared deviations from it (no cancellation, unlike sum of squares minus squared sum).
 static void moments(double& mean, double& var, const float* x, int blocks, int64_t block, int64_t stride) {
-    double sum = 0, unused = 0;
+    double sum = 0;
     for (int b = 0; b < blocks; b++)
-        for (int64_t i = 0; i < block; i += kRun) run_sums(sum, unused, x + b * stride + i, std::min(kRun, block - i), 0.0f);
+        for (int64_t i = 0; i < block; i += kRun) run_sum<false>(sum, x + b * stride + i, std::min(kRun, block - i), 0.0f);
     const double count = double(blocks) * double(block);
     mean = sum / count;
     double sq = 0;
-    unused = 0;
     for (int b = 0; b < blocks; b++)
-        for (int64_t i = 0; i < block; i += kRun) run_sums(unused, sq, x + b * stride + i, std::min(kRun, block - i), float(mean));
+        for (int64_t i = 0; i < block; i += kRun) run_sum<true>(sq, x + b * stride + i, std::min(kRun, block - i), float(mean));
     var = sq / count;
 }
 
@@ -373,7 +368,7 @@ void batchnorm2d_forward_train(float* out, float* mean, float* rstd, float* runn
             double unbiased = count > 1 ? v * double(count) / double(count - 1) : v;
             running_var[c] = (1.0f - momentum) * running_var[c] + momentum * float(unbiased);
         }
-        // y = (x - mean) * rstd * g + b  (x - mean first: a large mean cancels exactly)
+        // y = (x - mean) * rstd * g + b  (x - mean first, as PyTorch: no large mean * scale to cancel)
         const float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f;
         const float mc = mean[c], scale = rstd[c] * g;
         for (int n = 0; n < N; n++) {
@@ -399,7 +394,8 @@ void batchnorm2d_forward_eval(float* out, const float* inp, const float* gamma, 
 
 // The backward of y = xhat*g + b with xhat = (x - mean)*rstd over `count` values:
 //   dxhat = dy*g;  dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-// shared by batch, layer and instance norm; the values are `blocks` runs of `block`, `stride` apart.
+// shared by batch and instance norm; the values are `blocks` runs of `block`, `stride` apart.
+// The sums go through double across runs; the dx pass is in float, as PyTorch's for float tensors.
 static void norm_backward(float* dx, double& dgamma, double& dbeta, const float* dy, const float* x, float g,
                           float mean, float rstd, int blocks, int64_t block, int64_t stride) {
     double sum_dy = 0, sum_dy_xhat = 0;  // in double across runs of kRun values, each summed in float vectors
