@@ -81,6 +81,12 @@ void conv2d_forward_winograd(float* out, const float* inp, const float* weight, 
 void conv2d_weight_grad_winograd(float* dweight, const float* dout, const float* inp, int N, int C, int H, int W, int OC,
                                  const Conv2dSpec& spec);
 
+// Scratch memory for the fast paths, reused across calls (it grows, never shrinks, so no
+// allocation per call): buffer `slot` with room for at least `values` floats.
+// conv_fast.cpp uses slots 0-3, conv_winograd.cpp 4-9.
+inline constexpr int kConvScratchSlots = 10;
+float* conv_scratch(int slot, size_t values);
+
 // The reference path: the formula above as nested loops, the sum of each output in the order a
 // person adds it (c, ky, kx, then the bias). The fast path is tested against these.
 void conv2d_forward_naive(float* out, const float* inp, const float* weight, const float* bias,

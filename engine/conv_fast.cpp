@@ -19,13 +19,8 @@ namespace {
 
 constexpr int kIU = kLanes == 8 ? 1 : 2;  // vectors of outputs per step (two on 128-bit SIMD, where registers allow)
 
-// Scratch memory reused across calls (it grows, never shrinks): no allocation per sample.
-float* scratch(int slot, size_t values) {
-    thread_local std::vector<float> buffers[4];
-    std::vector<float>& b = buffers[slot];
-    if (b.size() < values) b.resize(values);
-    return b.data();
-}
+// This file's buffers are conv_scratch slots 0-3.
+float* scratch(int slot, size_t values) { return conv_scratch(slot, values); }
 
 // Where the fast path's buffers sit for one layer's geometry.
 struct Layout {
@@ -205,6 +200,13 @@ void weight_grad_taps(float* dwt_c, int OC, int oc0, const float* GT, const floa
 }
 
 }  // namespace
+
+float* conv_scratch(int slot, size_t values) {
+    thread_local std::vector<float> buffers[kConvScratchSlots];
+    std::vector<float>& b = buffers[slot];
+    if (b.size() < values) b.resize(values);
+    return b.data();
+}
 
 void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
                     int N, int C, int H, int W, int OC, const Conv2dSpec& spec) {

@@ -47,12 +47,8 @@ constexpr int kChunk = 16 * kRB;              // tiles transformed and multiplie
 // Below this many channels in or out, the transforms cost more than they save (conv1 on a gray image).
 constexpr int kWinogradMinChannels = 8;
 
-float* scratch(int slot, size_t values) {
-    thread_local std::vector<float> buffers[6];
-    std::vector<float>& b = buffers[slot];
-    if (b.size() < values) b.resize(values);
-    return b.data();
-}
+// This file's buffers are conv_scratch slots 4-9 (conv_fast.cpp's, 0-3, may be in use meanwhile).
+float* scratch(int slot, size_t values) { return conv_scratch(4 + slot, values); }
 
 int round_up(int n, int m) { return (n + m - 1) / m * m; }
 
