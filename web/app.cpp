@@ -79,10 +79,10 @@ void set_frame_cpu_ms(double ms) { g_frame_cpu_ms = ms; }
 double frame_cpu_ms() { return g_frame_cpu_ms; }
 
 // Frame pacing for work done in slices: how many milliseconds of it fit between two frames so that
-// frames keep coming every 33 ms (30 per second). The time from one frame to the next holds the
-// work, the UI and the wait for the GPU to draw (tens of milliseconds where it is emulated in
-// software), so the budget grows a little while frames come sooner than that and shrinks while they
-// come later, within [min_ms, max_ms]. The set-point sits just under two ticks of a 60 Hz display.
+// frames keep coming every 33 ms (30 per second, two ticks of a 60 Hz display). The time from one
+// frame to the next holds the work, the UI and the wait for the GPU to draw (tens of milliseconds
+// where it is emulated in software), so the budget grows a little while frames come on time (within
+// 40 ms) and shrinks, by more the later they are, while they do not, within [min_ms, max_ms].
 struct FramePacer {
     double budget_ms = 16.0;           // work per frame
     double min_ms = 6.0, max_ms = 28.0;
@@ -94,7 +94,7 @@ struct FramePacer {
         const auto now = std::chrono::steady_clock::now();
         const double interval = std::chrono::duration<double, std::milli>(now - last_frame).count();
         if (working && was_working && interval < 250.0)
-            budget_ms = std::clamp(budget_ms + 0.25 * (33.0 - interval), min_ms, max_ms);
+            budget_ms = std::clamp(interval <= 40.0 ? budget_ms + 0.5 : budget_ms - 0.25 * (interval - 33.0), min_ms, max_ms);
         last_frame = now;
         was_working = working;
     }
@@ -120,6 +120,8 @@ static void app_frame_began() {
     g_worked_ms = 0;
     if (!g_work_between_frames) app_work(g_work_pacer.budget_ms);
 }
+
+bool app_has_work() { return g_has_work; }
 
 bool app_work(double budget_ms) {
     const Lab& lab = current_lab();

@@ -166,6 +166,7 @@ double frame_cpu_ms();
 // idle. So the browser build calls app_work from short tasks queued between frames while the open
 // lab has work, and says so with set_work_between_frames(true).
 bool app_work(double budget_ms);  // false when there is no more (or no more for this frame)
+bool app_has_work();              // whether the open lab said it had more, the last time it worked
 void set_work_between_frames(bool on);
 
 // A benchmark's result (?bench=gpu), reported in every state as "bench" once it exists.

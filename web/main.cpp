@@ -57,6 +57,7 @@ struct Platform {
     float pixel_ratio = 1;  // device pixels per CSS pixel (browser high-DPI screens)
     bool webgl1 = false;    // only OpenGL ES 2 / WebGL1 was available: the UI runs, the GPU backend does not
     GpuContext gpu;         // the GPU backend (engine/gpu.h), when it could start
+    std::chrono::steady_clock::time_point last_drawn;  // when the last frame was drawn
 };
 
 static Platform* g_platform = nullptr;
@@ -109,8 +110,10 @@ EM_JS(void, js_post_event, (const char* event, const char* state_json), {
 EM_JS(void, js_copy_link, (), {
     if (window.cnnlab && window.cnnlab._copyLink) window.cnnlab._copyLink();
 });
-EM_JS(void, js_first_frame, (), {
-    if (window.cnnlab && window.cnnlab._firstFrame) window.cnnlab._firstFrame();
+EM_JS(void, js_frame_drawn, (int frame), {
+    if (!window.cnnlab) return;
+    window.cnnlab.framesDrawn = frame;
+    if (frame === 1 && window.cnnlab._firstFrame) window.cnnlab._firstFrame();
 });
 
 // Work between frames (app.h: app_work): a chain of tasks through a MessageChannel (setTimeout
@@ -135,12 +138,28 @@ EM_JS(void, js_start_work, (), {
     Module.cnnlabWorkChannel.port2.postMessage(0);
 });
 
+// The canvas's WebGL context keeps its drawing buffer after each frame is shown
+// (preserveDrawingBuffer), so the renderer can draw only what changed (web/damage.h). SDL makes
+// the context through Emscripten's EGL, which has no word for that, so the canvas's getContext
+// adds it; keeps_frames() then asks the context what it got.
+EM_JS(void, js_ask_to_keep_frames, (), {
+    const canvas = Module.canvas;
+    canvas.getContext = function(type, attributes) {
+        return HTMLCanvasElement.prototype.getContext.call(this, type, Object.assign({}, attributes, {preserveDrawingBuffer: true}));
+    };
+});
+EM_JS(int, js_keeps_frames, (), {
+    const attributes = typeof GLctx !== 'undefined' && GLctx ? GLctx.getContextAttributes() : null;
+    return attributes && attributes.preserveDrawingBuffer ? 1 : 0;
+});
+
 static std::string g_reply;  // the last reply; JS copies it out before the next call
 extern "C" {
 EMSCRIPTEN_KEEPALIVE int cnnlab_work(double budget_ms) { return app_work(budget_ms); }
 EMSCRIPTEN_KEEPALIVE const char* cnnlab_labs_json() { return (g_reply = json_text(api_labs())).c_str(); }
 EMSCRIPTEN_KEEPALIVE const char* cnnlab_state_json() { return (g_reply = json_text(api_state())).c_str(); }
 EMSCRIPTEN_KEEPALIVE const char* cnnlab_anchors_json() { return (g_reply = json_text(ui_anchors())).c_str(); }
+EMSCRIPTEN_KEEPALIVE void cnnlab_redraw_all() { renderer_redraw_all(); }
 EMSCRIPTEN_KEEPALIVE const char* cnnlab_command_json(const char* command) {
     return (g_reply = api_command_text(command)).c_str();
 }
@@ -340,6 +359,15 @@ static void save_screenshot(Platform& p) {
 static void frame(void* arg) {
     Platform& p = *static_cast<Platform*>(arg);
     const auto frame_start = std::chrono::steady_clock::now();
+#ifdef __EMSCRIPTEN__
+    // While the open lab works between frames (training), 30 frames a second are enough: the
+    // browser calls this 60 times a second, and every frame drawn takes time from the work, and
+    // where the GPU is emulated each one shown costs the GPU process about 20 ms of compositing.
+    // So a call that comes less than 25 ms after the last frame draws nothing; the canvas keeps
+    // showing that frame and the events wait for the next one.
+    if (app_has_work() && std::chrono::duration<double, std::milli>(frame_start - p.last_drawn).count() < 25.0) return;
+    p.last_drawn = frame_start;
+#endif
     SDL_Event event;
     while (SDL_PollEvent(&event)) {
         ImGui_ImplSDL2_ProcessEvent(&event);
@@ -379,7 +407,7 @@ static void frame(void* arg) {
     set_frame_cpu_ms(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
     SDL_GL_SwapWindow(p.window);
 #ifdef __EMSCRIPTEN__
-    if (p.frame == 1) js_first_frame();
+    js_frame_drawn(p.frame);
     js_start_work();  // (returns at once while a chain of work is running)
 #endif
     if (p.frame == 2 && p.options.bench == "gpu") {
@@ -448,6 +476,9 @@ int main(int argc, char** argv) {
 #else
     Uint32 window_flags = SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE;
 #endif
+#ifdef __EMSCRIPTEN__
+    js_ask_to_keep_frames();
+#endif
     p.window = SDL_CreateWindow("CNN Lab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, p.options.width,
                                 p.options.height, window_flags);
     if (!p.window) {
@@ -478,7 +509,12 @@ int main(int argc, char** argv) {
     set_style();
     load_font(p.pixel_ratio);
     ImGui_ImplSDL2_InitForOpenGL(p.window, p.gl);
-    if (!renderer_init(p.webgl1)) {
+#ifdef __EMSCRIPTEN__
+    const bool keeps_frames = js_keeps_frames();
+#else
+    const bool keeps_frames = false;  // after a swap the back buffer's contents are undefined
+#endif
+    if (!renderer_init(p.webgl1, keeps_frames)) {
         std::fprintf(stderr, "cnnlab: the GPU cannot run the UI's shaders\n");
         return 1;
     }

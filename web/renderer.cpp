@@ -7,13 +7,16 @@
 #include <imgui.h>
 #include <cstdio>
 #include <string>
+#include <unordered_map>
 
+#include "damage.h"
 #include "shaders.h"  // generated from shaders/*.glsl by CMakeLists.txt
 
 // The UI's own GL objects. Everything is drawn with one program; each draw list's vertices and
 // indices are streamed into one buffer pair every frame.
 struct UiRenderer {
     bool webgl1 = false;      // GLSL ES 1.00 and no vertex array objects
+    bool keeps_frames = false;  // the back buffer still holds the last frame after a swap
     unsigned program = 0;
     int projection = -1, sampled = -1;           // uniform locations
     int position = -1, uv = -1, color = -1;      // attribute locations
@@ -21,6 +24,16 @@ struct UiRenderer {
     unsigned font_texture = 0;
 };
 static UiRenderer g_ui;
+
+// Drawing only what changed (web/damage.h): the last frame's tiles, and each texture's version.
+static DamageTracker g_damage;
+static DamagePlan g_plan;  // (kept: its buffers are reused from frame to frame)
+static std::unordered_map<unsigned, uint64_t> g_texture_versions;  // texture name -> upload count when last uploaded
+static uint64_t g_uploads = 0;
+static uint64_t texture_version(ImTextureID texture) {
+    const auto it = g_texture_versions.find(unsigned(intptr_t(texture)));
+    return it == g_texture_versions.end() ? 0 : it->second;
+}
 
 static unsigned compile_stage(GLenum kind, const char* body) {
     // The same .glsl file for both versions: the shader renames what GLSL ES 1.00 calls differently.
@@ -84,11 +97,12 @@ static void delete_ui_objects() {
     glDeleteBuffers(1, &g_ui.vertex_buffer);
     glDeleteBuffers(1, &g_ui.index_buffer);
     glDeleteTextures(1, &g_ui.font_texture);
-    g_ui = UiRenderer{g_ui.webgl1};
+    g_ui = UiRenderer{g_ui.webgl1, g_ui.keeps_frames};
 }
 
-bool renderer_init(bool webgl1) {
+bool renderer_init(bool webgl1, bool keeps_frames) {
     g_ui.webgl1 = webgl1;
+    g_ui.keeps_frames = keeps_frames;
     ImGui::GetIO().BackendRendererName = "cnnlab_gles3";
     return create_ui_objects();
 }
@@ -97,7 +111,10 @@ void renderer_reset() {
     // the lost context took every GL object with it: make them again (deleting the dead names is harmless)
     delete_ui_objects();
     create_ui_objects();
+    renderer_redraw_all();  // the new context's back buffer is blank
 }
+
+void renderer_redraw_all() { g_damage.have_last = false; }
 
 void renderer_new_frame() {}
 
@@ -106,14 +123,25 @@ void renderer_new_frame() {}
 // (in headless Chromium, 18 ms a frame while it emulates the GPU). So no state is read back or
 // restored: this sets all it needs, and leaves blending and scissoring off again for the GPU
 // backend's passes (engine/gpu.cpp sets the rest of its own state).
+// Where the back buffer is kept between frames, only what changed is drawn again (web/damage.h).
 void renderer_draw(int framebuffer_width, int framebuffer_height, ImDrawData* draw_data) {
+    const bool drawable = draw_data && draw_data->CmdListsCount > 0 && g_ui.program;
+    plan_frame(g_plan, g_damage, drawable ? draw_data : nullptr, framebuffer_width, framebuffer_height,
+               g_ui.keeps_frames && drawable, texture_version);
+    if (g_plan.rects.empty()) return;  // nothing changed: the canvas still shows it
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
     glViewport(0, 0, framebuffer_width, framebuffer_height);
     const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];  // the main window draws none itself
     glClearColor(background.x, background.y, background.z, 1.0f);
-    glDisable(GL_SCISSOR_TEST);
-    glClear(GL_COLOR_BUFFER_BIT);
-    if (!draw_data || draw_data->CmdListsCount == 0 || !g_ui.program) return;
+    glEnable(GL_SCISSOR_TEST);
+    // GL counts rows from the bottom
+    auto scissor = [&](const ScreenRect& r) { glScissor(r.x0, framebuffer_height - r.y1, r.x1 - r.x0, r.y1 - r.y0); };
+    if (!drawable) {
+        scissor(g_plan.rects[0]);  // (the whole screen)
+        glClear(GL_COLOR_BUFFER_BIT);
+        glDisable(GL_SCISSOR_TEST);
+        return;
+    }
 
     glEnable(GL_BLEND);
     glBlendEquation(GL_FUNC_ADD);
@@ -121,7 +149,6 @@ void renderer_draw(int framebuffer_width, int framebuffer_height, ImDrawData* dr
     glDisable(GL_CULL_FACE);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_STENCIL_TEST);
-    glEnable(GL_SCISSOR_TEST);
     if (!g_ui.webgl1) glBindVertexArray(0);
     glUseProgram(g_ui.program);
     // pixels (DisplayPos .. DisplayPos + DisplaySize) to clip space (-1..1), y pointing down
@@ -133,6 +160,8 @@ void renderer_draw(int framebuffer_width, int framebuffer_height, ImDrawData* dr
     glActiveTexture(GL_TEXTURE0);
     glBindBuffer(GL_ARRAY_BUFFER, g_ui.vertex_buffer);
     glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, g_ui.index_buffer);
+    glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(g_plan.vertices.size() * sizeof(ImDrawVert)), g_plan.vertices.data(), GL_STREAM_DRAW);
+    glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(g_plan.indices.size() * sizeof(ImDrawIdx)), g_plan.indices.data(), GL_STREAM_DRAW);
     glEnableVertexAttribArray(GLuint(g_ui.position));
     glEnableVertexAttribArray(GLuint(g_ui.uv));
     glEnableVertexAttribArray(GLuint(g_ui.color));
@@ -140,24 +169,16 @@ void renderer_draw(int framebuffer_width, int framebuffer_height, ImDrawData* dr
     glVertexAttribPointer(GLuint(g_ui.uv), 2, GL_FLOAT, GL_FALSE, sizeof(ImDrawVert), (void*)offsetof(ImDrawVert, uv));
     glVertexAttribPointer(GLuint(g_ui.color), 4, GL_UNSIGNED_BYTE, GL_TRUE, sizeof(ImDrawVert), (void*)offsetof(ImDrawVert, col));
 
-    const ImVec2 scale = draw_data->FramebufferScale;  // framebuffer pixels per UI pixel (HiDPI)
-    for (int n = 0; n < draw_data->CmdListsCount; n++) {
-        const ImDrawList* list = draw_data->CmdLists[n];
-        glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(list->VtxBuffer.Size) * GLsizeiptr(sizeof(ImDrawVert)), list->VtxBuffer.Data, GL_STREAM_DRAW);
-        glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(list->IdxBuffer.Size) * GLsizeiptr(sizeof(ImDrawIdx)), list->IdxBuffer.Data, GL_STREAM_DRAW);
-        for (const ImDrawCmd& cmd : list->CmdBuffer) {
-            if (cmd.UserCallback) {  // (none of ours use callbacks; ImGui's reset marker is skipped)
-                if (cmd.UserCallback != ImDrawCallback_ResetRenderState) cmd.UserCallback(list, &cmd);
-                continue;
-            }
-            // the clip rectangle in framebuffer pixels; GL counts rows from the bottom
-            const float x0 = (cmd.ClipRect.x - L) * scale.x, y0 = (cmd.ClipRect.y - T) * scale.y;
-            const float x1 = (cmd.ClipRect.z - L) * scale.x, y1 = (cmd.ClipRect.w - T) * scale.y;
-            if (x1 <= x0 || y1 <= y0) continue;
-            glScissor(int(x0), int(float(framebuffer_height) - y1), int(x1 - x0), int(y1 - y0));
-            glBindTexture(GL_TEXTURE_2D, GLuint(intptr_t(cmd.GetTexID())));
-            glDrawElements(GL_TRIANGLES, GLsizei(cmd.ElemCount), sizeof(ImDrawIdx) == 2 ? GL_UNSIGNED_SHORT : GL_UNSIGNED_INT,
-                           (void*)(intptr_t(cmd.IdxOffset) * intptr_t(sizeof(ImDrawIdx))));
+    size_t next = 0;  // the draws come grouped by rectangle, in the rectangles' order
+    for (size_t r = 0; r < g_plan.rects.size(); r++) {
+        scissor(g_plan.rects[r]);
+        glClear(GL_COLOR_BUFFER_BIT);
+        for (; next < g_plan.draws.size() && g_plan.draws[next].rect == int(r); next++) {
+            const DamageDraw& draw = g_plan.draws[next];
+            scissor(draw.scissor);
+            glBindTexture(GL_TEXTURE_2D, GLuint(intptr_t(draw.texture)));
+            glDrawElements(GL_TRIANGLES, GLsizei(draw.count), sizeof(ImDrawIdx) == 2 ? GL_UNSIGNED_SHORT : GL_UNSIGNED_INT,
+                           (void*)(intptr_t(draw.first) * intptr_t(sizeof(ImDrawIdx))));
         }
     }
     glDisableVertexAttribArray(GLuint(g_ui.position));
@@ -178,6 +199,7 @@ unsigned renderer_upload_rgba(unsigned texture, const uint8_t* rgba, int width, 
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
     glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+    g_texture_versions[texture] = ++g_uploads;  // what it shows changed: redraw where it is drawn
     glBindTexture(GL_TEXTURE_2D, 0);
     return texture;
 }

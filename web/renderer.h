@@ -11,8 +11,11 @@ struct ImDrawData;
 
 // After the GL context is current. webgl1: only OpenGL ES 2 / WebGL1 is there, so the UI's shaders
 // are GLSL ES 1.00 ("#version 100"); everything else in the project needs kGlslVersion.
-bool renderer_init(bool webgl1);
+// keeps_frames: the back buffer still holds the last frame after a swap (a WebGL canvas made with
+// preserveDrawingBuffer), so each frame draws only what changed (web/damage.h).
+bool renderer_init(bool webgl1, bool keeps_frames);
 void renderer_reset();                    // makes the UI's GL objects again (after a lost context came back)
+void renderer_redraw_all();               // the next frame draws the whole screen (not only what changed)
 void renderer_new_frame();                // before ImGui::NewFrame()
 void renderer_draw(int framebuffer_width, int framebuffer_height, ImDrawData* draw_data);
 void renderer_shutdown();

@@ -96,6 +96,32 @@ export async function screenshotStats(page, name, colour = [255, 200, 40]) {
   return { file, ...stats };
 }
 
+// Pixels that differ between two screenshots (PNG buffers of the same size), and the largest
+// difference in one colour channel.
+export async function screenshotDifference(page, pngA, pngB) {
+  return page.evaluate(async ([a64, b64]) => {
+    const decode = async (b64) => {
+      const img = new Image();
+      img.src = 'data:image/png;base64,' + b64;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width; canvas.height = img.height;
+      const g = canvas.getContext('2d');
+      g.drawImage(img, 0, 0);
+      return g.getImageData(0, 0, img.width, img.height).data;
+    };
+    const a = await decode(a64), b = await decode(b64);
+    if (a.length !== b.length) return { differing: -1, largest: -1 };
+    let differing = 0, largest = 0;
+    for (let i = 0; i < a.length; i += 4) {
+      const d = Math.max(Math.abs(a[i] - b[i]), Math.abs(a[i + 1] - b[i + 1]), Math.abs(a[i + 2] - b[i + 2]));
+      if (d > 0) differing++;
+      largest = Math.max(largest, d);
+    }
+    return { differing, largest };
+  }, [pngA.toString('base64'), pngB.toString('base64')]);
+}
+
 // A tiny test runner: prints PASS/FAIL per test and a summary line "e2e NAME: N passed, N failed".
 export function runner(suite) {
   const tests = [];

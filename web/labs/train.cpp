@@ -705,19 +705,31 @@ std::string train_command(const json& f) {
 
 // Pictures as textures: one quad each instead of a rectangle per pixel (a frame with many
 // pictures stays cheap to draw). Without a GPU (the tests) the pixels are drawn as rectangles.
+// A picture is uploaded only when its pixels changed: an upload makes the renderer draw again
+// wherever the texture shows (web/damage.h).
 struct PictureSlots {
-    std::vector<unsigned> textures;  // one per slot, kept from frame to frame
-    std::vector<uint8_t> rgba;       // scratch
+    std::vector<unsigned> textures;           // one per slot, kept from frame to frame
+    std::vector<std::vector<uint8_t>> shown;  // per slot: the pixels last uploaded, (H, W, 4)
+    std::vector<uint8_t> rgba;                // scratch
+    int generation = -1;                      // gpu_generation() the textures belong to
 };
 PictureSlots g_slots;
 
 // Draws an H x W single-channel picture at `cell` pixels per value: grey over [0, 1], or signed
 // (blue-white-red, scale = full colour). Returns where it went, for clicks.
 GridResult draw_picture_slot(int slot, const char* id, const float* values, int H, int W, float cell, bool is_signed, float scale) {
-    if (int(g_slots.textures.size()) <= slot) g_slots.textures.resize(size_t(slot) + 1, 0);
+    if (g_slots.generation != gpu_generation()) {  // the old textures died with a lost context
+        g_slots.textures.clear();
+        g_slots.shown.clear();
+        g_slots.generation = gpu_generation();
+    }
+    if (int(g_slots.textures.size()) <= slot) g_slots.textures.resize(size_t(slot) + 1, 0), g_slots.shown.resize(size_t(slot) + 1);
     colormap_rgba(g_slots.rgba, values, 1, H, W, 0, is_signed ? 2 : 1, 0.0f, is_signed ? scale : 1.0f);
     unsigned& texture = g_slots.textures[size_t(slot)];
-    texture = upload_texture(texture, g_slots.rgba.data(), W, H);
+    if (!texture || g_slots.shown[size_t(slot)] != g_slots.rgba) {
+        texture = upload_texture(texture, g_slots.rgba.data(), W, H);
+        g_slots.shown[size_t(slot)] = g_slots.rgba;
+    }
     if (!texture)
         return draw_grid(id, H, W, cell, [&](int r, int c) {
             const float v = values[r * W + c];

@@ -40,6 +40,7 @@
   const cnnlab = {
     ready: new Promise((resolve) => { resolveReady = resolve; }),
     firstFrameMs: null,  // milliseconds from navigation start to the first frame drawn
+    framesDrawn: 0,      // frames drawn so far (while a lab trains, the page skips the display's extra ticks)
 
     labs() { return running ? reply(Module._cnnlab_labs_json()) : notReady(); },
     state() { return running ? reply(Module._cnnlab_state_json()) : notReady(); },
@@ -70,6 +71,8 @@
 
     // For browser tests: where named widgets were drawn in the last frame, {name: [x, y, w, h]}.
     _anchors() { return running ? reply(Module._cnnlab_anchors_json()) : notReady(); },
+    // For browser tests: the next frame draws the whole screen, not only what changed (web/damage.h).
+    _redrawAll() { if (running) Module._cnnlab_redraw_all(); },
 
     // Called by the app (web/main.cpp).
     _event(event, stateJson) {
