@@ -30,7 +30,7 @@ const std::vector<ModelPreset>& model_presets() {
          {"type":"conv","name":"conv2","out":32,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn2"},{"type":"relu"},{"type":"maxpool","kernel":2},
          {"type":"conv","name":"conv3","out":64,"kernel":3,"padding":1},{"type":"batchnorm","name":"bn3"},{"type":"relu"},
          {"type":"flatten"},{"type":"linear","name":"fc","out":10}])",
-         R"({"optimizer": "adam", "lr": 0.002, "batch": 16, "epochs": 5, "schedule": "cosine", "label_smoothing": 0.1})"},
+         R"({"optimizer": "adam", "lr": 0.002, "batch": 16, "epochs": 6, "schedule": "cosine", "label_smoothing": 0.1})"},
         {"mlp", "MLP (no convolution)", "every pixel connected to every hidden unit: compare its parameter count",
          R"([{"type":"flatten"},{"type":"linear","name":"fc1","out":128},{"type":"relu"},{"type":"linear","name":"fc2","out":10}])",
          R"({"optimizer": "adam", "lr": 0.002, "batch": 32, "epochs": 5, "schedule": "constant"})"},

@@ -94,7 +94,7 @@ struct FramePacer {
         const auto now = std::chrono::steady_clock::now();
         const double interval = std::chrono::duration<double, std::milli>(now - last_frame).count();
         if (working && was_working && interval < 250.0)
-            budget_ms = std::clamp(interval <= 40.0 ? budget_ms + 0.5 : budget_ms - 0.25 * (interval - 33.0), min_ms, max_ms);
+            budget_ms = std::clamp(interval <= 40.0 ? budget_ms + 2.0 : budget_ms - 0.25 * (interval - 33.0), min_ms, max_ms);
         last_frame = now;
         was_working = working;
     }

@@ -57,7 +57,7 @@ struct Platform {
     float pixel_ratio = 1;  // device pixels per CSS pixel (browser high-DPI screens)
     bool webgl1 = false;    // only OpenGL ES 2 / WebGL1 was available: the UI runs, the GPU backend does not
     GpuContext gpu;         // the GPU backend (engine/gpu.h), when it could start
-    std::chrono::steady_clock::time_point last_drawn;  // when the last frame was drawn
+    std::chrono::steady_clock::time_point next_frame_due;  // while a lab works between frames: when to draw the next
 };
 
 static Platform* g_platform = nullptr;
@@ -361,12 +361,19 @@ static void frame(void* arg) {
     const auto frame_start = std::chrono::steady_clock::now();
 #ifdef __EMSCRIPTEN__
     // While the open lab works between frames (training), 30 frames a second are enough: the
-    // browser calls this 60 times a second, and every frame drawn takes time from the work, and
-    // where the GPU is emulated each one shown costs the GPU process about 20 ms of compositing.
-    // So a call that comes less than 25 ms after the last frame draws nothing; the canvas keeps
-    // showing that frame and the events wait for the next one.
-    if (app_has_work() && std::chrono::duration<double, std::milli>(frame_start - p.last_drawn).count() < 25.0) return;
-    p.last_drawn = frame_start;
+    // browser calls this 60 times a second, every frame drawn takes time from the work, and where
+    // the GPU is emulated each frame shown costs the GPU process about 20 ms of compositing. So
+    // frames are due every 33.3 ms; a call more than 8 ms before the next one is due draws
+    // nothing (the canvas keeps showing the last frame; the events wait for the next one). After a
+    // late frame the next is due sooner, so the count still comes to 30 a second.
+    using Ms = std::chrono::duration<double, std::milli>;
+    if (app_has_work()) {
+        if (frame_start < p.next_frame_due - Ms(8.0)) return;
+        p.next_frame_due = frame_start - p.next_frame_due > Ms(33.3) ? frame_start : p.next_frame_due;  // (too far behind: start again)
+        p.next_frame_due += std::chrono::duration_cast<std::chrono::steady_clock::duration>(Ms(33.3));
+    } else {
+        p.next_frame_due = frame_start;
+    }
 #endif
     SDL_Event event;
     while (SDL_PollEvent(&event)) {
