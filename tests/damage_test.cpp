@@ -76,6 +76,21 @@ TEST_CASE("group_tiles: past the limit, the pair whose box adds the fewest tiles
     }
 }
 
+TEST_CASE("group_tiles: scattered changes are grouped by rows, still disjoint and covering") {
+    // a checkerboard: 32 runs of one tile, more than 4 * 2, so rows: each row's span is columns
+    // 0-6 or 1-7, and 8 rows merge into 2 rectangles
+    std::vector<uint8_t> changed(64);
+    for (int y = 0; y < 8; y++)
+        for (int x = 0; x < 8; x++) changed[size_t(y * 8 + x)] = (x + y) % 2;
+    const std::vector<ScreenRect> rects = group_tiles(changed, 8, 8, 2);
+    CHECK(rects.size() == 2);
+    const std::vector<int> count = covered(rects, 8, 8);
+    for (size_t t = 0; t < changed.size(); t++) {
+        CHECK(count[t] <= 1);
+        if (changed[t]) CHECK(count[t] == 1);
+    }
+}
+
 // ---- a frame: quads in draw lists, drawn by a tiny rasterizer ----
 
 struct Quad {
@@ -233,6 +248,12 @@ TEST_CASE("plan_frame: an unchanged frame draws nothing; a new size or a lost bu
     CHECK(plan.indices.size() == 12);
 
     plan_frame(plan, tracker, &g.data, 120, 100, true, version_of);  // the canvas grew
+    CHECK(plan.everything);
+    plan_frame(plan, tracker, &g.data, 120, 100, true, version_of);
+    CHECK(plan.rects.empty());
+    g.data.FramebufferScale = ImVec2(2, 2);  // the same pixels, another zoom: every position moves
+    g.data.DisplaySize = ImVec2(60, 50);
+    plan_frame(plan, tracker, &g.data, 120, 100, true, version_of);
     CHECK(plan.everything);
     plan_frame(plan, tracker, &g.data, 120, 100, false, version_of);  // the buffer was not kept
     CHECK(plan.everything);

@@ -78,11 +78,13 @@ static double g_frame_cpu_ms = 0;
 void set_frame_cpu_ms(double ms) { g_frame_cpu_ms = ms; }
 double frame_cpu_ms() { return g_frame_cpu_ms; }
 
-// Frame pacing for work done in slices: how many milliseconds of it fit between two frames so that
-// frames keep coming every 33 ms (30 per second, two ticks of a 60 Hz display). The time from one
-// frame to the next holds the work, the UI and the wait for the GPU to draw (tens of milliseconds
-// where it is emulated in software), so the budget grows a little while frames come on time (within
-// 40 ms) and shrinks, by more the later they are, while they do not, within [min_ms, max_ms].
+// Frame pacing for work done in slices: how many milliseconds of it may run between two frames so
+// that frames keep coming every 33 ms (30 per second, two ticks of a 60 Hz display). The time from
+// one frame to the next holds the work, the UI and the wait for the GPU to draw (tens of
+// milliseconds where it is emulated in software). The budget grows while frames come on time
+// (within 40 ms) and shrinks, by more the later they are, while they do not, within [min_ms,
+// max_ms]. While frames are on time it can exceed the time between them: the work then goes on
+// until the next frame, and only late frames hold it back.
 struct FramePacer {
     double budget_ms = 16.0;           // work per frame
     double min_ms = 6.0, max_ms = 28.0;

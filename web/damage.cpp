@@ -11,9 +11,10 @@ static uint64_t fold(uint64_t hash, uint64_t value) {
     return hash ^ (hash >> 29);
 }
 
-// A draw command's clip rectangle in framebuffer pixels, inside the screen.
+// A draw command's clip rectangle in framebuffer pixels, inside the screen (empty if it is empty).
 static ScreenRect clip_pixels(const ImVec4& clip, ImVec2 origin, ImVec2 scale, int width, int height) {
     ScreenRect r;
+    if (!(clip.z > clip.x && clip.w > clip.y)) return r;  // (ImGui makes empty ones by intersecting)
     r.x0 = std::clamp(int(std::floor((clip.x - origin.x) * scale.x)), 0, width);
     r.y0 = std::clamp(int(std::floor((clip.y - origin.y) * scale.y)), 0, height);
     r.x1 = std::clamp(int(std::ceil((clip.z - origin.x) * scale.x)), 0, width);
@@ -47,6 +48,29 @@ std::vector<ScreenRect> group_tiles(const std::vector<uint8_t>& changed, int row
             now.push_back(grown);
         }
         open = now;
+    }
+    // Scattered changes: one rectangle per row that has any (its first to its last changed tile),
+    // then neighbouring rows merged, the pair that adds the fewest tiles first. Rows do not overlap,
+    // nor do merged neighbours, and this stays quick however many runs there were.
+    if (int(rects.size()) > 4 * std::max(1, max_rects)) {
+        std::vector<ScreenRect> bands;
+        for (int y = 0; y < rows; y++) {
+            ScreenRect band{cols, y, 0, y + 1};
+            for (int x = 0; x < cols; x++)
+                if (changed[size_t(y * cols + x)]) band.x0 = std::min(band.x0, x), band.x1 = std::max(band.x1, x + 1);
+            if (band.x1 > band.x0) bands.push_back(band);
+        }
+        while (int(bands.size()) > std::max(1, max_rects)) {
+            size_t best = 0;
+            int64_t best_extra = INT64_MAX;
+            for (size_t i = 0; i + 1 < bands.size(); i++) {
+                const int64_t extra = area(bounding(bands[i], bands[i + 1])) - area(bands[i]) - area(bands[i + 1]);
+                if (extra < best_extra) best_extra = extra, best = i;
+            }
+            bands[best] = bounding(bands[best], bands[best + 1]);
+            bands.erase(bands.begin() + std::ptrdiff_t(best + 1));
+        }
+        return bands;
     }
     // Too many: merge the pair whose bounding box adds the fewest tiles, then take in every
     // rectangle that box overlaps, so the rectangles stay disjoint (each pixel is drawn once).
@@ -97,6 +121,9 @@ void plan_frame(DamagePlan& plan, DamageTracker& tracker, const ImDrawData* data
     std::vector<Triangle> triangles;
     std::vector<uint64_t> hashes(size_t(rows) * size_t(cols), 0x51ED270B27A1E3C5ull);
     const ImVec2 origin = data ? data->DisplayPos : ImVec2(0, 0), scale = data ? data->FramebufferScale : ImVec2(1, 1);
+    const ImVec2 size = data ? data->DisplaySize : ImVec2(0, 0);
+    // a pixel coordinate, kept far inside int's range (a stray huge vertex must not overflow)
+    const auto pixel = [](float v) { return v > -1e6f ? (v < 1e6f ? int(v) : 1000000) : -1000000; };  // (NaN: -1e6)
     for (int n = 0; data && n < data->CmdListsCount; n++) {
         const ImDrawList* list = data->CmdLists[n];
         for (int c = 0; c < list->CmdBuffer.Size; c++) {
@@ -114,27 +141,32 @@ void plan_frame(DamagePlan& plan, DamageTracker& tracker, const ImDrawData* data
                     uint32_t words[5];  // pos.x, pos.y, uv.x, uv.y, col
                     static_assert(sizeof(ImDrawVert) == sizeof words, "ImDrawVert is two float pairs and a colour");
                     std::memcpy(words, &v, sizeof words);
-                    hash = fold(hash, uint64_t(words[0]) | uint64_t(words[1]) << 32);
-                    hash = fold(hash, uint64_t(words[2]) | uint64_t(words[3]) << 32);
-                    hash = fold(hash, words[4]);
+                    if (keep) {
+                        hash = fold(hash, uint64_t(words[0]) | uint64_t(words[1]) << 32);
+                        hash = fold(hash, uint64_t(words[2]) | uint64_t(words[3]) << 32);
+                        hash = fold(hash, words[4]);
+                    }
                     lo_x = std::min(lo_x, v.pos.x), hi_x = std::max(hi_x, v.pos.x);
                     lo_y = std::min(lo_y, v.pos.y), hi_y = std::max(hi_y, v.pos.y);
                 }
-                const int x0 = std::max(clip.x0, int(std::floor((lo_x - origin.x) * scale.x)) - 1);
-                const int y0 = std::max(clip.y0, int(std::floor((lo_y - origin.y) * scale.y)) - 1);
-                const int x1 = std::min(clip.x1, int(std::ceil((hi_x - origin.x) * scale.x)) + 1);
-                const int y1 = std::min(clip.y1, int(std::ceil((hi_y - origin.y) * scale.y)) + 1);
+                const int x0 = std::max(clip.x0, pixel(std::floor((lo_x - origin.x) * scale.x)) - 1);
+                const int y0 = std::max(clip.y0, pixel(std::floor((lo_y - origin.y) * scale.y)) - 1);
+                const int x1 = std::min(clip.x1, pixel(std::ceil((hi_x - origin.x) * scale.x)) + 1);
+                const int y1 = std::min(clip.y1, pixel(std::ceil((hi_y - origin.y) * scale.y)) + 1);
                 if (x1 <= x0 || y1 <= y0) continue;  // draws nothing
                 const Triangle t{i, n, c, x0 / kTile, y0 / kTile, (x1 - 1) / kTile, (y1 - 1) / kTile};
-                for (int ty = t.ty0; ty <= t.ty1; ty++)
-                    for (int tx = t.tx0; tx <= t.tx1; tx++) hashes[size_t(ty * cols + tx)] = fold(hashes[size_t(ty * cols + tx)], hash);
+                if (keep)  // (without a kept buffer everything is drawn anyway)
+                    for (int ty = t.ty0; ty <= t.ty1; ty++)
+                        for (int tx = t.tx0; tx <= t.tx1; tx++) hashes[size_t(ty * cols + tx)] = fold(hashes[size_t(ty * cols + tx)], hash);
                 triangles.push_back(t);
             }
         }
     }
 
     // The changed tiles, grouped into rectangles (in tiles, then in pixels).
-    plan.everything = !keep || !tracker.have_last || tracker.width != width || tracker.height != height;
+    const auto same = [](ImVec2 a, ImVec2 b) { return a.x == b.x && a.y == b.y; };
+    plan.everything = !keep || !tracker.have_last || tracker.width != width || tracker.height != height ||
+                      !same(tracker.display_pos, origin) || !same(tracker.display_size, size) || !same(tracker.scale, scale);
     std::vector<ScreenRect> tile_rects;
     if (plan.everything) tile_rects.push_back({0, 0, cols, rows});
     else {
@@ -143,6 +175,7 @@ void plan_frame(DamagePlan& plan, DamageTracker& tracker, const ImDrawData* data
         tile_rects = group_tiles(changed, rows, cols, DamageTracker::kMaxRects);
     }
     tracker.width = width, tracker.height = height, tracker.cols = cols, tracker.rows = rows;
+    tracker.display_pos = origin, tracker.display_size = size, tracker.scale = scale;
     tracker.hashes = std::move(hashes);
     tracker.have_last = keep;
     for (const ScreenRect& r : tile_rects)

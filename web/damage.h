@@ -9,9 +9,11 @@
 //
 // How: the screen is cut into tiles. Each tile gets a hash of every triangle that touches it (its
 // corners' positions, texture coordinates and colours, its texture and that texture's version, its
-// clip rectangle), in drawing order. A tile whose hash is the same as last frame's shows the same
-// pixels, since only those triangles draw there. The changed tiles are grouped into a few disjoint
-// rectangles.
+// clip rectangle), in drawing order. Only those triangles draw in the tile, over the same
+// background, so while the framebuffer's size and the UI-to-pixel mapping stay the same, a tile
+// whose hash is the same as last frame's shows the same pixels. (A texture the renderer did not
+// upload itself, one the GPU backend draws into, counts as changed in every frame.) The changed
+// tiles are grouped into a few disjoint rectangles.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -43,6 +45,7 @@ struct DamageTracker {
     static constexpr int kTile = 32;    // tile side, framebuffer pixels
     static constexpr int kMaxRects = 12;  // more changed rectangles than this are merged (fewer draw calls)
     int width = 0, height = 0;          // framebuffer size the hashes were made for
+    ImVec2 display_pos, display_size, scale;  // and the mapping from UI coordinates to its pixels
     int cols = 0, rows = 0;             // tiles across and down
     std::vector<uint64_t> hashes;       // (rows, cols): last frame's, per tile
     bool have_last = false;             // false: the back buffer does not hold the last frame
@@ -59,5 +62,5 @@ void plan_frame(DamagePlan& plan, DamageTracker& tracker, const ImDrawData* data
 
 // The tile grouping on its own (for the tests): disjoint rectangles, in tiles, that cover every
 // `changed` tile of a (rows, cols) grid, at most max_rects of them (merging neighbours covers some
-// unchanged tiles too).
+// unchanged tiles too). Scattered changes (more than 4 * max_rects runs) are grouped by rows instead.
 std::vector<ScreenRect> group_tiles(const std::vector<uint8_t>& changed, int rows, int cols, int max_rects);

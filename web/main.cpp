@@ -150,7 +150,9 @@ EM_JS(void, js_ask_to_keep_frames, (), {
 });
 EM_JS(int, js_keeps_frames, (), {
     const attributes = typeof GLctx !== 'undefined' && GLctx ? GLctx.getContextAttributes() : null;
-    return attributes && attributes.preserveDrawingBuffer ? 1 : 0;
+    const keeps = !!(attributes && attributes.preserveDrawingBuffer);
+    if (window.cnnlab) window.cnnlab.keepsFrames = keeps;
+    return keeps ? 1 : 0;
 });
 
 static std::string g_reply;  // the last reply; JS copies it out before the next call
@@ -262,7 +264,10 @@ static void fit_canvas_to_container(Platform& p) {
     int w = css_w < 1 ? 1 : int(css_w), h = css_h < 1 ? 1 : int(css_h);
     int cur_w = 0, cur_h = 0;
     SDL_GetWindowSize(p.window, &cur_w, &cur_h);
-    if (w != cur_w || h != cur_h) SDL_SetWindowSize(p.window, w, h);  // SDL scales the backing store by the pixel ratio
+    if (w != cur_w || h != cur_h) {
+        SDL_SetWindowSize(p.window, w, h);  // SDL scales the backing store by the pixel ratio
+        renderer_redraw_all();              // (a resized canvas starts blank)
+    }
 }
 #endif
 

@@ -30,9 +30,11 @@ static DamageTracker g_damage;
 static DamagePlan g_plan;  // (kept: its buffers are reused from frame to frame)
 static std::unordered_map<unsigned, uint64_t> g_texture_versions;  // texture name -> upload count when last uploaded
 static uint64_t g_uploads = 0;
+// A texture that did not come through renderer_upload_rgba (the GPU backend draws into its own,
+// e.g. the image-kernel lab's result) may have changed in any frame: it gets a new version each time.
 static uint64_t texture_version(ImTextureID texture) {
     const auto it = g_texture_versions.find(unsigned(intptr_t(texture)));
-    return it == g_texture_versions.end() ? 0 : it->second;
+    return it == g_texture_versions.end() ? ++g_uploads : it->second;
 }
 
 static unsigned compile_stage(GLenum kind, const char* body) {

@@ -45,11 +45,21 @@ export async function openPage(browser, url, viewport = { width: 1280, height: 8
   return page;
 }
 
-// Waits until the app has drawn `n` more frames (so a click or a command shows on screen).
+// Waits until the app has drawn `n` more frames (so a click or a command shows on screen). While a
+// lab trains the app draws on every other display tick, so this counts cnnlab.framesDrawn where
+// there is one, else display ticks.
 export function frames(page, n = 3) {
   return page.evaluate((count) => new Promise((resolve) => {
-    const step = (left) => (left === 0 ? resolve() : requestAnimationFrame(() => step(left - 1)));
-    step(count);
+    const drawn = () => (window.cnnlab && typeof window.cnnlab.framesDrawn === 'number' ? window.cnnlab.framesDrawn : null);
+    const start = drawn();
+    let ticks = 0;
+    const step = () => {
+      ticks++;
+      const now = drawn();
+      if (start === null ? ticks > count : now >= start + count) resolve();
+      else requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
   }), n);
 }
 
@@ -120,6 +130,19 @@ export async function screenshotDifference(page, pngA, pngB) {
     }
     return { differing, largest };
   }, [pngA.toString('base64'), pngB.toString('base64')]);
+}
+
+// The page draws only what changed from frame to frame (web/damage.h): what it shows now must be,
+// to the pixel, what drawing the whole frame gives; on all the screen, or on `rect` [x, y, w, h]
+// where something else on screen changes by itself (a time per frame, say).
+export async function expectKeptFrameIsWhole(page, what, rect = null) {
+  expect(await page.evaluate(() => cnnlab.keepsFrames) === true, 'the canvas keeps its frames, so frames draw only what changed');
+  const options = rect ? { clip: { x: rect[0], y: rect[1], width: rect[2], height: rect[3] } } : {};
+  const kept = await page.screenshot(options);
+  await page.evaluate(() => cnnlab._redrawAll());
+  await frames(page, 3);
+  const whole = await page.screenshot(options);
+  expectEqual(await screenshotDifference(page, kept, whole), { differing: 0, largest: 0 }, `${what}: the kept frame against the frame drawn whole`);
 }
 
 // A tiny test runner: prints PASS/FAIL per test and a summary line "e2e NAME: N passed, N failed".

@@ -4,7 +4,7 @@
 // no float render targets, no WebGL2 at all, and a lost (then restored) context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { serveAndRun, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual, outDir } from './harness.mjs';
+import { serveAndRun, openPage, frames, clickRect, anchor, screenshotStats, expectKeptFrameIsWhole, runner, expect, expectEqual, outDir } from './harness.mjs';
 
 const { test, run } = runner('image-kernels');
 const state = (page) => page.evaluate(() => cnnlab.state());
@@ -45,6 +45,10 @@ test('a photo through Sobel x on the GPU and on the CPU: the same numbers', asyn
     expect(!r.error, `${preset}: ${r.error}`);
     await frames(page, 1);
   }
+  // The GPU draws the result into the same texture for another kernel: the new result must show.
+  await page.evaluate(() => cnnlab.command({ preset: 'sobel-y' }));
+  await frames(page, 3);
+  await expectKeptFrameIsWhole(page, 'Sobel y after the identity kernel, on the GPU', await anchor(page, 'output-view'));  // (the time per frame changes)
   expectEqual(page.errors, [], 'console errors');
   await page.closeAll();
 });

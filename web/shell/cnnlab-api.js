@@ -41,6 +41,7 @@
     ready: new Promise((resolve) => { resolveReady = resolve; }),
     firstFrameMs: null,  // milliseconds from navigation start to the first frame drawn
     framesDrawn: 0,      // frames drawn so far (while a lab trains, the page skips the display's extra ticks)
+    keepsFrames: false,  // whether the canvas keeps its frames, so each draws only what changed (web/damage.h)
 
     labs() { return running ? reply(Module._cnnlab_labs_json()) : notReady(); },
     state() { return running ? reply(Module._cnnlab_state_json()) : notReady(); },
