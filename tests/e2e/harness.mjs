@@ -79,38 +79,11 @@ export async function anchor(page, name) {
   return anchors[name];
 }
 
-// Saves a screenshot under out/e2e/ and measures it in the page: distinct colours, pixels that
-// differ from the background, and pixels of a given colour (within a tolerance).
-export async function screenshotStats(page, name, colour = [255, 200, 40]) {
-  fs.mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, name);
-  const png = await page.screenshot({ path: file });
-  const stats = await page.evaluate(async ([b64, target]) => {
-    const img = new Image();
-    img.src = 'data:image/png;base64,' + b64;
-    await img.decode();
-    const canvas = document.createElement('canvas');
-    canvas.width = img.width; canvas.height = img.height;
-    const g = canvas.getContext('2d');
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, img.width, img.height).data;
-    const colours = new Set();
-    let drawn = 0, matching = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-      if (Math.abs(d[i] - 28) + Math.abs(d[i + 1] - 28) + Math.abs(d[i + 2] - 36) > 30) drawn++;  // the background: (0.11, 0.11, 0.14)
-      if (Math.abs(d[i] - target[0]) + Math.abs(d[i + 1] - target[1]) + Math.abs(d[i + 2] - target[2]) < 40) matching++;
-    }
-    return { width: img.width, height: img.height, colours: colours.size, drawnFraction: drawn / (img.width * img.height), matching };
-  }, [png.toString('base64'), colour]);
-  return { file, ...stats };
-}
-
-// Pixels that differ between two screenshots (PNG buffers of the same size), and the largest
-// difference in one colour channel.
-export async function screenshotDifference(page, pngA, pngB) {
-  return page.evaluate(async ([a64, b64]) => {
-    const decode = async (b64) => {
+// Gives the page window.decodePng(base64) -> {width, height, data (RGBA bytes)}, for the helpers
+// below that measure screenshots in the page (the browser decodes PNG; node has no decoder).
+function addPngDecoder(page) {
+  return page.evaluate(() => {
+    window.decodePng = window.decodePng || (async (b64) => {
       const img = new Image();
       img.src = 'data:image/png;base64,' + b64;
       await img.decode();
@@ -118,9 +91,38 @@ export async function screenshotDifference(page, pngA, pngB) {
       canvas.width = img.width; canvas.height = img.height;
       const g = canvas.getContext('2d');
       g.drawImage(img, 0, 0);
-      return g.getImageData(0, 0, img.width, img.height).data;
-    };
-    const a = await decode(a64), b = await decode(b64);
+      return { width: img.width, height: img.height, data: g.getImageData(0, 0, img.width, img.height).data };
+    });
+  });
+}
+
+// Saves a screenshot under out/e2e/ and measures it in the page: distinct colours, pixels that
+// differ from the background, and pixels of a given colour (within a tolerance).
+export async function screenshotStats(page, name, colour = [255, 200, 40]) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, name);
+  const png = await page.screenshot({ path: file });
+  await addPngDecoder(page);
+  const stats = await page.evaluate(async ([b64, target]) => {
+    const { width, height, data: d } = await window.decodePng(b64);
+    const colours = new Set();
+    let drawn = 0, matching = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      if (Math.abs(d[i] - 28) + Math.abs(d[i + 1] - 28) + Math.abs(d[i + 2] - 36) > 30) drawn++;  // the background: (0.11, 0.11, 0.14)
+      if (Math.abs(d[i] - target[0]) + Math.abs(d[i + 1] - target[1]) + Math.abs(d[i + 2] - target[2]) < 40) matching++;
+    }
+    return { width, height, colours: colours.size, drawnFraction: drawn / (width * height), matching };
+  }, [png.toString('base64'), colour]);
+  return { file, ...stats };
+}
+
+// Pixels that differ between two screenshots (PNG buffers of the same size), and the largest
+// difference in one colour channel.
+export async function screenshotDifference(page, pngA, pngB) {
+  await addPngDecoder(page);
+  return page.evaluate(async ([a64, b64]) => {
+    const a = (await window.decodePng(a64)).data, b = (await window.decodePng(b64)).data;
     if (a.length !== b.length) return { differing: -1, largest: -1 };
     let differing = 0, largest = 0;
     for (let i = 0; i < a.length; i += 4) {
