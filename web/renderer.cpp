@@ -12,8 +12,8 @@
 #include "damage.h"
 #include "shaders.h"  // generated from shaders/*.glsl by CMakeLists.txt
 
-// The UI's own GL objects. Everything is drawn with one program; each draw list's vertices and
-// indices are streamed into one buffer pair every frame.
+// The UI's own GL objects. Everything is drawn with one program; each frame streams all draw
+// lists' vertices and the plan's indices (web/damage.h) into one buffer pair.
 struct UiRenderer {
     bool webgl1 = false;      // GLSL ES 1.00 and no vertex array objects
     bool keeps_frames = false;  // the back buffer still holds the last frame after a swap
