@@ -18,13 +18,17 @@ static std::vector<uint8_t> tiles(const std::vector<const char*>& rows) {
     return changed;
 }
 
-// The rectangles as the set of tiles they cover (each at most once: they must not overlap).
-static std::vector<int> covered(const std::vector<ScreenRect>& rects, int rows, int cols) {
+// Checks that the rectangles cover every changed tile once and no tile twice (they must not
+// overlap); exact: and no unchanged tile either.
+static void check_cover(const std::vector<ScreenRect>& rects, const std::vector<uint8_t>& changed, int rows, int cols, bool exact) {
     std::vector<int> count(size_t(rows * cols), 0);
     for (const ScreenRect& r : rects)
         for (int y = r.y0; y < r.y1; y++)
             for (int x = r.x0; x < r.x1; x++) count[size_t(y * cols + x)]++;
-    return count;
+    for (size_t t = 0; t < changed.size(); t++) {
+        CHECK(count[t] <= 1);
+        if (changed[t] || exact) CHECK(count[t] == changed[t]);
+    }
 }
 
 TEST_CASE("group_tiles: runs along a row, grown downwards where the next row's run has the same columns") {
@@ -40,8 +44,7 @@ TEST_CASE("group_tiles: runs along a row, grown downwards where the next row's r
     CHECK((rects[0].x0 == 1 && rects[0].y0 == 0 && rects[0].x1 == 3 && rects[0].y1 == 2));
     CHECK((rects[1].x0 == 5 && rects[1].y0 == 1 && rects[1].x1 == 6 && rects[1].y1 == 2));
     CHECK((rects[2].x0 == 0 && rects[2].y0 == 3 && rects[2].x1 == 4 && rects[2].y1 == 4));
-    const std::vector<int> count = covered(rects, 4, 6);
-    for (size_t t = 0; t < changed.size(); t++) CHECK(count[t] == changed[t]);  // exactly the changed tiles
+    check_cover(rects, changed, 4, 6, true);  // exactly the changed tiles
 }
 
 TEST_CASE("group_tiles: past the limit, the pair whose box adds the fewest tiles merges, and the box takes in what it overlaps") {
@@ -69,11 +72,7 @@ TEST_CASE("group_tiles: past the limit, the pair whose box adds the fewest tiles
     });
     const std::vector<ScreenRect> merged = group_tiles(ell, 4, 6, 2);
     CHECK(merged.size() <= 2);
-    const std::vector<int> count = covered(merged, 4, 6);
-    for (size_t t = 0; t < ell.size(); t++) {
-        CHECK(count[t] <= 1);
-        if (ell[t]) CHECK(count[t] == 1);
-    }
+    check_cover(merged, ell, 4, 6, false);
 }
 
 TEST_CASE("group_tiles: scattered changes are grouped by rows, still disjoint and covering") {
@@ -84,11 +83,7 @@ TEST_CASE("group_tiles: scattered changes are grouped by rows, still disjoint an
         for (int x = 0; x < 8; x++) changed[size_t(y * 8 + x)] = (x + y) % 2;
     const std::vector<ScreenRect> rects = group_tiles(changed, 8, 8, 2);
     CHECK(rects.size() == 2);
-    const std::vector<int> count = covered(rects, 8, 8);
-    for (size_t t = 0; t < changed.size(); t++) {
-        CHECK(count[t] <= 1);
-        if (changed[t]) CHECK(count[t] == 1);
-    }
+    check_cover(rects, changed, 8, 8, false);
 }
 
 // ---- a frame: quads in draw lists, drawn by a tiny rasterizer ----
