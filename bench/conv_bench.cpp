@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     Model model;
     if (!model_from_json(model, preset_model_json("wide"), 1).ok() || !ensure_batch(model, 32).ok()) return 1;
     Optimizer opt;
-    optimizer_init(opt, OptimizerSettings{.kind = "adam", .lr = 1e-3f}, int64_t(model.params.size()));
+    optimizer_init(opt, OptimizerSettings{.kind = OptimizerKind::adam, .lr = 1e-3f}, int64_t(model.params.size()));
     Rng rng(3);
     std::vector<float> images(size_t(32) * 784);
     std::vector<int32_t> labels(32);

@@ -10,12 +10,13 @@
 #include "../engine/data.h"
 #include "../engine/model.h"
 #include "../engine/optim.h"
+#include "../engine/train_run.h"
 
 // main() calls the training step through a volatile pointer so that no optimiser inlines it
 // there: V8 swaps in its optimising compiler's code for a WebAssembly function only at the next
 // call, never inside a call that is running, so a loop inlined into main() would run the baseline
 // compiler's code for the whole benchmark (1.2-1.4x slower for the seed net under node 20).
-static float (*volatile g_train_step)(Model&, Optimizer&, const float*, const int32_t*, int) = model_train_step;
+static float (*volatile g_train_step)(TrainRun&, Model&, const Dataset&) = train_run_step;
 
 static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
@@ -28,18 +29,15 @@ int main(int argc, char** argv) {
     Model model;
     if (Status s = model_from_json(model, seed_model_json(), 1); !s.ok()) return 1;
     if (!ensure_batch(model, IB).ok()) return 1;
-    Optimizer opt;
-    optimizer_init(opt, OptimizerSettings{.kind = "adam", .lr = 1e-3f}, int64_t(model.params.size()));
-    Rng rng(1);
-    std::vector<int32_t> order = sample_order(train.count, &rng);
+    TrainRun run;  // the trainers' one loop (engine/train_run.h): shuffled with seed 1, Adam 1e-3
+    train_run_start(run, TrainRecipe{.optimizer = {.kind = OptimizerKind::adam, .lr = 1e-3f}, .batch = B, .epochs = 100},
+                    int64_t(model.params.size()));
     std::vector<float> images(size_t(IB) * 784);
     std::vector<int32_t> labels(IB);
     double t0 = 0, loss = 0;
     for (int step = 0; step < warmup + steps; step++) {
         if (step == warmup) t0 = now();
-        const int first = (step * B) % (train.count - B);
-        gather_batch(images.data(), labels.data(), train, order, first, B);
-        loss = g_train_step(model, opt, images.data(), labels.data(), B);
+        loss = g_train_step(run, model, train);
     }
     const double train_rate = double(steps) * B / (now() - t0);
     // inference: the test set, twice (the first pass warms up)

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <cstring>
-
 #include "gzip.h"
 #include "safetensors.h"  // read_file
 
@@ -15,16 +13,16 @@ constexpr size_t kMaxDatasetBytes = size_t(256) << 20;  // an unpacked IDX file:
 
 uint32_t big_endian_u32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
-// Unpacks (if gzipped) and checks an IDX file of unsigned bytes with `dims` dimensions.
-Status read_idx(std::vector<uint8_t>& raw, std::vector<uint32_t>& shape, const std::vector<uint8_t>& file, int dims,
+// Unpacks (if gzipped) and checks an IDX file of unsigned bytes with `dims` dimensions; its values
+// are what is left of `file` once the header is cut off (in place).
+Status read_idx(std::vector<uint8_t>& raw, std::vector<uint32_t>& shape, std::vector<uint8_t>& file, int dims,
                 const std::string& name) {
-    const std::vector<uint8_t>* bytes = &file;
-    std::vector<uint8_t> unpacked;
     if (is_gzip(file.data(), file.size())) {
+        std::vector<uint8_t> unpacked;
         if (Status s = gunzip(unpacked, file.data(), file.size(), kMaxDatasetBytes); !s.ok()) return error_status(name + ": " + s.message);
-        bytes = &unpacked;
+        file = std::move(unpacked);
     }
-    const std::vector<uint8_t>& b = *bytes;
+    const std::vector<uint8_t>& b = file;
     if (b.size() < 4 || b[0] != 0 || b[1] != 0)
         return error_status(name + ": not an IDX file (it should start with two zero bytes)");
     if (b[2] != 0x08) return error_status(name + ": IDX value type " + to_string(b[2]) + " is not unsigned bytes (8)");
@@ -43,13 +41,14 @@ Status read_idx(std::vector<uint8_t>& raw, std::vector<uint32_t>& shape, const s
     if (b.size() - header != values)
         return error_status(name + ": the header promises " + to_string(values) + " values but the file holds " +
                             to_string(b.size() - header) + (b.size() - header < values ? " (truncated file)" : ""));
-    raw.assign(b.begin() + long(header), b.end());
+    file.erase(file.begin(), file.begin() + long(header));
+    raw = std::move(file);
     return ok_status();
 }
 
 }  // namespace
 
-Status parse_idx_dataset(Dataset& out, const std::vector<uint8_t>& images_file, const std::vector<uint8_t>& labels_file,
+Status parse_idx_dataset(Dataset& out, std::vector<uint8_t> images_file, std::vector<uint8_t> labels_file,
                          const std::string& images_name, const std::string& labels_name) {
     std::vector<uint8_t> pixels, labels;
     std::vector<uint32_t> image_shape, label_shape;
@@ -67,8 +66,7 @@ Status parse_idx_dataset(Dataset& out, const std::vector<uint8_t>& images_file, 
     int max_label = 0;
     for (size_t i = 0; i < labels.size(); i++) max_label = labels[i] > max_label ? labels[i] : max_label;
     d.classes = max_label < 10 ? 10 : max_label + 1;
-    d.images.resize(pixels.size());
-    for (size_t i = 0; i < pixels.size(); i++) d.images[i] = float(pixels[i]) / 255.0f;
+    d.pixels = std::move(pixels);
     d.labels.assign(labels.begin(), labels.end());
     out = std::move(d);
     return ok_status();
@@ -83,7 +81,7 @@ Status load_idx_dataset(Dataset& out, const std::string& dir, const std::string&
         else if (!(s = read_file(files[i], names[i], kMaxDatasetBytes)).ok())
             return error_status("cannot read " + names[i] + "(.gz): is --data the folder with the IDX files?");
     }
-    return parse_idx_dataset(out, files[0], files[1], names[0], names[1]);
+    return parse_idx_dataset(out, std::move(files[0]), std::move(files[1]), names[0], names[1]);
 }
 
 std::vector<int32_t> sample_order(int count, Rng* rng) {
@@ -94,12 +92,18 @@ std::vector<int32_t> sample_order(int count, Rng* rng) {
     return order;
 }
 
+void picture_values(float* out, const Dataset& data, int index) {
+    const size_t pixels = size_t(data.rows) * size_t(data.cols);
+    const uint8_t* p = data.pixels.data() + size_t(index) * pixels;
+    for (size_t k = 0; k < pixels; k++) out[k] = float(p[k]) / 255.0f;
+}
+
 void gather_batch(float* images, int32_t* labels, const Dataset& data, const std::vector<int32_t>& order, int first, int n) {
     const size_t pixels = size_t(data.rows) * size_t(data.cols);
     for (int i = 0; i < n; i++) {
-        const size_t s = size_t(order[size_t(first + i)]);
-        std::memcpy(images + size_t(i) * pixels, data.images.data() + s * pixels, pixels * sizeof(float));
-        labels[i] = data.labels[s];
+        const int s = order[size_t(first + i)];
+        picture_values(images + size_t(i) * pixels, data, s);
+        labels[i] = data.labels[size_t(s)];
     }
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <functional>
 
+#include "gl_program.h"
 #include "shaders.h"  // generated from shaders/*.glsl by CMakeLists.txt
 
 using std::to_string;
@@ -20,34 +21,9 @@ const char* kPrecision = "\nprecision highp float;\nprecision highp int;\nprecis
 // `defines`: #define lines that go between the version line (which must come first) and the body.
 Status compile(unsigned& program, const std::string& name, const char* vertex_body, const char* fragment_body,
                const std::string& defines = "") {
-    auto stage = [&](GLenum kind, const char* body, unsigned& shader) -> Status {
-        std::string source = std::string(kGlslVersion) + "\n" + defines + kPrecision + body;
-        const char* text = source.c_str();
-        shader = glCreateShader(kind);
-        glShaderSource(shader, 1, &text, nullptr);
-        glCompileShader(shader);
-        GLint ok = 0;
-        glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-        if (ok) return ok_status();
-        char log[1024] = "";
-        glGetShaderInfoLog(shader, sizeof log, nullptr, log);
-        return error_status(std::string("GPU: shader ") + name + " does not compile: " + log);
-    };
-    unsigned vs = 0, fs = 0;
-    if (Status s = stage(GL_VERTEX_SHADER, vertex_body, vs); !s.ok()) return s;
-    if (Status s = stage(GL_FRAGMENT_SHADER, fragment_body, fs); !s.ok()) return s;
-    program = glCreateProgram();
-    glAttachShader(program, vs);
-    glAttachShader(program, fs);
-    glLinkProgram(program);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(program, GL_LINK_STATUS, &ok);
-    if (ok) return ok_status();
-    char log[1024] = "";
-    glGetProgramInfoLog(program, sizeof log, nullptr, log);
-    return error_status(std::string("GPU: shader ") + name + " does not link: " + log);
+    const std::string header = std::string(kGlslVersion) + "\n" + defines + kPrecision;
+    if (Status s = gl_program(program, name, header, vertex_body, header, fragment_body); !s.ok()) return error_status("GPU: " + s.message);
+    return ok_status();
 }
 
 unsigned make_texture(int w, int h, GLenum internal_format, GLenum format, GLenum type, const void* data) {

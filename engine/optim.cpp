@@ -4,13 +4,20 @@
 #include <cmath>
 #include <cstdio>
 
+const char* optimizer_name(OptimizerKind kind) { return kind == OptimizerKind::adam ? "adam" : "sgd"; }
+
+bool parse_optimizer_kind(const std::string& name, OptimizerKind& kind) {
+    if (name != "sgd" && name != "adam") return false;
+    kind = name == "adam" ? OptimizerKind::adam : OptimizerKind::sgd;
+    return true;
+}
+
 Status check_optimizer(const OptimizerSettings& s) {
     auto bad = [](const char* what, float v, const char* range) {
         char text[160];
         std::snprintf(text, sizeof text, "optimizer: %s is %g; it must be %s", what, double(v), range);
         return error_status(text);
     };
-    if (s.kind != "sgd" && s.kind != "adam") return error_status("optimizer: \"" + s.kind.substr(0, 20) + "\" is not sgd or adam");
     if (!(s.lr > 0.0f && s.lr <= 10.0f)) return bad("the learning rate", s.lr, "more than 0 and at most 10");
     if (!(s.momentum >= 0.0f && s.momentum < 1.0f)) return bad("momentum", s.momentum, "from 0 up to (not including) 1");
     if (!(s.weight_decay >= 0.0f && s.weight_decay < 1.0f)) return bad("weight decay", s.weight_decay, "from 0 up to 1");
@@ -55,12 +62,12 @@ void optimizer_init(Optimizer& opt, const OptimizerSettings& s, int64_t n) {
     opt.settings = s;
     opt.t = 0;
     opt.m.assign(size_t(n), 0.0f);
-    opt.v.assign(s.kind == "adam" ? size_t(n) : 0, 0.0f);
+    opt.v.assign(s.kind == OptimizerKind::adam ? size_t(n) : 0, 0.0f);
 }
 
 void optimizer_step(Optimizer& opt, float* params, const float* grads, int64_t n) {
     opt.t++;
-    if (opt.settings.kind == "adam") adam_step(params, grads, opt.m.data(), opt.v.data(), n, opt.t, opt.settings);
+    if (opt.settings.kind == OptimizerKind::adam) adam_step(params, grads, opt.m.data(), opt.v.data(), n, opt.t, opt.settings);
     else sgd_step(params, grads, opt.m.data(), n, opt.settings);
 }
 

@@ -7,15 +7,21 @@
 
 #include "status.h"
 
+enum class OptimizerKind { sgd, adam };
+const char* optimizer_name(OptimizerKind kind);  // "sgd", "adam": as the CLI and the labs spell it
+// "sgd" or "adam" to the kind; false (and `kind` unchanged) for anything else.
+bool parse_optimizer_kind(const std::string& name, OptimizerKind& kind);
+
 struct OptimizerSettings {
-    std::string kind = "sgd";   // "sgd" or "adam"
+    OptimizerKind kind = OptimizerKind::sgd;
     float lr = 0.01f;           // learning rate
     float momentum = 0.0f;      // sgd
     float weight_decay = 0.0f;  // both: adds weight_decay * param to the gradient (L2, not AdamW)
     float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // adam
+    bool operator==(const OptimizerSettings&) const = default;
 };
 
-// Checks the settings (kind, lr > 0, 0 <= momentum < 1, ...); the message names the bad one.
+// Checks the settings (lr > 0, 0 <= momentum < 1, ...); the message names the bad one.
 Status check_optimizer(const OptimizerSettings& s);
 
 // SGD with momentum (dampening 0, not Nesterov):

@@ -20,6 +20,7 @@ struct Tensor {
     int64_t numel() const;
     float& at(int64_t flat_index) { return data[size_t(flat_index)]; }
     float at(int64_t flat_index) const { return data[size_t(flat_index)]; }
+    bool operator==(const Tensor&) const = default;  // the same shape and values (NaN is never equal)
 };
 
 // "(1,1,5,5)" — how shapes are written in every message.

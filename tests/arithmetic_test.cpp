@@ -168,7 +168,7 @@ TEST_CASE("arithmetic: where a transposed convolution scatters each input cell")
 
 static json fresh() {
     g_events.clear();
-    set_event_sink(record_event);
+    app_platform().post_event = record_event;
     json s = command({{"lab", "arithmetic"}, {"reset", true}});
     g_events.clear();
     return s;

@@ -160,7 +160,7 @@ TEST_CASE("term sums equal conv2d_backward and finite differences, on random con
 
 static json fresh() {
     g_events.clear();
-    set_event_sink(record_event);
+    app_platform().post_event = record_event;
     return command({{"lab", "backprop"}, {"reset", true}});  // later commands go to the open lab
 }
 

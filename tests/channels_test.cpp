@@ -156,7 +156,7 @@ static void ch_refused(const json& c, const std::string& message_part) {
 static json ch_fresh() {
     json s = ch({{"reset", true}});
     g_events.clear();
-    set_event_sink(record_event);
+    app_platform().post_event = record_event;
     return s;
 }
 

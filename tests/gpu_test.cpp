@@ -232,7 +232,7 @@ TEST_CASE("training the seed net with its conv layers on the GPU follows the CPU
     std::vector<float> x(size_t(N) * 784);
     std::vector<int32_t> y(N, 0);
     OptimizerSettings settings;
-    settings.kind = "sgd", settings.lr = 0.05f, settings.momentum = 0.9f;
+    settings.kind = OptimizerKind::sgd, settings.lr = 0.05f, settings.momentum = 0.9f;
     Optimizer cpu_opt, gpu_opt;
     optimizer_init(cpu_opt, settings, int64_t(cpu.params.size()));
     optimizer_init(gpu_opt, settings, int64_t(gpu.params.size()));

@@ -12,7 +12,7 @@
 
 static json fresh() {
     g_events.clear();
-    set_event_sink(record_event);
+    app_platform().post_event = record_event;
     return command({{"lab", "hand-conv"}, {"reset", true}});
 }
 
@@ -131,12 +131,13 @@ TEST_CASE("an exercise: right and wrong answers, products and score") {
     fresh();
     json s = command({{"mode", "exercise"}});
     CHECK(s["answers"] == json::parse("[[null,null,null],[null,null,null],[null,null,null]]"));
-    CHECK(s["score"] == json{{"correct", 0}, {"asked", 9}, {"attempts", 0}, {"revealed", 0}});
+    CHECK(s["exercise_score"] == json{{"correct", 0}, {"asked", 9}, {"attempts", 0}, {"revealed", 0}});
+    CHECK(s["exercise"] == json::parse(R"({"seed": null, "cells": [[0,0],[0,1],[0,2],[1,0],[1,1],[1,2],[2,0],[2,1],[2,2]]})"));  // set up by hand
 
     s = command({{"answer", {{"position", {0, 0}}, {"value", 3}}}});
     CHECK(s["correct"][0][0] == true);
-    CHECK(s["last_check"]["correct"] == true);
-    CHECK(s["last_check"]["feedback"].get<std::string>().find("Right!") == 0);
+    CHECK(s["last_answer"]["correct"] == true);
+    CHECK(s["last_answer"]["feedback"].get<std::string>().find("Right!") == 0);
     CHECK(g_events == std::vector<std::string>{"answer"});
 
     // [1,0] is 4; the student says 3 and got the middle-row product 1*2 wrong (typed 1)
@@ -144,16 +145,22 @@ TEST_CASE("an exercise: right and wrong answers, products and score") {
                              {"products", {{0, 0, 1}, {0, 0, 1}, {0, 0, 1}}}}}});
     CHECK(s["correct"][1][0] == false);
     CHECK(s["answers"][1][0] == 3);
-    CHECK(s["last_check"]["products_off"] == json::parse("[[1,2]]"));
-    CHECK(s["last_check"]["feedback"].get<std::string>().find("1 product is off") != std::string::npos);
+    CHECK(s["last_answer"]["products_off"] == json::parse("[[1,2]]"));
+    CHECK(s["last_answer"]["feedback"].get<std::string>().find("1 product is off") != std::string::npos);
     // products right, sum wrong: the addition is the problem
     s = command({{"answer", {{"position", {1, 0}}, {"value", 5},
                              {"products", {{0, 0, 1}, {0, 0, 2}, {0, 0, 1}}}}}});
-    CHECK(s["last_check"]["products_off"] == json::array());
-    CHECK(s["last_check"]["feedback"].get<std::string>().find("check the addition") != std::string::npos);
+    CHECK(s["last_answer"]["products_off"] == json::array());
+    CHECK(s["last_answer"]["feedback"].get<std::string>().find("check the addition") != std::string::npos);
     s = command({{"answer", {{"value", 4}}}});  // at the current window, [1,0]
     CHECK(s["correct"][1][0] == true);
-    CHECK(s["score"] == json{{"correct", 2}, {"asked", 9}, {"attempts", 4}, {"revealed", 0}});
+    CHECK(s["exercise_score"] == json{{"correct", 2}, {"asked", 9}, {"attempts", 4}, {"revealed", 0}});
+    // the fields every lab's exercise shares: four answers checked, two right; the last one's verdict
+    CHECK(s["score"] == json{{"answered", 4}, {"correct", 2}});
+    CHECK(s["last_answer"]["correct"] == true);
+    CHECK(s["last_answer"]["expected"] == 4);  // 0*-1 + 1*0 + 1*1 + 0*-2 + 1*0 + 1*2 + 0*-1 + 1*0 + 1*1 = 4
+    CHECK(s["last_answer"]["given"] == 4);
+    CHECK(s["last_answer"]["position"] == json{1, 0});
 
     // all the rest at once; one wrong
     s = command({{"answers", json::parse("[[null,0,-3],[null,0,-4],[3,0,-2]]")}});
@@ -162,7 +169,7 @@ TEST_CASE("an exercise: right and wrong answers, products and score") {
     g_events.clear();
     s = command({{"answer", {{"position", {2, 2}}, {"value", -3}}}});
     CHECK(s["complete"] == true);
-    CHECK(s["score"]["correct"] == 9);
+    CHECK(s["exercise_score"]["correct"] == 9);
     CHECK(g_events == std::vector<std::string>{"answer", "exercise-complete"});
 
     // rounding like a person is fine: 1/9 of the box blur typed as 0.11
@@ -183,22 +190,24 @@ TEST_CASE("new exercises are random but repeatable, and can ask for chosen cells
     CHECK(a["kernel"] == c["kernel"]);
     CHECK((a["image"] != b["image"] || a["kernel"] != b["kernel"]));
     CHECK(c["mode"] == "exercise");
-    CHECK(c["seed"] == 42);
+    CHECK(c["exercise"]["seed"] == 42);
     int cells = c["output_size"][0].get<int>() * c["output_size"][1].get<int>();
     CHECK(cells >= 1);
     CHECK(cells <= 16);
     json s = command({{"cells", {{0, 0}}}});
-    CHECK(s["score"]["asked"] == 1);
+    CHECK(s["exercise_score"]["asked"] == 1);
     s = command({{"answer", {{"position", {0, 0}}, {"value", c["output"][0][0]}}}});
     CHECK(s["complete"] == true);
     s = command({{"reveal", "all"}});
     CHECK(s["complete"] == true);
+    CHECK(s["last_answer"]["revealed"] == true);  // shown, not answered: not counted
+    CHECK(s["score"]["answered"] == 1);
     if (cells > 1) refused({{"answer", {{"position", {c["output_size"][0].get<int>() - 1, c["output_size"][1].get<int>() - 1}}, {"value", 0}}}}, "not part of this exercise");
     // a teacher's own exercise: set the problem, ask for one cell
     s = command({{"image", {{1, 2, 3}, {4, 5, 6}}}, {"kernel", {{1, 1}}}, {"stride", 1}, {"padding", 0}, {"mode", "exercise"},
                  {"cells", {{1, 1}}}});
     CHECK(s["output"] == json::parse("[[3,5],[9,11]]"));
-    CHECK(s["score"]["asked"] == 1);
+    CHECK(s["exercise_score"]["asked"] == 1);
 }
 
 TEST_CASE("1D mode: a row of numbers and a 1D kernel") {

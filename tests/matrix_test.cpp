@@ -238,7 +238,7 @@ TEST_CASE("matrix: im2col by hand") {
 // ---- the lab, through the API -------------------------------------------------------------------
 
 static json fresh() {
-    set_event_sink(record_event);
+    app_platform().post_event = record_event;
     json s = command({{"lab", "matrix"}, {"reset", true}});
     g_events.clear();
     return s;

@@ -202,7 +202,7 @@ static void pool_refused(const json& c, const std::string& message_part) {
 static json pool_fresh() {
     json s = pool({{"reset", true}});
     g_events.clear();
-    set_event_sink(record_event);
+    app_platform().post_event = record_event;
     return s;
 }
 
@@ -395,7 +395,7 @@ TEST_CASE("pooling lab: a photo's feature map, and a built-in picture while ther
         }
 
     // a platform that answers later, as the browser does: a 68x68 photo, black left half, white right half
-    set_picture_loader(record_picture_request);
+    app_platform().load_picture = record_picture_request;
     g_pictures_asked.clear();
     s = pool({{"photo", "coffee"}});
     CHECK(g_pictures_asked == std::vector<std::string>{"coffee"});
@@ -407,7 +407,7 @@ TEST_CASE("pooling lab: a photo's feature map, and a built-in picture while ther
         for (int x = 0; x < 34; x++)
             for (int c = 0; c < 3; c++) photo.rgba[size_t(y * 68 + x) * 4 + size_t(c)] = 0;
     picture_arrived(photo);
-    set_picture_loader(nullptr);
+    app_platform().load_picture = nullptr;
     s = api_state();
     CHECK(s["photo_loaded"] == "coffee");
     CHECK(s["note"].is_null());

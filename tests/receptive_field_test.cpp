@@ -197,7 +197,7 @@ TEST_CASE("concentrated_size shrinks the field while it holds the share") {
 
 static json fresh() {
     g_events.clear();
-    set_event_sink(record_event);
+    app_platform().post_event = record_event;
     return command({{"lab", "receptive-field"}, {"reset", true}, {"net", "stack"}});  // later commands go to the open lab
 }
 

@@ -1,12 +1,18 @@
 // train_test.cpp — the training lab through the page's API, with the MNIST digits delivered as the
 // platform would deliver them: training lowers the loss and beats chance, impossible networks and
-// diverging runs are explained, model files load only into the network they fit.
+// diverging runs are explained, model files load only into the network they fit, and the lab
+// trains exactly as cnnlab-train does.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <iterator>
 
+#include "../engine/data.h"
 #include "../engine/model.h"
 #include "../engine/safetensors.h"
+#include "../engine/train_cli.h"
 #include "../web/app.h"
 #include "lab_test_util.h"
 
@@ -168,10 +174,10 @@ TEST_CASE("the measurement after each epoch is spread over frames; pausing, eval
     int w, h;
     ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
     g_events.clear();
-    set_event_sink(record_event);
+    app_platform().post_event = record_event;
     struct Cleanup {  // also when a REQUIRE stops the test half-way
         ~Cleanup() {
-            set_event_sink(nullptr);
+            app_platform().post_event = nullptr;
             ImGui::DestroyContext();
         }
     } cleanup;
@@ -277,5 +283,83 @@ TEST_CASE("the cosine schedule: the rate each step uses falls from the chosen on
 
 TEST_CASE("the real digits again, for whatever runs next") {
     deliver_mnist();
+    api_command({{"lab", "hand-conv"}});
+}
+
+// One training loop (engine/train_run.h) serves every trainer: the command line and the lab's
+// command path, given the same recipe and seed, end with the same weights, bit for bit. The run
+// crosses an epoch's end (a new order of the pictures) with every per-step choice switched on:
+// shuffling, mirrored pictures, the cosine schedule and label smoothing.
+static std::vector<uint8_t> g_saved;
+static std::string keep_saved(const std::string&, const std::vector<uint8_t>& bytes) {
+    g_saved = bytes;
+    return "";
+}
+
+TEST_CASE("cnnlab-train and the training lab's commands give bit-identical weights for the same recipe and seed") {
+    Dataset mnist;
+    REQUIRE(load_idx_dataset(mnist, "build/datasets/mnist", "train").ok());
+    const int batch = 128, steps = (mnist.count + batch - 1) / batch + 5;  // one epoch and 5 steps of the next
+    const std::string saved = "build/train_run_test.safetensors", steps_text = std::to_string(steps);
+    const char* argv[] = {"cnnlab-train", "--data", "build/datasets/mnist", "--model", "seed", "--optimizer", "adam", "--lr", "0.003",
+                          "--batch", "128", "--epochs", "2", "--cosine", "--mirror", "--label-smoothing", "0.1", "--seed", "3",
+                          "--steps", steps_text.c_str(), "--log-every", "1000000", "--save", saved.c_str()};
+    REQUIRE(train_cli(int(std::size(argv)), argv) == 0);
+    NamedTensors from_cli;
+    REQUIRE(safetensors_load(from_cli, saved).ok());
+
+    train({{"dataset", "mnist"}, {"model", "seed"}, {"optimizer", "adam"}, {"lr", 0.003}, {"batch", batch}, {"epochs", 2},
+           {"schedule", "cosine"}, {"augment", "mirror"}, {"label_smoothing", 0.1}, {"seed", 3}, {"action", "reset"}});
+    deliver_mnist();
+    for (int i = 0; i < steps; i++) train({{"action", "step"}});
+    CHECK(api_state()["step"] == steps);
+    app_platform().save_file = keep_saved;
+    train({{"action", "save"}});
+    app_platform().save_file = nullptr;
+    NamedTensors from_lab;
+    REQUIRE(safetensors_parse(from_lab, g_saved.data(), g_saved.size()).ok());
+
+    REQUIRE(from_lab.tensors.size() == from_cli.tensors.size());
+    for (const auto& named : from_lab.tensors) {
+        const std::string& name = named.first;  // (not a structured binding: clang 14 lets no lambda of doctest's see one)
+        const Tensor& lab_tensor = named.second;
+        const Tensor* cli_tensor = from_cli.find(name);
+        REQUIRE_MESSAGE(cli_tensor, name);
+        REQUIRE(cli_tensor->shape == lab_tensor.shape);
+        float largest = 0;  // reported when they differ
+        for (size_t i = 0; i < lab_tensor.data.size(); i++) largest = std::max(largest, std::fabs(lab_tensor.data[i] - cli_tensor->data[i]));
+        INFO(name << ": largest difference " << largest);
+        CHECK(std::memcmp(lab_tensor.data.data(), cli_tensor->data.data(), lab_tensor.data.size() * sizeof(float)) == 0);
+    }
+    api_command({{"lab", "hand-conv"}});
+}
+
+TEST_CASE("the network trained in the training lab is \"your network\": the app keeps it and the receptive-field lab measures it") {
+    train({{"dataset", "mnist"}, {"model", "seed"}, {"optimizer", "adam"}, {"lr", 0.003}, {"batch", 32}, {"seed", 3}, {"action", "reset"}});
+    deliver_mnist();
+    for (int i = 0; i < 30; i++) train({{"action", "step"}});
+    const int version = your_network() ? your_network()->version : 0;
+    train({{"action", "pause"}});  // a pause (or an epoch's end) shares the network
+    REQUIRE(your_network());
+    CHECK(your_network()->version == version + 1);
+    CHECK(your_network()->dataset == "mnist");
+    CHECK(your_network()->about == "the seed preset trained on MNIST digits for 30 steps");
+    // its weights are the lab's, as the lab would save them
+    app_platform().save_file = keep_saved;
+    train({{"action", "save"}});
+    app_platform().save_file = nullptr;
+    NamedTensors saved;
+    REQUIRE(safetensors_parse(saved, g_saved.data(), g_saved.size()).ok());
+    REQUIRE(saved.tensors.size() == your_network()->weights.tensors.size());
+    for (size_t i = 0; i < saved.tensors.size(); i++) CHECK(saved.tensors[i].second == your_network()->weights.tensors[i].second);
+    // the receptive-field lab measures it at its last layer with a picture's shape: the second pooling,
+    // whose field is r = 1 + (3-1)*1 + (2-1)*1 + (3-1)*2 + (2-1)*2 = 10 pixels (conv, pool, conv, pool)
+    json s = api_command({{"lab", "receptive-field"}, {"net", "yours"}});
+    REQUIRE_FALSE(s.contains("error"));
+    CHECK(s["erf"]["net"] == "yours");
+    CHECK(s["erf"]["field"]["size"] == 10);
+    CHECK(s["erf"]["note"].get<std::string>().find("Your network: the seed preset trained on MNIST digits for 30 steps") == 0);
+    CHECK(s["erf"]["outside"] == 0.0);  // nothing reaches the unit from outside its field
+    api_command({{"lab", "receptive-field"}, {"reset", true}});
     api_command({{"lab", "hand-conv"}});
 }

@@ -1,6 +1,12 @@
 // app.h — the app around the labs: the list of labs, which one is open, and the three calls of the
-// page's JavaScript API (window.cnnlab.labs / state / command). No SDL and no GL here, so the
-// native tests drive the labs through exactly the calls a course page makes.
+// page's JavaScript API (window.cnnlab.labs / state / command); the datasets, pictures, files and
+// "your network" the labs share; pacing a lab's long work between frames. No SDL and no GL here, so
+// the native tests drive the labs through exactly the calls a course page makes. Where it runs
+// comes in through one struct of calls, AppPlatform, that the platform fills once at start.
+//   app.cpp            the lab list, the API, events, the frame (draw_app)
+//   app_progress.cpp   answers counted per lab, kept in storage
+//   app_pacing.cpp     a lab's work in slices between frames
+//   app_resources.cpp  pictures, datasets, files, storage, "your network", the GPU, textures
 #pragma once
 #include <cstdint>
 #include <string>
@@ -8,22 +14,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../engine/data.h"
+#include "../engine/safetensors.h"
+
 using json = nlohmann::json;
 
-// One lab: one file under web/labs/ that registers itself with CNNLAB_REGISTER_LAB.
+// One lab: one file under web/labs/ that registers itself with CNNLAB_REGISTER_LAB, naming its
+// parts: CNNLAB_REGISTER_LAB(.id = "pooling", .name = "Pooling", ..., .on_picture = pooling_picture).
 struct Lab {
-    const char* id;       // name in URLs and the API: ?lab=hand-conv
-    const char* name;     // shown in the lab list
-    const char* summary;  // one line under the name
-    void (*draw)();       // draws one frame of the lab into the current ImGui window
-    json (*state)();      // the lab's state as a JSON object (the app adds "lab")
+    const char* id = "";       // name in URLs and the API: ?lab=hand-conv
+    const char* name = "";     // shown in the lab list
+    const char* summary = "";  // one line under the name
+    void (*draw)() = nullptr;  // draws one frame of the lab into the current ImGui window
+    json (*state)() = nullptr; // the lab's state as a JSON object (the app adds "lab")
     // Applies a command's fields (all but "lab") to the lab. Returns "" on success, else a message
     // for the person who sent it; on error the lab's state must be exactly as before.
-    std::string (*command)(const json& fields);
-    // Optional: receives a picture the lab asked for with request_picture() (nullptr: none wanted).
+    std::string (*command)(const json& fields) = nullptr;
+    // Optional: receives a picture the lab asked for with request_picture().
     void (*on_picture)(const struct Picture& picture) = nullptr;
-    // Optional: receives a dataset the lab asked for with request_dataset().
-    void (*on_dataset)(const struct DatasetFiles& files) = nullptr;
+    // Optional: told that a dataset it asked for with request_dataset() is here (or why not).
+    void (*on_dataset)(const struct LoadedDataset& data) = nullptr;
     // Optional: receives a file the student opened for it (request_file).
     void (*on_file)(const struct OpenedFile& file) = nullptr;
     // Optional: long work (training) done in slices: runs for about budget_ms (at least one unit of
@@ -54,8 +64,6 @@ std::string api_command_text(const std::string& command_json);  // the same from
 
 // Events for the page (the browser build posts {type: "cnnlab", event, state} to the parent
 // window; tests record them). Labs call post_event on meaningful moments: an answer checked, ...
-using EventSink = void (*)(const std::string& event, const json& state);
-void set_event_sink(EventSink sink);
 void post_event(const std::string& event);
 
 // Test anchors: a lab names a few widgets (ui_anchor("check") right after drawing the button) so
@@ -73,27 +81,54 @@ struct Picture {
     std::vector<uint8_t> rgba;  // (height, width, 4), top row first
     std::string error;          // why it could not be loaded ("" when it was)
 };
-using PictureLoader = void (*)(const std::string& name);
-void set_picture_loader(PictureLoader loader);  // the platform's
-void request_picture(const std::string& name);  // a lab's; answered later (or at once on the desktop)
-void picture_arrived(const Picture& picture);   // the platform's answer
+// lab_id asks for a picture: a photo's name, or "upload" (the student's own file). Answered later
+// (or at once on the desktop) through the lab's on_picture, unless the lab asks for another first.
+void request_picture(const std::string& lab_id, const std::string& name);
+std::string picture_pending(const std::string& lab_id);  // what it asked for and has not had yet ("" for nothing)
+void cancel_picture_request(const std::string& lab_id);   // what it asked for is not wanted any more
+// The platform's answer: to the labs waiting for it; a file the student dropped on the page with
+// nothing asked goes to the open lab.
+void picture_arrived(const Picture& picture);
 // The photos shipped with the app (assets/LICENSES), in the order the labs list them.
 const std::vector<std::string>& photo_names();
 
 // ---- Datasets: a lab asks for one by name ("fashion", "mnist"); the platform fetches its four
-// gzipped IDX files (the browser in the background, reporting progress; the desktop at once from
-// build/datasets) and hands the bytes to dataset_arrived(), which passes them to the labs.
+// IDX files (the browser in the background, reporting progress; the desktop at once from
+// build/datasets) and hands the bytes to dataset_arrived(). The app parses them once and keeps
+// them, a byte per pixel, for every lab: the labs that asked are told (Lab::on_dataset) and read
+// the same copy.
 struct DatasetFiles {
     std::string name;
     std::vector<uint8_t> train_images, train_labels, test_images, test_labels;  // IDX, raw or gzipped
     std::string error;  // why it could not be loaded ("" when it was)
 };
-using DatasetLoader = void (*)(const std::string& name);
-void set_dataset_loader(DatasetLoader loader);
-void request_dataset(const std::string& name);
+struct LoadedDataset {
+    std::string name;   // "fashion", "mnist"
+    Dataset train, test;
+    std::string error;  // why there is none ("" when train and test are here)
+};
+// lab_id asks for a dataset: told at once when it is here, else when it arrives (or fails), and
+// again whenever it is delivered anew.
+void request_dataset(const std::string& lab_id, const std::string& name);
+const LoadedDataset* loaded_dataset(const std::string& name);  // nullptr until it is here
 void dataset_progress(const std::string& name, float fraction);  // the platform's, while loading
 float dataset_loading(const std::string& name);                  // 0..1 while loading, -1 when not
-void dataset_arrived(const DatasetFiles& files);
+// The platform's answer. Taken by value: moved in, the pictures become the dataset's pixels
+// without another copy (Fashion-MNIST's are 55 MB).
+void dataset_arrived(DatasetFiles files);
+
+// ---- "Your network": the network the student trained (its description and weights), kept by the
+// app where the training lab puts it (at each epoch's end, on pause, when a model file is opened)
+// and where other labs read it. Labs never reach into each other's files for it.
+struct YourNetwork {
+    std::string description;  // the model as JSON (engine/model.h: model_from_json)
+    NamedTensors weights;     // its parameters and buffers (model_state)
+    std::string dataset;      // what it learned from: "fashion", "mnist"
+    std::string about;        // for the labs to say which network they use: "the seed net, 3 epochs, 0.89 on the test set"
+    int version = 0;          // counts the changes (set_your_network), so a lab can tell it is new
+};
+void set_your_network(YourNetwork network);  // the version is the app's
+const YourNetwork* your_network();           // nullptr until a lab has set one
 
 // ---- Files the student saves and opens (a trained model): the browser downloads and uses a file
 // picker; the desktop writes into the current folder and takes files dropped on the window.
@@ -103,31 +138,27 @@ struct OpenedFile {
     std::vector<uint8_t> bytes;
     std::string error;          // why it could not be read ("" when it was)
 };
-using FileSaver = std::string (*)(const std::string& filename, const std::vector<uint8_t>& bytes);  // returns "" or a message
-using FileOpener = void (*)(const std::string& purpose, const std::string& accept);             // accept: ".safetensors"
-void set_file_handlers(FileSaver saver, FileOpener opener);
 std::string save_file(const std::string& filename, const std::vector<uint8_t>& bytes);
 void request_file(const std::string& purpose, const std::string& accept);
 void file_arrived(const OpenedFile& file);
 
 // ---- Storage that survives a reload (the browser's localStorage; a file in ~/.cache on the desktop).
-using Storage = std::string (*)(const std::string& key, const std::string* value);  // value null: read
-void set_storage(Storage storage);
 void store(const std::string& key, const std::string& value);
 std::string stored(const std::string& key);  // "" when nothing is stored
 
-// ---- Events a command causes, held until the command has been kept: a refused command posts
-// nothing and counts no answer. A lab keeps one in its state, fills it while it applies a command
-// to its copy, and posts it with post_events() once the copy has become the lab.
-struct PendingEvents {
+// ---- What a command causes, held until the command has been kept: a refused command posts
+// nothing, counts no answer and asks for nothing. A lab keeps one in its state, fills it while it
+// applies a command to its copy, and carries it out with commit() once the copy has become the lab.
+struct Pending {
     std::vector<std::string> events;  // in order: "exercise-new", "answer", "exercise-complete", ...
     std::vector<bool> verdicts;       // one per "answer" in events, in the same order: right or not
+    std::string picture;              // a photo to ask the platform for ("" for none)
     void add(const std::string& event) { events.push_back(event); }
     void answer(bool correct) { events.push_back("answer"); verdicts.push_back(correct); }
 };
-// Posts them in order, recording each answer for lab_id (record_answer) just before its event;
-// leaves `pending` empty.
-void post_events(const std::string& lab_id, PendingEvents& pending);
+// Posts the events in order, recording each answer for lab_id (record_answer) just before its
+// event, then asks for the picture; leaves `pending` empty.
+void commit(const std::string& lab_id, Pending& pending);
 
 // ---- Progress: every answer a lab's exercise checks, counted per lab and kept in storage
 // ("progress"), so a student's record survives a reload. A lab calls record_answer() once per
@@ -149,8 +180,6 @@ int gpu_generation();
 // Pictures for the screen: the platform uploads RGBA8 pixels (height rows of width*4 bytes, top
 // first) into a texture ImGui can draw, making one when `texture` is 0, and returns its name.
 // Without a platform (the tests) nothing is uploaded and 0 comes back.
-using TextureUploader = unsigned (*)(unsigned texture, const uint8_t* rgba, int width, int height);
-void set_texture_uploader(TextureUploader uploader);
 unsigned upload_texture(unsigned texture, const uint8_t* rgba, int width, int height);
 
 // How long the main thread spent on the last frame (events, the labs, the UI's draw calls), in ms:
@@ -164,17 +193,12 @@ double frame_cpu_ms();
 // build, the tests). The browser only starts a frame once the GPU has drawn the last one; where the
 // GPU is emulated on the CPU that takes tens of milliseconds, in which the main thread would sit
 // idle. So the browser build calls app_work from short tasks queued between frames while the open
-// lab has work, and says so with set_work_between_frames(true).
+// lab has work, and says so with AppPlatform::work_between_frames.
 bool app_work(double budget_ms);  // false when there is no more (or no more for this frame)
 bool app_has_work();              // whether the open lab said it had more, the last time it worked
-void set_work_between_frames(bool on);
 
 // A benchmark's result (?bench=gpu), reported in every state as "bench" once it exists.
 void set_bench_result(const json& result);
-
-// The platform's "copy link" (the browser puts the open lab's state in the page's URL and on the
-// clipboard); the lab list shows the button when one is set.
-void set_link_copier(void (*copy_link)());
 
 // Draws the whole app for one frame: the lab list and the open lab, or (embed) the lab alone.
 struct AppView {
@@ -182,3 +206,22 @@ struct AppView {
     std::string notice;          // a message shown once at the top (e.g. an unknown ?lab=)
 };
 void draw_app(AppView& view);
+
+// ---- The platform: what the app needs from where it runs, filled once at start by
+// web/platform_web.cpp (the browser) or web/platform_desktop.cpp (a window), in the manner of
+// ImGui's backends. A call left null is not there: without a platform (the tests) pictures,
+// datasets and files answer that they cannot be had here, and nothing is stored or uploaded.
+struct AppPlatform {
+    void (*load_picture)(const std::string& name) = nullptr;  // answers with picture_arrived()
+    void (*load_dataset)(const std::string& name) = nullptr;  // answers with dataset_progress() and dataset_arrived()
+    std::string (*save_file)(const std::string& filename, const std::vector<uint8_t>& bytes) = nullptr;  // "" or a message
+    void (*open_file)(const std::string& purpose, const std::string& accept) = nullptr;  // accept: ".safetensors"; file_arrived()
+    std::string (*storage)(const std::string& key, const std::string* value) = nullptr;  // value null: read ("" when none)
+    unsigned (*upload_texture)(unsigned texture, const uint8_t* rgba, int width, int height) = nullptr;  // see upload_texture()
+    // Events for the page: the browser posts {type: "cnnlab", event, state} to the parent window.
+    void (*post_event)(const std::string& event, const json& state) = nullptr;
+    void (*copy_link)() = nullptr;     // the open lab's state in the page's URL and on the clipboard
+    bool work_between_frames = false;  // the platform calls app_work() from tasks between frames
+};
+void set_platform(const AppPlatform& platform);
+AppPlatform& app_platform();  // the calls in use (a test may replace one: post_event, save_file)

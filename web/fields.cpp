@@ -121,8 +121,7 @@ std::string read_position(const json& value, const char* name, int& row, int& co
     return "";
 }
 
-std::string check_fields(const json& fields, std::initializer_list<const char*> known,
-                         std::initializer_list<const char*> read_only) {
+std::string check_fields(const json& fields, const std::vector<const char*>& known, const std::vector<const char*>& read_only) {
     for (auto it = fields.begin(); it != fields.end(); ++it) {
         bool found = false;
         for (const char* k : known) found = found || it.key() == k;
@@ -212,7 +211,11 @@ std::string read_new_exercise(const json& f, bool& wanted, uint64_t& seed) {
     if (!v.is_boolean()) return shape;
     if (std::string e = read_int(f, "seed", 0, 2000000000, given); !e.empty()) return e;
     wanted = v.get<bool>();
-    static uint64_t asked = 0;  // two requests in the same second still get different exercises
-    seed = f.contains("seed") ? uint64_t(given) : (uint64_t(std::time(nullptr)) * 7919u + ++asked) % 2000000001u;
+    seed = f.contains("seed") ? uint64_t(given) : fresh_seed();
     return "";
+}
+
+uint64_t fresh_seed() {
+    static uint64_t asked = 0;  // two requests in the same second still get different exercises
+    return (uint64_t(std::time(nullptr)) * 7919u + ++asked) % 2000000001u;
 }

@@ -25,12 +25,14 @@ std::string read_rows(const json& fields, const char* name, int max_rows, int ma
 // true, "seed": S} or {"new_exercise": S} (the same exercise for the same S, 0 <= S <= 2e9).
 // `wanted` is false when the field is absent or false; "seed" without "new_exercise" is refused.
 std::string read_new_exercise(const json& fields, bool& wanted, uint64_t& seed);
+// A seed for a new exercise from the clock (a "New exercise" button, or new_exercise without a
+// seed): 0..2e9, different on every call.
+uint64_t fresh_seed();
 // A grid position [row, col] of integers.
 std::string read_position(const json& value, const char* name, int& row, int& col);
 // Refuses fields the lab does not know (a typo should not pass silently); `known` are the
 // writable fields, `read_only` those a state has that a command may carry back and that are ignored.
-std::string check_fields(const json& fields, std::initializer_list<const char*> known,
-                         std::initializer_list<const char*> read_only);
+std::string check_fields(const json& fields, const std::vector<const char*>& known, const std::vector<const char*>& read_only);
 
 // Typed text to a grid: one row per line, numbers separated by spaces or commas.
 std::string parse_rows_text(const std::string& text, int max_rows, int max_cols, float limit, Rows& out);

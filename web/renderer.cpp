@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "../engine/gl_program.h"
 #include "damage.h"
 #include "shaders.h"  // generated from shaders/*.glsl by CMakeLists.txt
 
@@ -37,43 +38,16 @@ static uint64_t texture_version(ImTextureID texture) {
     return it == g_texture_versions.end() ? ++g_uploads : it->second;
 }
 
-static unsigned compile_stage(GLenum kind, const char* body) {
-    // The same .glsl file for both versions: the shader renames what GLSL ES 1.00 calls differently.
-    // Positions need highp (mediump cannot tell pixels apart past 1024); colours are fine with mediump.
-    const char* precision = kind == GL_VERTEX_SHADER ? "\nprecision highp float;\n" : "\nprecision mediump float;\n";
-    const std::string source = std::string(g_ui.webgl1 ? "#version 100" : kGlslVersion) + precision + body;
-    const char* text = source.c_str();
-    const unsigned shader = glCreateShader(kind);
-    glShaderSource(shader, 1, &text, nullptr);
-    glCompileShader(shader);
-    GLint ok = 0;
-    glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[1024] = "";
-        glGetShaderInfoLog(shader, sizeof log, nullptr, log);
-        std::fprintf(stderr, "cnnlab: the UI's shader does not compile: %s\n", log);
-    }
-    return shader;
-}
-
 // Makes the program, the buffers and the font atlas's texture in the current context.
 static bool create_ui_objects() {
-    const unsigned vs = compile_stage(GL_VERTEX_SHADER, kShader_ui_vert), fs = compile_stage(GL_FRAGMENT_SHADER, kShader_ui_frag);
-    g_ui.program = glCreateProgram();
-    glAttachShader(g_ui.program, vs);
-    glAttachShader(g_ui.program, fs);
-    glLinkProgram(g_ui.program);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint linked = 0;
-    glGetProgramiv(g_ui.program, GL_LINK_STATUS, &linked);
-    if (!linked) {
-        char log[1024] = "";
-        glGetProgramInfoLog(g_ui.program, sizeof log, nullptr, log);
-        std::fprintf(stderr, "cnnlab: the UI's shaders do not link: %s\n", log);
-        glDeleteProgram(g_ui.program);
-        g_ui.program = 0;  // renderer_draw then only clears
-        return false;
+    // The same .glsl file for both versions: the shader renames what GLSL ES 1.00 calls differently.
+    // Positions need highp (mediump cannot tell pixels apart past 1024); colours are fine with mediump.
+    const std::string version = g_ui.webgl1 ? "#version 100" : kGlslVersion;
+    if (Status s = gl_program(g_ui.program, "ui", version + "\nprecision highp float;\n", kShader_ui_vert,
+                              version + "\nprecision mediump float;\n", kShader_ui_frag);
+        !s.ok()) {
+        std::fprintf(stderr, "cnnlab: the UI's %s\n", s.message.c_str());
+        return false;  // renderer_draw then only clears
     }
     g_ui.projection = glGetUniformLocation(g_ui.program, "projection");
     g_ui.sampled = glGetUniformLocation(g_ui.program, "sampled");

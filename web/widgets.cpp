@@ -1,5 +1,7 @@
 #include "widgets.h"
 
+#include "app.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -138,4 +140,17 @@ void answer_feedback(bool correct, const std::string& text) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(correct ? ImVec4(0.4f, 0.85f, 0.5f, 1) : ImVec4(1.0f, 0.7f, 0.45f, 1), "%s", text.c_str());
     ImGui::PopTextWrapPos();
+}
+
+bool new_exercise_button(int answered, int correct, bool score_beside) {
+    const bool clicked = ImGui::Button("New exercise");
+    ui_anchor("new-exercise");
+    if (score_beside) ImGui::SameLine();
+    ImGui::Text("Score: %d of %d right", correct, answered);
+    return clicked;
+}
+
+void last_answer_feedback(const nlohmann::json& last_answer) {
+    if (!last_answer.is_object()) return;
+    answer_feedback(last_answer["correct"].get<bool>(), last_answer["feedback"].get<std::string>());
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <imgui.h>
+#include <nlohmann/json.hpp>
 
 // What one cell of a grid looks like this frame.
 struct GridCell {
@@ -48,6 +49,12 @@ void lab_intro(const char* title, const char* text);
 
 // The verdict on a checked answer, wrapped: green when right, orange when not (every lab's exercise).
 void answer_feedback(bool correct, const std::string& text);
+
+// The exercise's "New exercise" button (anchor "new-exercise") and the score under it, or beside it
+// when score_beside. Returns whether it was clicked: the lab then starts one with fresh_seed().
+bool new_exercise_button(int answered, int correct, bool score_beside = false);
+// The last answer's verdict (an ExerciseRecord's last_answer), nothing when there is none.
+void last_answer_feedback(const nlohmann::json& last_answer);
 
 // A "(?)" that shows a wrapped tooltip on hover, as in imgui_demo.cpp.
 void help_marker(const char* text);

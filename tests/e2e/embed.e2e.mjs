@@ -34,7 +34,7 @@ test('a course page on another origin drives the lab by postMessage only', async
   await page.click('#setup');  // the course page's own button: exercise 7
   await page.waitForFunction(() => course.events.includes('exercise-new'));
   const s = await page.evaluate(() => course.lab.command({}));
-  expectEqual([s.mode, s.seed], ['exercise', 7], 'the exercise the page set up');
+  expectEqual([s.mode, s.exercise.seed], ['exercise', 7], 'the exercise the page set up');
   await page.evaluate((v) => course.lab.command({ answer: { position: [0, 0], value: v } }), s.output[0][0]);
   await page.evaluate((v) => course.lab.command({ answer: { position: [0, 1], value: v } }), s.output[0][1] + 1);
   await page.waitForFunction(() => course.answers.length === 2);
@@ -70,8 +70,8 @@ test('a course page on another origin drives the lab by postMessage only', async
   const check = (await frame.evaluate(() => cnnlab._anchors())).check;  // the typed digits reached the lab: Check takes them
   await page.mouse.click(box[0] + check[0] + check[2] / 2, box[1] + check[1] + check[3] / 2);
   await frames(frame, 3);
-  const typed = await frame.evaluate(() => cnnlab.state().last_check);
-  expectEqual(typed && typed.value, 12, 'the value typed into the iframe, checked');
+  const typed = await frame.evaluate(() => cnnlab.state().last_answer);
+  expectEqual(typed && typed.given, 12, 'the value typed into the iframe, checked');
   // the lab follows its iframe's size, sharp at the screen's density
   expectEqual(await frame.evaluate(() => [canvas.width, canvas.height]), await page.evaluate(() => {
     const f = document.querySelector('iframe'); return [f.clientWidth, f.clientHeight];

@@ -28,16 +28,16 @@ test('an exercise through cnnlab.command: right and wrong answers, events to cnn
     cnnlab.on((event, state) => window.received.push({ event, state }));
   });
   let s = await page.evaluate(() => cnnlab.command({ mode: 'exercise' }));
-  expectEqual(s.score, { correct: 0, asked: 9, attempts: 0, revealed: 0 }, 'score at the start');
+  expectEqual([s.exercise_score, s.score], [{ correct: 0, asked: 9, attempts: 0, revealed: 0 }, { answered: 0, correct: 0 }], 'score at the start');
   s = await page.evaluate(() => cnnlab.command({ answer: { position: [0, 0], value: 3 } }));
   expectEqual(s.correct[0][0], true, 'right answer 3 at [0,0]');
   s = await page.evaluate(() => cnnlab.command({ answer: { position: [0, 1], value: 5 } }));
   expectEqual(s.correct[0][1], false, 'wrong answer 5 at [0,1]');
   s = await page.evaluate(() => cnnlab.state());
   expectEqual(s.answers[0], [3, 5, null], 'answers row 0');
-  expectEqual(s.score, { correct: 1, asked: 9, attempts: 2, revealed: 0 }, 'score');
+  expectEqual([s.exercise_score, s.score], [{ correct: 1, asked: 9, attempts: 2, revealed: 0 }, { answered: 2, correct: 1 }], 'score');
   await frames(page, 2);
-  const received = await page.evaluate(() => window.received.map((m) => [m.event, m.state.last_check.correct]));
+  const received = await page.evaluate(() => window.received.map((m) => [m.event, m.state.last_answer.correct]));
   expectEqual(received, [['answer', true], ['answer', false]], 'events to cnnlab.on listeners');
   expectEqual(page.errors, [], 'console errors');
   await page.close();
@@ -67,7 +67,7 @@ test('an exercise by hand: click a cell, type the answer and a product, press Ch
   await clickRect(page, await anchor(page, 'check'));
   s = await page.evaluate(() => cnnlab.state());
   expectEqual([s.answers[1][2], s.correct[1][2]], [4, false], 'typed 4 at [1,2]');
-  expectEqual(s.last_check.products_off, [[1, 2]], 'the product marked off');
+  expectEqual(s.last_answer.products_off, [[1, 2]], 'the product marked off');
   await frames(page, 3);
   const stats = await screenshotStats(page, 'hand-conv-exercise.png', [150, 40, 40]);  // red: the wrong cell and product
   expect(stats.colours > 200 && stats.drawnFraction > 0.1, `the canvas looks blank: ${JSON.stringify(stats)}`);

@@ -39,7 +39,7 @@
 #include "../../engine/conv_arithmetic.h"
 #include "../../engine/random.h"
 #include "../app.h"
-#include "../fields.h"
+#include "../lab_kit.h"
 #include "../widgets.h"
 
 namespace {
@@ -87,12 +87,9 @@ struct ArithmeticLab {
     float speed = 1.5f;             // steps per second
     float clock = 0;
     // The exercise: predict the output shape of `settings`.
-    bool exercise = false;
-    uint64_t seed = 0;
-    bool answered = false;          // the current exercise has had an answer (the output is shown)
-    int score_answered = 0, score_correct = 0;
-    json last_answer;               // null or {"correct", "expected", "given", "feedback"}
-    PendingEvents pending;  // posted once a command has been applied
+    ExerciseRecord record;
+    bool attempted = false;         // the open exercise has had an answer (the output is shown)
+    Pending pending;                // what a command caused, carried out once it is kept
     // UI only
     int typed[2] = {0, 0};
 };
@@ -200,25 +197,10 @@ const std::vector<Preset>& presets() {
 // ---------------------------------------------------------------------------------------------
 // The exercise.
 
-const char* padding_name(PaddingMode m) {
-    switch (m) {
-        case PaddingMode::valid: return "valid";
-        case PaddingMode::same: return "same";
-        case PaddingMode::full: return "full";
-        default: return "number";
-    }
-}
-
-json padding_json(const Settings& s) {
-    return s.padding_mode == PaddingMode::number ? json(s.padding) : json(padding_name(s.padding_mode));
-}
-
-json exercise_json(const ArithmeticLab& lab) {
-    if (!lab.exercise) return nullptr;
-    const Settings& s = lab.settings;
+json exercise_setup(const Settings& s) {
     return {{"kind", s.transposed ? "transposed" : "convolution"}, {"dims", s.dims},
             {"input", {s.dims == 1 ? 1 : s.input_rows, s.input_cols}}, {"kernel", s.kernel}, {"stride", s.stride},
-            {"padding", padding_json(s)}, {"dilation", s.dilation}, {"seed", lab.seed}};
+            {"padding", padding_json(s.padding_mode, s.padding)}, {"dilation", s.dilation}};
 }
 
 // Random settings with an output of at most 12 a side. The same seed gives the same exercise.
@@ -250,18 +232,15 @@ void new_exercise(ArithmeticLab& lab, uint64_t seed) {
         break;
     }
     recompute(lab);
-    lab.exercise = true;
-    lab.answered = false;
-    lab.seed = seed;
+    lab.record.start(exercise_setup(lab.settings), seed, lab.pending);
+    lab.attempted = false;
     lab.step = 0;
-    lab.last_answer = nullptr;
     lab.typed[0] = lab.typed[1] = 0;
-    lab.pending.add("exercise-new");
 }
 
 // Checks a predicted shape (rows is ignored in 1D). The UI and the "answer" command both come here.
 std::string check_answer(ArithmeticLab& lab, int rows, int cols) {
-    if (!lab.exercise) return "there is no exercise to answer: send {\"new_exercise\": true} first";
+    if (!lab.record.open()) return "there is no exercise to answer: send {\"new_exercise\": true} first";
     const Settings& s = lab.settings;
     const Geometry& g = lab.geometry;
     const bool one_d = s.dims == 1;
@@ -280,55 +259,13 @@ std::string check_answer(ArithmeticLab& lab, int rows, int cols) {
                                                                     : "the columns are " + g.formula_cols;
         feedback = "Not quite: with " + rule + ", " + where + ".";
     }
-    lab.score_answered++;
-    lab.score_correct += right;
-    lab.answered = true;
-    lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}};
-    lab.pending.answer(right);
+    lab.attempted = true;
+    lab.record.checked(right, expected, given, feedback, lab.pending);
     return "";
 }
 
 // ---------------------------------------------------------------------------------------------
 // State to and from JSON.
-
-json arithmetic_state() {
-    const ArithmeticLab& lab = g_lab;
-    const Settings& s = lab.settings;
-    const Geometry& g = lab.geometry;
-    json state;
-    state["dims"] = s.dims;
-    state["input"] = {s.dims == 1 ? 1 : s.input_rows, s.input_cols};
-    state["kernel"] = s.kernel;
-    state["stride"] = s.stride;
-    state["padding"] = padding_json(s);
-    state["padding_sides"] = {{"top", g.rows.pad_before}, {"bottom", g.rows.pad_after},
-                              {"left", g.cols.pad_before}, {"right", g.cols.pad_after}};
-    state["dilation"] = s.dilation;
-    state["transposed"] = s.transposed;
-    state["output_size"] = g.message.empty() ? json{g.out_rows, g.out_cols} : json(nullptr);
-    state["message"] = g.message.empty() ? json(nullptr) : json(g.message);
-    state["formula"] = {{"rows", g.formula_rows}, {"cols", g.formula_cols},
-                        {"short", g.formula_short.empty() ? json(nullptr) : json(g.formula_short)}};
-    const int n = steps_count(lab), sc = std::max(step_cols(lab), 1);
-    state["position"] = json{lab.step / sc, lab.step % sc};
-    json cells = json::array();
-    if (n > 0) {
-        const int r = lab.step / sc, c = lab.step % sc, KH = g.rows.kernel, KW = g.cols.kernel;
-        for (int ky = 0; ky < KH; ky++)
-            for (int kx = 0; kx < KW; kx++) {
-                const int y = g.taps_rows[size_t(r * KH + ky)], x = g.taps_cols[size_t(c * KW + kx)];
-                if (s.transposed && (y < 0 || y >= g.out_rows || x < 0 || x >= g.out_cols)) continue;  // cropped
-                cells.push_back({y, x});
-            }
-    }
-    state[s.transposed ? "writes" : "reads"] = cells;
-    state["playing"] = lab.playing;
-    state["speed"] = lab.speed;
-    state["exercise"] = exercise_json(lab);
-    state["score"] = {{"answered", lab.score_answered}, {"correct", lab.score_correct}};
-    state["last_answer"] = lab.last_answer;
-    return state;
-}
 
 // An integer from a JSON value, with a range, for the parts of "input" and "answer".
 std::string read_whole(const json& v, const std::string& what, int lo, int hi, int& out) {
@@ -339,28 +276,88 @@ std::string read_whole(const json& v, const std::string& what, int lo, int hi, i
     return "";
 }
 
-std::string read_padding(const json& f, Settings& s) {
-    if (!f.contains("padding")) return "";
-    const json& v = f["padding"];
-    if (v.is_string()) {
-        const std::string name = v.get<std::string>();
-        if (name == "valid") s.padding_mode = PaddingMode::valid;
-        else if (name == "same") s.padding_mode = PaddingMode::same;
-        else if (name == "full") s.padding_mode = PaddingMode::full;
-        else return "\"padding\" must be a whole number from 0 to 6 or one of \"valid\", \"same\", \"full\"";
-        s.padding = 0;
-        return "";
+// "input": [rows, cols] (each 1..16), or a number: the length in 1D, a square in 2D.
+std::string read_input(const json& f, Settings& s) {
+    if (!f.contains("input")) return "";
+    const json& v = f["input"];
+    std::string e;
+    if (v.is_number()) {
+        if (!(e = read_whole(v, "\"input\"", 1, kMaxInput, s.input_cols)).empty()) return e;
+        if (s.dims == 2) s.input_rows = s.input_cols;  // a square input
+    } else if (v.is_array() && v.size() == 2) {
+        if (!(e = read_whole(v[0], "\"input\" rows", 1, kMaxInput, s.input_rows)).empty()) return e;
+        if (!(e = read_whole(v[1], "\"input\" columns", 1, kMaxInput, s.input_cols)).empty()) return e;
+        if (s.dims == 1 && s.input_rows != 1) return "\"input\" in 1D mode is one row: [1, length] or a number";
+    } else {
+        return "\"input\" must be [rows, cols] (each 1 to 16), or a number";
     }
-    if (std::string e = read_int(f, "padding", 0, kMaxPadding, s.padding); !e.empty()) return e + ", or one of \"valid\", \"same\", \"full\"";
-    s.padding_mode = PaddingMode::number;
     return "";
 }
 
+const Field<Settings> kSettingFields[] = {
+    whole_field("dims", &Settings::dims, 1, 2),
+    {"input", read_input, [](const Settings& s) { return json{s.dims == 1 ? 1 : s.input_rows, s.input_cols}; }},
+    whole_field("kernel", &Settings::kernel, 1, kMaxKernel),
+    whole_field("stride", &Settings::stride, 1, kMaxStride),
+    {"padding", [](const json& f, Settings& s) { return read_padding(f, 0, kMaxPadding, s.padding_mode, s.padding); },
+     [](const Settings& s) { return padding_json(s.padding_mode, s.padding); }},
+    whole_field("dilation", &Settings::dilation, 1, kMaxDilation),
+    flag_field("transposed", &Settings::transposed),
+};
+
+// The input cells the current output cell reads (convolution), or the output cells the current
+// input cell adds into (transposed; those the padding crops left out).
+json current_cells(const ArithmeticLab& lab) {
+    const Settings& s = lab.settings;
+    const Geometry& g = lab.geometry;
+    json cells = json::array();
+    if (steps_count(lab) == 0) return cells;
+    const int sc = std::max(step_cols(lab), 1), r = lab.step / sc, c = lab.step % sc, KH = g.rows.kernel, KW = g.cols.kernel;
+    for (int ky = 0; ky < KH; ky++)
+        for (int kx = 0; kx < KW; kx++) {
+            const int y = g.taps_rows[size_t(r * KH + ky)], x = g.taps_cols[size_t(c * KW + kx)];
+            if (s.transposed && (y < 0 || y >= g.out_rows || x < 0 || x >= g.out_cols)) continue;  // cropped
+            cells.push_back({y, x});
+        }
+    return cells;
+}
+
+const Output<ArithmeticLab> kOutputs[] = {
+    {"padding_sides", [](const ArithmeticLab& lab) {
+         const Geometry& g = lab.geometry;
+         return json{{"top", g.rows.pad_before}, {"bottom", g.rows.pad_after}, {"left", g.cols.pad_before}, {"right", g.cols.pad_after}};
+     }},
+    {"output_size", [](const ArithmeticLab& lab) {
+         const Geometry& g = lab.geometry;
+         return g.message.empty() ? json{g.out_rows, g.out_cols} : json(nullptr);
+     }},
+    {"message", [](const ArithmeticLab& lab) { return lab.geometry.message.empty() ? json(nullptr) : json(lab.geometry.message); }},
+    {"formula", [](const ArithmeticLab& lab) {
+         const Geometry& g = lab.geometry;
+         return json{{"rows", g.formula_rows}, {"cols", g.formula_cols},
+                     {"short", g.formula_short.empty() ? json(nullptr) : json(g.formula_short)}};
+     }},
+    {"position", [](const ArithmeticLab& lab) {
+         const int sc = std::max(step_cols(lab), 1);
+         return json{lab.step / sc, lab.step % sc};
+     }},
+    {"reads", [](const ArithmeticLab& lab) { return lab.settings.transposed ? json(nullptr) : current_cells(lab); }},
+    {"writes", [](const ArithmeticLab& lab) { return lab.settings.transposed ? current_cells(lab) : json(nullptr); }},
+    {"playing", [](const ArithmeticLab& lab) { return json(lab.playing); }},
+    {"speed", [](const ArithmeticLab& lab) { return json(lab.speed); }},
+};
+
+json arithmetic_state() {
+    json state;
+    write_fields(state, kSettingFields, g_lab.settings);
+    write_outputs(state, kOutputs, g_lab);
+    g_lab.record.write(state);
+    return state;
+}
+
 std::string apply_command(ArithmeticLab& lab, const json& f) {
-    if (std::string e = check_fields(f,
-            {"reset", "dims", "input", "kernel", "stride", "padding", "dilation", "transposed", "preset", "position", "step",
-             "playing", "speed", "new_exercise", "seed", "answer"},
-            {"lab", "padding_sides", "output_size", "message", "formula", "reads", "writes", "exercise", "score", "last_answer"});
+    if (std::string e = check_command(f, kSettingFields,
+                                      {"reset", "preset", "position", "step", "playing", "speed", "new_exercise", "seed", "answer"}, kOutputs);
         !e.empty())
         return e;
     std::string e;
@@ -381,34 +378,13 @@ std::string apply_command(ArithmeticLab& lab, const json& f) {
         s.dims = dims;
         if (dims == 1) s.input_rows = 1;
     }
-    if (!(e = read_int(f, "dims", 1, 2, s.dims)).empty()) return e;
-    if (f.contains("input")) {
-        const json& v = f["input"];
-        if (v.is_number() && s.dims == 1) {
-            if (!(e = read_whole(v, "\"input\"", 1, kMaxInput, s.input_cols)).empty()) return e;
-        } else if (v.is_number()) {
-            if (!(e = read_whole(v, "\"input\"", 1, kMaxInput, s.input_cols)).empty()) return e;
-            s.input_rows = s.input_cols;  // a square input
-        } else if (v.is_array() && v.size() == 2) {
-            if (!(e = read_whole(v[0], "\"input\" rows", 1, kMaxInput, s.input_rows)).empty()) return e;
-            if (!(e = read_whole(v[1], "\"input\" columns", 1, kMaxInput, s.input_cols)).empty()) return e;
-            if (s.dims == 1 && s.input_rows != 1) return "\"input\" in 1D mode is one row: [1, length] or a number";
-        } else {
-            return "\"input\" must be [rows, cols] (each 1 to 16), or a number";
-        }
-    }
+    if (!(e = read_fields(f, kSettingFields, s)).empty()) return e;
     if (s.dims == 1) s.input_rows = 1;
     else if (lab.settings.dims == 1 && !f.contains("input")) s.input_rows = s.input_cols;  // back to 2D: a square
-    if (!(e = read_int(f, "kernel", 1, kMaxKernel, s.kernel)).empty()) return e;
-    if (!(e = read_int(f, "stride", 1, kMaxStride, s.stride)).empty()) return e;
-    if (!(e = read_int(f, "dilation", 1, kMaxDilation, s.dilation)).empty()) return e;
-    if (!(e = read_padding(f, s)).empty()) return e;
-    if (!(e = read_bool(f, "transposed", s.transposed)).empty()) return e;
     if (!(s == lab.settings)) {
         lab.settings = s;
-        lab.exercise = false;
-        lab.answered = false;
-        lab.last_answer = nullptr;
+        lab.record.close();
+        lab.attempted = false;
     }
     recompute(lab);
 
@@ -432,10 +408,7 @@ std::string apply_command(ArithmeticLab& lab, const json& f) {
     if (steps && n > 0) lab.step = std::clamp(lab.step + steps, 0, n - 1);
 
     // 3. The exercise.
-    bool wanted = false;
-    uint64_t seed = 0;
-    if (!(e = read_new_exercise(f, wanted, seed)).empty()) return e;
-    if (wanted) new_exercise(lab, seed);
+    if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
     if (f.contains("answer")) {
         const json& a = f["answer"];
         const bool one_d = lab.settings.dims == 1;
@@ -454,17 +427,7 @@ std::string apply_command(ArithmeticLab& lab, const json& f) {
     return "";
 }
 
-void post_pending(ArithmeticLab& lab) { post_events("arithmetic", lab.pending); }
-
-std::string arithmetic_command(const json& fields) {
-    ArithmeticLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending = PendingEvents{};
-    std::string error = apply_command(next, fields);
-    if (!error.empty()) return error;
-    g_lab = std::move(next);
-    post_pending(g_lab);
-    return "";
-}
+std::string arithmetic_command(const json& fields) { return command_on_copy("arithmetic", g_lab, fields, apply_command); }
 
 // ---------------------------------------------------------------------------------------------
 // Drawing.
@@ -692,12 +655,8 @@ void draw_formula(const ArithmeticLab& lab, bool hide_numbers) {
 
 void draw_exercise(ArithmeticLab& lab) {
     ImGui::Separator();
-    bool new_clicked = ImGui::Button("New exercise");
-    ui_anchor("new-exercise");
-    if (new_clicked) new_exercise(lab, uint64_t(std::time(nullptr)) * 7919u + uint64_t(ImGui::GetFrameCount()));
-    ImGui::SameLine();
-    ImGui::Text("Score: %d of %d right", lab.score_correct, lab.score_answered);
-    if (!lab.exercise) return;
+    if (new_exercise_button(lab.record.answered, lab.record.correct, true)) new_exercise(lab, fresh_seed());
+    if (!lab.record.open()) return;
     const Settings& s = lab.settings;
     ImGui::Text("Predict the output's %s for these settings:", s.dims == 1 ? "length" : "shape (rows x columns)");
     ImGui::Text("%s, input %s%d, k = %d, s = %d, p = %d, d = %d", s.transposed ? "transposed convolution" : "convolution",
@@ -716,8 +675,8 @@ void draw_exercise(ArithmeticLab& lab) {
     bool check = ImGui::Button("Check");
     ui_anchor("check");
     if (check) (void)check_answer(lab, lab.typed[0], lab.typed[1]);
-    if (lab.last_answer.is_object()) {
-        answer_feedback(lab.last_answer["correct"].get<bool>(), lab.last_answer["feedback"].get<std::string>());
+    if (lab.record.last_answer.is_object()) {
+        last_answer_feedback(lab.record.last_answer);
     }
 }
 
@@ -733,9 +692,8 @@ void arithmetic_draw() {
     const Settings before = lab.settings;
     draw_settings(lab);
     if (!(lab.settings == before)) {  // the student changed the set-up: exploring again
-        lab.exercise = false;
-        lab.answered = false;
-        lab.last_answer = nullptr;
+        lab.record.close();
+        lab.attempted = false;
     }
     ImGui::EndChild();
     recompute(lab);
@@ -743,7 +701,7 @@ void arithmetic_draw() {
     ImGui::BeginChild("board", ImVec2(0, 0), false);
     const Settings& s = lab.settings;
     const Geometry& g = lab.geometry;
-    const bool hide = lab.exercise && !lab.answered;
+    const bool hide = lab.record.open() && !lab.attempted;
     const int H = s.dims == 1 ? 1 : s.input_rows;
     int left_cols = s.transposed ? s.input_cols : s.input_cols + g.cols.pad_before + g.cols.pad_after;
     int left_rows = s.transposed ? H : H + g.rows.pad_before + g.rows.pad_after;
@@ -791,10 +749,11 @@ void arithmetic_draw() {
             lab.step = (lab.step + 1) % steps_count(lab);
         }
     }
-    post_pending(lab);
+    commit("arithmetic", lab.pending);
 }
 
 }  // namespace
 
-CNNLAB_REGISTER_LAB("arithmetic", "Convolution arithmetic", "Which input cells each output reads, and how big the output is.",
-                    arithmetic_draw, arithmetic_state, arithmetic_command);
+CNNLAB_REGISTER_LAB(.id = "arithmetic", .name = "Convolution arithmetic",
+                    .summary = "Which input cells each output reads, and how big the output is.", .draw = arithmetic_draw,
+                    .state = arithmetic_state, .command = arithmetic_command);

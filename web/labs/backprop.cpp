@@ -40,7 +40,7 @@
 #include "../../engine/conv_backprop.h"
 #include "../../engine/random.h"
 #include "../app.h"
-#include "../fields.h"
+#include "../lab_kit.h"
 #include "../widgets.h"
 
 namespace {
@@ -70,15 +70,12 @@ struct BackpropLab {
     bool dweight = true;      // focus: an entry of dL/dw (true) or of dL/dx (false)
     int row = 0, col = 0;     // its position
     int term = -1;            // highlighted product, -1: the whole sum
-    // The exercise (the protocol shared by the concept labs).
-    bool exercise = false;    // an exercise is open
-    bool ex_dweight = true;   // the entry it asks for
+    // The exercise: compute one entry of a gradient by hand.
+    ExerciseRecord record;
+    bool ex_dweight = true;   // the entry it asks for: of dL/dw (true) or dL/dx
     int ex_row = 0, ex_col = 0;
-    uint64_t ex_seed = 0;
     bool ex_answered = false; // checked at least once: the working is shown
-    int answered = 0, correct = 0;
-    json last_answer = nullptr;
-    PendingEvents pending;  // posted once a command has been applied
+    Pending pending;          // what a command caused, carried out once it is kept
     // Derived by recompute(), from the engine.
     Tensor x, w, t;           // (1,1,H,W), (1,1,KH,KW), (1,1,OH,OW)
     Tensor z, dz, dw, dx;     // (1,1,OH,OW), (1,1,OH,OW), (1,1,KH,KW), (1,1,H,W)
@@ -207,17 +204,13 @@ json rows_json(const Tensor& t) {
 // ---------------------------------------------------------------------------------------------
 // The exercise.
 
-bool close_enough(float answer, float expected) {
-    return std::fabs(answer - expected) <= 0.01f + 1e-3f * std::fabs(expected);
-}
-
 // Checks `value` as the student's answer for an entry (the UI's Check button comes here too).
 std::string check_answer(BackpropLab& lab, bool dweight, int row, int col, float value) {
     const Tensor& grad = dweight ? lab.dw : lab.dx;
     if (row < 0 || row >= rows_of(grad) || col < 0 || col >= cols_of(grad))
         return entry_name(dweight, row, col) + " is outside " + (dweight ? "dL/dw (" : "dL/dx (") +
                std::to_string(rows_of(grad)) + " x " + std::to_string(cols_of(grad)) + ")";
-    if (lab.exercise && (dweight != lab.ex_dweight || row != lab.ex_row || col != lab.ex_col))
+    if (lab.record.open() && (dweight != lab.ex_dweight || row != lab.ex_row || col != lab.ex_col))
         return "this exercise asks for " + entry_name(lab.ex_dweight, lab.ex_row, lab.ex_col) + ", not " +
                entry_name(dweight, row, col);
     lab.dweight = dweight;
@@ -235,12 +228,11 @@ std::string check_answer(BackpropLab& lab, bool dweight, int row, int col, float
     else feedback = "Not quite: " + name + " = " + format_number(expected) + ", the sum of dL/dz[i,j] × w[" + std::to_string(row) +
                     "-i, " + std::to_string(col) + "-j] over the outputs whose window covers x[" + std::to_string(row) + "," +
                     std::to_string(col) + "].";
-    lab.answered++;
-    lab.correct += right;
-    if (lab.exercise) lab.ex_answered = true;
-    lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", value}, {"feedback", feedback},
-                       {"which", dweight ? "dw" : "dx"}, {"position", {row, col}}};
-    lab.pending.answer(right);
+    if (lab.record.open()) {
+        lab.ex_answered = true;
+        lab.record.exercise["answered"] = true;
+    }
+    lab.record.checked(right, expected, value, feedback, lab.pending, {{"which", dweight ? "dw" : "dx"}, {"position", {row, col}}});
     return "";
 }
 
@@ -274,59 +266,25 @@ void new_exercise(BackpropLab& lab, uint64_t seed) {
         lab.ex_row = rng.uniform_int(1, H - 2);
         lab.ex_col = rng.uniform_int(1, W - 2);
     }
-    lab.exercise = true;
-    lab.ex_seed = seed;
     lab.ex_answered = false;
-    lab.last_answer = nullptr;
+    lab.record.start({{"which", lab.ex_dweight ? "dw" : "dx"}, {"position", {lab.ex_row, lab.ex_col}},
+                      {"question", entry_name(lab.ex_dweight, lab.ex_row, lab.ex_col)}, {"answered", false}},
+                     seed, lab.pending);
     lab.dweight = lab.ex_dweight;
     lab.row = lab.ex_row;
     lab.col = lab.ex_col;
     lab.term = -1;
     lab.answer_text[0] = 0;
     recompute(lab);
-    lab.pending.add("exercise-new");
 }
 
 // The working of the asked entry stays hidden until the student has answered it.
 bool hidden(const BackpropLab& lab, bool dweight, int r, int c) {
-    return lab.exercise && !lab.ex_answered && dweight == lab.ex_dweight && r == lab.ex_row && c == lab.ex_col;
+    return lab.record.open() && !lab.ex_answered && dweight == lab.ex_dweight && r == lab.ex_row && c == lab.ex_col;
 }
 
 // ---------------------------------------------------------------------------------------------
 // State and commands.
-
-json backprop_state() {
-    const BackpropLab& lab = g_lab;
-    json s;
-    s["input"] = lab.problem.input;
-    s["kernel"] = lab.problem.kernel;
-    s["target"] = lab.problem.target;
-    s["output"] = rows_json(lab.z);
-    s["loss"] = lab.loss;
-    s["dz"] = rows_json(lab.dz);
-    s["dw"] = rows_json(lab.dw);
-    s["dx"] = rows_json(lab.dx);
-    s["focus"] = {{"which", lab.dweight ? "dw" : "dx"}, {"position", {lab.row, lab.col}}};
-    s["term"] = lab.term < 0 ? json(nullptr) : json(lab.term);
-    json terms = json::array();
-    for (const GradTerm& t : lab.terms)
-        terms.push_back({{"dz_at", {t.oy, t.ox}}, {"dz", t.dout},
-                         {"factor_at", lab.dweight ? json{t.iy, t.ix} : json{t.ky, t.kx}}, {"factor", t.factor},
-                         {"product", t.product}});
-    s["terms"] = terms;
-    s["sum"] = lab.sum;
-    s["expression"] = sum_expression(lab);
-    s["engine_value"] = lab.engine_value;
-    s["finite_difference"] = lab.finite_difference;
-    s["h"] = kStep;
-    s["exercise"] = lab.exercise ? json{{"which", lab.ex_dweight ? "dw" : "dx"}, {"position", {lab.ex_row, lab.ex_col}},
-                                        {"seed", lab.ex_seed}, {"question", entry_name(lab.ex_dweight, lab.ex_row, lab.ex_col)},
-                                        {"answered", lab.ex_answered}}
-                                 : json(nullptr);
-    s["score"] = {{"answered", lab.answered}, {"correct", lab.correct}};
-    s["last_answer"] = lab.last_answer;
-    return s;
-}
 
 // Reads "which" ("dw" | "dx") and "position" of a focus or an answer object.
 std::string read_entry(const json& v, const char* name, bool& dweight, int& row, int& col) {
@@ -340,56 +298,87 @@ std::string read_entry(const json& v, const char* name, bool& dweight, int& row,
     return "";
 }
 
-// Fits the target to a new output shape: values kept where they overlap, zeros elsewhere.
-void fit_target(Problem& p) {
-    const int OH = int(p.input.size()) - int(p.kernel.size()) + 1, OW = int(p.input[0].size()) - int(p.kernel[0].size()) + 1;
-    p.target.resize(size_t(OH));
-    for (auto& r : p.target) r.resize(size_t(OW), 0.0f);
+// "target": t, the output's shape. Read after "input" and "kernel", it first checks that they fit
+// together and fits the target to their output (values kept where they overlap, zeros elsewhere),
+// so a command that changes x or w without t still has a target.
+std::string read_target(const json& f, Problem& p) {
+    if (p.input.size() < 2 || p.input[0].size() < 2) return "\"input\" must be at least 2 x 2";
+    if (p.kernel.size() > p.input.size() || p.kernel[0].size() > p.input[0].size())
+        return "the kernel (" + std::to_string(p.kernel.size()) + " x " + std::to_string(p.kernel[0].size()) +
+               ") must fit inside the input (" + std::to_string(p.input.size()) + " x " + std::to_string(p.input[0].size()) + ")";
+    const size_t OH = p.input.size() - p.kernel.size() + 1, OW = p.input[0].size() - p.kernel[0].size() + 1;
+    p.target.resize(OH);
+    for (auto& r : p.target) r.resize(OW, 0.0f);
+    if (!f.contains("target")) return "";
+    if (std::string e = read_rows(f, "target", kMaxInput, kMaxInput, kValueLimit, false, p.target); !e.empty()) return e;
+    if (p.target.size() != OH || p.target[0].size() != OW)
+        return "\"target\" must have the output's shape, " + std::to_string(OH) + " x " + std::to_string(OW) + " (it is " +
+               std::to_string(p.target.size()) + " x " + std::to_string(p.target[0].size()) + ")";
+    return "";
+}
+
+const Field<Problem> kSettingFields[] = {
+    rows_field("input", &Problem::input, kMaxInput, kMaxInput, kValueLimit),
+    rows_field("kernel", &Problem::kernel, kMaxKernel, kMaxKernel, kValueLimit),
+    {"target", read_target, [](const Problem& p) { return json(p.target); }},
+};
+
+json terms_json(const BackpropLab& lab) {
+    json terms = json::array();
+    for (const GradTerm& t : lab.terms)
+        terms.push_back({{"dz_at", {t.oy, t.ox}}, {"dz", t.dout}, {"factor_at", lab.dweight ? json{t.iy, t.ix} : json{t.ky, t.kx}},
+                         {"factor", t.factor}, {"product", t.product}});
+    return terms;
+}
+
+const Output<BackpropLab> kOutputs[] = {
+    {"output", [](const BackpropLab& lab) { return rows_json(lab.z); }},
+    {"loss", [](const BackpropLab& lab) { return json(lab.loss); }},
+    {"dz", [](const BackpropLab& lab) { return rows_json(lab.dz); }},
+    {"dw", [](const BackpropLab& lab) { return rows_json(lab.dw); }},
+    {"dx", [](const BackpropLab& lab) { return rows_json(lab.dx); }},
+    {"focus", [](const BackpropLab& lab) { return json{{"which", lab.dweight ? "dw" : "dx"}, {"position", {lab.row, lab.col}}}; }},
+    {"term", [](const BackpropLab& lab) { return lab.term < 0 ? json(nullptr) : json(lab.term); }},
+    {"terms", terms_json},
+    {"sum", [](const BackpropLab& lab) { return json(lab.sum); }},
+    {"expression", [](const BackpropLab& lab) { return json(sum_expression(lab)); }},
+    {"engine_value", [](const BackpropLab& lab) { return json(lab.engine_value); }},
+    {"finite_difference", [](const BackpropLab& lab) { return json(lab.finite_difference); }},
+    {"h", [](const BackpropLab&) { return json(kStep); }},
+};
+
+json backprop_state() {
+    json s;
+    write_fields(s, kSettingFields, g_lab.problem);
+    write_outputs(s, kOutputs, g_lab);
+    g_lab.record.write(s);
+    return s;
 }
 
 std::string apply_command(BackpropLab& lab, const json& f) {
-    if (std::string e = check_fields(f, {"reset", "input", "kernel", "target", "focus", "term", "step", "new_exercise", "seed", "answer"},
-                                     {"lab", "output", "loss", "dz", "dw", "dx", "terms", "sum", "expression", "engine_value",
-                                      "finite_difference", "h", "exercise", "score", "last_answer"});
+    if (std::string e = check_command(f, kSettingFields, {"reset", "focus", "term", "step", "new_exercise", "seed", "answer"}, kOutputs);
         !e.empty())
         return e;
     std::string e;
     bool reset = false;
     if (!(e = read_bool(f, "reset", reset)).empty()) return e;
     if (reset) {
-        const int answered = lab.answered, correct = lab.correct;
+        const ExerciseRecord kept = lab.record;
         lab = make_lab();
-        lab.answered = answered;  // the score is the student's, kept across examples
-        lab.correct = correct;
+        lab.record.answered = kept.answered;  // the score is the student's, kept across examples
+        lab.record.correct = kept.correct;
     }
     // 1. The numbers. A state sent back carries all three; each is checked against the others.
     Problem p = lab.problem;
-    if (!(e = read_rows(f, "input", kMaxInput, kMaxInput, kValueLimit, false, p.input)).empty()) return e;
-    if (!(e = read_rows(f, "kernel", kMaxKernel, kMaxKernel, kValueLimit, false, p.kernel)).empty()) return e;
-    if (p.input.size() < 2 || p.input[0].size() < 2) return "\"input\" must be at least 2 x 2";
-    if (p.kernel.size() > p.input.size() || p.kernel[0].size() > p.input[0].size())
-        return "the kernel (" + std::to_string(p.kernel.size()) + " x " + std::to_string(p.kernel[0].size()) +
-               ") must fit inside the input (" + std::to_string(p.input.size()) + " x " + std::to_string(p.input[0].size()) + ")";
-    fit_target(p);
-    if (f.contains("target")) {
-        const size_t OH = p.target.size(), OW = p.target[0].size();
-        if (!(e = read_rows(f, "target", kMaxInput, kMaxInput, kValueLimit, false, p.target)).empty()) return e;
-        if (p.target.size() != OH || p.target[0].size() != OW)
-            return "\"target\" must have the output's shape, " + std::to_string(OH) + " x " + std::to_string(OW) + " (it is " +
-                   std::to_string(p.target.size()) + " x " + std::to_string(p.target[0].size()) + ")";
-    }
+    if (!(e = read_fields(f, kSettingFields, p)).empty()) return e;
     if (!(p == lab.problem)) {
         lab.problem = p;
-        lab.exercise = false;  // new numbers end the exercise
-        lab.last_answer = nullptr;
+        lab.record.close();  // new numbers end the exercise
     }
     recompute(lab);
 
     // 2. The exercise.
-    bool wanted = false;
-    uint64_t seed = 0;
-    if (std::string error = read_new_exercise(f, wanted, seed); !error.empty()) return error;
-    if (wanted) new_exercise(lab, seed);
+    if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
 
     // 3. The focus and the highlighted product.
     if (f.contains("focus")) {
@@ -430,13 +419,13 @@ std::string apply_command(BackpropLab& lab, const json& f) {
         const json& a = f["answer"];
         float value = 0;
         if (a.is_number()) {
-            if (!lab.exercise) return "there is no exercise to answer: send {\"new_exercise\": true}, or name the entry: "
+            if (!lab.record.open()) return "there is no exercise to answer: send {\"new_exercise\": true}, or name the entry: "
                                       "{\"answer\": {\"which\": \"dw\", \"position\": [0, 0], \"value\": 1}}";
             if (!(e = read_number(f, "answer", -kValueLimit * kValueLimit, kValueLimit * kValueLimit, value)).empty()) return e;
             if (!(e = check_answer(lab, lab.ex_dweight, lab.ex_row, lab.ex_col, value)).empty()) return e;
         } else {
-            bool dweight = lab.exercise ? lab.ex_dweight : lab.dweight;
-            int r = lab.exercise ? lab.ex_row : lab.row, c = lab.exercise ? lab.ex_col : lab.col;
+            bool dweight = lab.record.open() ? lab.ex_dweight : lab.dweight;
+            int r = lab.record.open() ? lab.ex_row : lab.row, c = lab.record.open() ? lab.ex_col : lab.col;
             if (!a.is_object() || !a.contains("value"))
                 return "\"answer\" must be a number, or {\"which\": \"dw\" or \"dx\", \"position\": [row, col], \"value\": number}";
             if (!(e = read_entry(a, "answer", dweight, r, c)).empty()) return e;
@@ -447,15 +436,7 @@ std::string apply_command(BackpropLab& lab, const json& f) {
     return "";
 }
 
-std::string backprop_command(const json& fields) {
-    BackpropLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending = PendingEvents{};
-    std::string error = apply_command(next, fields);
-    if (!error.empty()) return error;
-    g_lab = std::move(next);
-    post_events("backprop", g_lab.pending);
-    return "";
-}
+std::string backprop_command(const json& fields) { return command_on_copy("backprop", g_lab, fields, apply_command); }
 
 // A UI action goes through the command, so it is checked exactly like one from the page.
 void ui_command(const json& fields) {
@@ -573,10 +554,7 @@ void draw_settings(BackpropLab& lab) {
     }
     ImGui::Separator();
     ImGui::TextDisabled("EXERCISE");
-    const bool new_clicked = ImGui::Button("New exercise");
-    ui_anchor("new-exercise");
-    if (new_clicked) ui_command({{"new_exercise", uint64_t(std::time(nullptr)) * 7919u + uint64_t(ImGui::GetFrameCount())}});
-    ImGui::Text("Score: %d of %d right", lab.correct, lab.answered);
+    if (new_exercise_button(lab.record.answered, lab.record.correct)) ui_command({{"new_exercise", true}});
 }
 
 // The products of the focused entry, one line each, then the sum and the two checks.
@@ -613,7 +591,7 @@ void draw_sum(BackpropLab& lab) {
 }
 
 void draw_exercise(BackpropLab& lab) {
-    if (!lab.exercise) return;
+    if (!lab.record.open()) return;
     ImGui::Separator();
     const std::string name = entry_name(lab.ex_dweight, lab.ex_row, lab.ex_col);
     ImGui::Text("Exercise: compute %s by hand.", name.c_str());
@@ -634,8 +612,7 @@ void draw_exercise(BackpropLab& lab) {
 }
 
 void draw_feedback(const BackpropLab& lab) {
-    if (!lab.last_answer.is_object()) return;
-    answer_feedback(lab.last_answer.value("correct", false), lab.last_answer["feedback"].get<std::string>());
+    last_answer_feedback(lab.record.last_answer);
 }
 
 void backprop_draw() {
@@ -671,8 +648,8 @@ void backprop_draw() {
 
     ImGui::Spacing();
     ImGui::TextDisabled("BACKWARD");
-    const bool hide_dw = lab.exercise && !lab.ex_answered && lab.ex_dweight;
-    const bool hide_dx = lab.exercise && !lab.ex_answered && !lab.ex_dweight;
+    const bool hide_dw = lab.record.open() && !lab.ex_answered && lab.ex_dweight;
+    const bool hide_dx = lab.record.open() && !lab.ex_answered && !lab.ex_dweight;
     // In an exercise the asked entry reads "?" even while another entry is in focus.
     auto gradient_grid = [&](const char* id, const char* caption, const Tensor& t, bool is_dw, bool hide_any) {
         ImGui::BeginGroup();
@@ -709,6 +686,6 @@ void backprop_draw() {
 
 }  // namespace
 
-CNNLAB_REGISTER_LAB("backprop", "Backprop through a convolution",
-                    "Step through the sums behind a convolution's gradients and check them against a finite difference.",
-                    backprop_draw, backprop_state, backprop_command);
+CNNLAB_REGISTER_LAB(.id = "backprop", .name = "Backprop through a convolution",
+                    .summary = "Step through the sums behind a convolution's gradients and check them against a finite difference.",
+                    .draw = backprop_draw, .state = backprop_state, .command = backprop_command);

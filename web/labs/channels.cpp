@@ -40,7 +40,7 @@
 #include "../../engine/ops.h"
 #include "../../engine/random.h"
 #include "../app.h"
-#include "../fields.h"
+#include "../lab_kit.h"
 #include "../widgets.h"
 
 namespace {
@@ -67,26 +67,27 @@ const FilterPreset kFilterPresets[] = {
     {"brightness", "Brightness", "the average of every value in the window, all three channels"},
 };
 
-struct ChannelsLab {
-    // The input: (1, 3, H, W).
+// The input, the layer and the 1x1 convolution.
+struct ChannelsSettings {
     std::string image = "quadrants";  // a preset's id, or "custom"
-    Tensor input;
-    // The layer: C_out filters of (3, k, k).
-    int filters = 3, kernel = 3, stride = 1, padding = 0;
+    Tensor input;                      // (1, 3, H, W)
+    int filters = 3, kernel = 3, stride = 1, padding = 0;  // the layer: C_out filters of (3, k, k)
     bool bias = true;
     std::vector<std::string> presets;  // (C_out) each filter's preset id, or "custom"
     Tensor weight;                     // (C_out, 3, k, k)
     Tensor biases;                     // (C_out)
-    int filter = 0, row = 0, col = 0;  // output value whose sum is shown
-    // The 1x1 convolution: (M, 3, 1, 1), applied to the same input.
-    Tensor mix_weight;                 // (M, 3, 1, 1)
+    Tensor mix_weight;                 // (M, 3, 1, 1) the 1x1 convolution, applied to the same input
     Tensor mix_bias;                   // (M)
-    int pixel_row = 1, pixel_col = 1;
-    // The exercise.
-    json exercise = nullptr;           // the layer asked about, or null
+    int pixel_row = 1, pixel_col = 1;  // the pixel the 1x1 view works through
+    bool operator==(const ChannelsSettings&) const = default;
+};
+
+struct ChannelsLab {
+    ChannelsSettings settings;
+    int filter = 0, row = 0, col = 0;  // output value whose sum is shown
+    // The exercise: count a random layer's parameters and give its output shape.
+    ExerciseRecord record;
     json expected = nullptr;           // {"params", "output_shape"} for it (engine-computed)
-    int answered = 0, correct = 0;
-    json last_answer = nullptr;
     char params_text[24] = "", shape_text[48] = "";
     // Derived by recompute().
     Conv2dSpec spec;
@@ -98,7 +99,7 @@ struct ChannelsLab {
     std::vector<float> pixel_vector;   // (3) the input's channels at the pixel
     std::vector<float> pixel_linear;   // (M) W x + b by linear_forward
     // After a command: what to do once it is kept.
-    PendingEvents pending;  // posted once a command has been kept
+    Pending pending;                   // what a command caused, carried out once it is kept
     std::string ui_note;
 };
 
@@ -108,8 +109,8 @@ ChannelsLab g_lab = make_lab();
 // ---------------------------------------------------------------------------------------------
 // Pictures and filters.
 
-int in_h(const ChannelsLab& lab) { return lab.input.shape[2]; }
-int in_w(const ChannelsLab& lab) { return lab.input.shape[3]; }
+int in_h(const ChannelsLab& lab) { return lab.settings.input.shape[2]; }
+int in_w(const ChannelsLab& lab) { return lab.settings.input.shape[3]; }
 float& value_at(Tensor& t, int a, int b, int r, int c) {  // (A,B,R,C) tensor
     return t.data[size_t(((int64_t(a) * t.shape[1] + b) * t.shape[2] + r) * t.shape[3] + c)];
 }
@@ -158,23 +159,23 @@ bool is_filter_preset(const std::string& id) {
 }
 
 // Rebuilds the weights of every filter that follows a preset (after the kernel size changed, ...).
-void apply_presets(ChannelsLab& lab) {
-    const int k = lab.kernel, per = kChannels * k * k;
-    std::vector<float> old = lab.weight.data;
-    const bool same_shape = lab.weight.shape == std::vector<int>{lab.filters, kChannels, k, k};
-    lab.weight.shape = {lab.filters, kChannels, k, k};
-    lab.weight.data.assign(size_t(lab.filters * per), 0.0f);
-    lab.presets.resize(size_t(lab.filters), "brightness");
-    for (int f = 0; f < lab.filters; f++) {
-        std::vector<float> w = filter_preset(lab.presets[size_t(f)], k);
-        if (lab.presets[size_t(f)] == "custom") {  // a custom filter keeps its weights while the shape stays
+void apply_presets(ChannelsSettings& s) {
+    const int k = s.kernel, per = kChannels * k * k;
+    std::vector<float> old = s.weight.data;
+    const bool same_shape = s.weight.shape == std::vector<int>{s.filters, kChannels, k, k};
+    s.weight.shape = {s.filters, kChannels, k, k};
+    s.weight.data.assign(size_t(s.filters * per), 0.0f);
+    s.presets.resize(size_t(s.filters), "brightness");
+    for (int f = 0; f < s.filters; f++) {
+        std::vector<float> w = filter_preset(s.presets[size_t(f)], k);
+        if (s.presets[size_t(f)] == "custom") {  // a custom filter keeps its weights while the shape stays
             if (same_shape) std::copy(old.begin() + f * per, old.begin() + (f + 1) * per, w.begin());
-            else lab.presets[size_t(f)] = "custom";
+            else s.presets[size_t(f)] = "custom";
         }
-        std::copy(w.begin(), w.end(), lab.weight.data.begin() + f * per);
+        std::copy(w.begin(), w.end(), s.weight.data.begin() + f * per);
     }
-    lab.biases.shape = {lab.filters};
-    lab.biases.data.resize(size_t(lab.filters), 0.0f);
+    s.biases.shape = {s.filters};
+    s.biases.data.resize(size_t(s.filters), 0.0f);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,44 +184,44 @@ void apply_presets(ChannelsLab& lab) {
 void recompute(ChannelsLab& lab) {
     const int H = in_h(lab), W = in_w(lab);
     lab.spec = Conv2dSpec{};
-    lab.spec.rows = make_conv_axis(H, lab.kernel, lab.stride, 1, PaddingMode::number, lab.padding);
-    lab.spec.cols = make_conv_axis(W, lab.kernel, lab.stride, 1, PaddingMode::number, lab.padding);
+    lab.spec.rows = make_conv_axis(H, lab.settings.kernel, lab.settings.stride, 1, PaddingMode::number, lab.settings.padding);
+    lab.spec.cols = make_conv_axis(W, lab.settings.kernel, lab.settings.stride, 1, PaddingMode::number, lab.settings.padding);
     lab.message.clear();
     lab.terms.clear();
-    Status s = conv2d(lab.output, lab.input, lab.weight, lab.bias ? &lab.biases : nullptr, lab.spec);
+    Status s = conv2d(lab.output, lab.settings.input, lab.settings.weight, lab.settings.bias ? &lab.settings.biases : nullptr, lab.spec);
     if (!s.ok()) {
         lab.message = "No output: " + s.message + ".";
         lab.output = Tensor{};
     } else {
-        lab.filter = std::clamp(lab.filter, 0, lab.filters - 1);
+        lab.filter = std::clamp(lab.filter, 0, lab.settings.filters - 1);
         lab.row = std::clamp(lab.row, 0, lab.output.shape[2] - 1);
         lab.col = std::clamp(lab.col, 0, lab.output.shape[3] - 1);
-        if (!conv2d_window(lab.terms, lab.input, lab.weight, lab.spec, 0, lab.filter, lab.row, lab.col).ok()) lab.terms.clear();
+        if (!conv2d_window(lab.terms, lab.settings.input, lab.settings.weight, lab.spec, 0, lab.filter, lab.row, lab.col).ok()) lab.terms.clear();
     }
-    if (!conv2d_params(lab.params, kChannels, lab.filters, lab.kernel, lab.kernel, 1, lab.bias).ok()) lab.params = LayerParams{};
+    if (!conv2d_params(lab.params, kChannels, lab.settings.filters, lab.settings.kernel, lab.settings.kernel, 1, lab.settings.bias).ok()) lab.params = LayerParams{};
     const int outputs = lab.message.empty() ? int(lab.output.numel()) : 0;
-    if (!linear_params(lab.fc_params, kChannels * H * W, std::max(outputs, 1), lab.bias).ok()) lab.fc_params = LayerParams{};
+    if (!linear_params(lab.fc_params, kChannels * H * W, std::max(outputs, 1), lab.settings.bias).ok()) lab.fc_params = LayerParams{};
     // the 1x1 convolution, and the same numbers as a matrix times the pixel's channel vector
-    const int M = lab.mix_weight.shape[0];
+    const int M = lab.settings.mix_weight.shape[0];
     Conv2dSpec one;  // 1x1, stride 1, no padding
-    if (!conv2d(lab.mix_output, lab.input, lab.mix_weight, &lab.mix_bias, one).ok()) lab.mix_output = Tensor{};
-    lab.pixel_row = std::clamp(lab.pixel_row, 0, H - 1);
-    lab.pixel_col = std::clamp(lab.pixel_col, 0, W - 1);
+    if (!conv2d(lab.mix_output, lab.settings.input, lab.settings.mix_weight, &lab.settings.mix_bias, one).ok()) lab.mix_output = Tensor{};
+    lab.settings.pixel_row = std::clamp(lab.settings.pixel_row, 0, H - 1);
+    lab.settings.pixel_col = std::clamp(lab.settings.pixel_col, 0, W - 1);
     lab.pixel_vector.assign(kChannels, 0.0f);
-    for (int c = 0; c < kChannels; c++) lab.pixel_vector[size_t(c)] = value_of(lab.input, 0, c, lab.pixel_row, lab.pixel_col);
+    for (int c = 0; c < kChannels; c++) lab.pixel_vector[size_t(c)] = value_of(lab.settings.input, 0, c, lab.settings.pixel_row, lab.settings.pixel_col);
     lab.pixel_linear.assign(size_t(M), 0.0f);
     // linear_forward: out (1,M) = x (1,3) @ weight (M,3)^T + bias (M); the 1x1 weight (M,3,1,1) is that matrix
-    linear_forward_naive(lab.pixel_linear.data(), lab.pixel_vector.data(), lab.mix_weight.data.data(), lab.mix_bias.data.data(), 1,
+    linear_forward_naive(lab.pixel_linear.data(), lab.pixel_vector.data(), lab.settings.mix_weight.data.data(), lab.settings.mix_bias.data.data(), 1,
                          kChannels, M);
 }
 
 ChannelsLab make_lab() {
     ChannelsLab lab;
-    lab.input = image_preset("quadrants");
-    lab.presets = {"red-edges", "green-minus-red", "blue"};
-    apply_presets(lab);
-    lab.mix_weight = Tensor{{2, 3, 1, 1}, {0.299f, 0.587f, 0.114f, 1, -1, 0}};  // grey; red minus green
-    lab.mix_bias = Tensor{{2}, {0, 0}};
+    lab.settings.input = image_preset("quadrants");
+    lab.settings.presets = {"red-edges", "green-minus-red", "blue"};
+    apply_presets(lab.settings);
+    lab.settings.mix_weight = Tensor{{2, 3, 1, 1}, {0.299f, 0.587f, 0.114f, 1, -1, 0}};  // grey; red minus green
+    lab.settings.mix_bias = Tensor{{2}, {0, 0}};
     recompute(lab);
     return lab;
 }
@@ -243,7 +244,7 @@ std::string window_expression(const ChannelsLab& lab) {
         s += format_number(sums[size_t(c)]);
     }
     float value = value_of(lab.output, 0, lab.filter, lab.row, lab.col);
-    if (lab.bias) s += " + bias " + format_number(lab.biases.data[size_t(lab.filter)]);
+    if (lab.settings.bias) s += " + bias " + format_number(lab.settings.biases.data[size_t(lab.filter)]);
     return s + " = " + format_number(value);
 }
 
@@ -302,12 +303,9 @@ void new_exercise(ChannelsLab& lab, uint64_t seed) {
         x = {{"layer", "conv"}, {"input_shape", {N, C, side, side}}, {"out_channels", OC}, {"kernel", k}, {"stride", s},
              {"padding", pad}, {"bias", bias}};
     }
-    x["seed"] = seed;
-    lab.exercise = x;
+    lab.record.start(x, seed, lab.pending);
     lab.expected = {{"params", p.total}, {"output_shape", out_shape}};
-    lab.last_answer = nullptr;
     lab.params_text[0] = lab.shape_text[0] = 0;
-    lab.pending.add("exercise-new");
 }
 
 // Describes the exercise's layer as PyTorch would write it.
@@ -323,11 +321,11 @@ std::string exercise_text(const json& x) {
 }
 
 std::string check_answer(ChannelsLab& lab, int64_t params, const std::vector<int>& shape) {
-    if (lab.exercise.is_null()) return "there is no exercise open: send {\"new_exercise\": true} first";
+    if (!lab.record.open()) return "there is no exercise open: send {\"new_exercise\": true} first";
     const bool params_right = params == lab.expected["params"].get<int64_t>();
     const bool shape_right = json(shape) == lab.expected["output_shape"];
     const bool right = params_right && shape_right;
-    const json& x = lab.exercise;
+    const json& x = lab.record.exercise;
     const bool conv = x["layer"] == "conv";
     std::string feedback;
     if (right) feedback = "Right: " + std::string(conv ? "C_out*C_in*k*k weights" : "out*in weights") +
@@ -337,11 +335,7 @@ std::string check_answer(ChannelsLab& lab, int64_t params, const std::vector<int
                                             : "The shape is right; the parameters are off: in*out weights, plus out biases if there is a bias.";
     else feedback = conv ? "The parameters are right; the shape is off: (N, C_out, floor((H + 2p - k)/s) + 1, the same for W)."
                          : "The parameters are right; the shape is off: a linear layer gives (N, out_features).";
-    lab.answered++;
-    lab.correct += right;
-    lab.last_answer = {{"correct", right}, {"expected", lab.expected},
-                       {"given", {{"params", params}, {"output_shape", shape}}}, {"feedback", feedback}};
-    lab.pending.answer(right);
+    lab.record.checked(right, lab.expected, {{"params", params}, {"output_shape", shape}}, feedback, lab.pending);
     return "";
 }
 
@@ -359,72 +353,6 @@ json tensor_json(const Tensor& t) {  // any shape as nested arrays
     };
     int64_t index = 0;
     return t.shape.empty() ? json(nullptr) : build(0, index);
-}
-
-json channels_state() {
-    const ChannelsLab& lab = g_lab;
-    json s;
-    s["image"] = lab.image;
-    Tensor input3 = lab.input;
-    input3.shape = {kChannels, in_h(lab), in_w(lab)};
-    s["input"] = tensor_json(input3);
-    s["input_shape"] = lab.input.shape;
-    s["filters"] = lab.filters;
-    s["kernel"] = lab.kernel;
-    s["stride"] = lab.stride;
-    s["padding"] = lab.padding;
-    s["bias"] = lab.bias;
-    s["presets"] = lab.presets;
-    s["weights"] = tensor_json(lab.weight);
-    s["biases"] = lab.biases.data;
-    s["weight_shape"] = lab.params.weight_shape;
-    s["bias_shape"] = lab.params.bias_shape;
-    if (lab.message.empty()) {
-        s["output_shape"] = lab.output.shape;
-        Tensor out3 = lab.output;
-        out3.shape = {lab.output.shape[1], lab.output.shape[2], lab.output.shape[3]};
-        s["output"] = tensor_json(out3);
-        s["message"] = nullptr;
-    } else {
-        s["output_shape"] = nullptr;
-        s["output"] = nullptr;
-        s["message"] = lab.message;
-    }
-    s["position"] = {lab.filter, lab.row, lab.col};
-    if (lab.terms.empty()) {
-        s["window"] = nullptr;
-    } else {
-        s["window"] = {{"per_channel", channel_sums(lab)}, {"bias", lab.bias ? lab.biases.data[size_t(lab.filter)] : 0.0f},
-                       {"value", value_of(lab.output, 0, lab.filter, lab.row, lab.col)}, {"expression", window_expression(lab)}};
-    }
-    s["params"] = {{"weights", lab.params.weights}, {"biases", lab.params.biases}, {"total", lab.params.total},
-                   {"without_bias", lab.params.weights}, {"formula", params_formula(lab.params)}};
-    s["fully_connected"] = {{"inputs", lab.fc_params.weight_shape.empty() ? 0 : lab.fc_params.weight_shape[1]},
-                            {"outputs", lab.fc_params.weight_shape.empty() ? 0 : lab.fc_params.weight_shape[0]},
-                            {"params", lab.fc_params.total}, {"formula", params_formula(lab.fc_params)}};
-    LayerParams fc, conv;
-    if (linear_params(fc, 784, 784, false).ok() && conv2d_params(conv, 1, 1, 3, 3, 1, false).ok())
-        s["mnist_comparison"] = {{"fully_connected", fc.total}, {"conv3x3", conv.total}};
-    Tensor mix2 = lab.mix_weight;
-    mix2.shape = {lab.mix_weight.shape[0], kChannels};
-    s["mix_weights"] = tensor_json(mix2);
-    s["mix_biases"] = lab.mix_bias.data;
-    s["pixel"] = {lab.pixel_row, lab.pixel_col};
-    json conv_at = json::array();
-    for (int m = 0; !lab.mix_output.shape.empty() && m < lab.mix_output.shape[1]; m++)
-        conv_at.push_back(value_of(lab.mix_output, 0, m, lab.pixel_row, lab.pixel_col));
-    bool equal = conv_at.size() == lab.pixel_linear.size();  // the same sum in the same order; rounding aside
-    for (size_t m = 0; equal && m < lab.pixel_linear.size(); m++)
-        equal = std::fabs(conv_at[m].get<float>() - lab.pixel_linear[m]) <= 1e-5f * (1.0f + std::fabs(lab.pixel_linear[m]));
-    Tensor mix_out3 = lab.mix_output;
-    if (!mix_out3.shape.empty()) mix_out3.shape = {mix_out3.shape[1], mix_out3.shape[2], mix_out3.shape[3]};
-    s["one_by_one"] = {{"input_vector", lab.pixel_vector}, {"linear", lab.pixel_linear}, {"conv", conv_at},
-                       {"equal", equal}, {"output", tensor_json(mix_out3)},
-                       {"params", lab.mix_weight.numel() + lab.mix_bias.numel()}};
-    s["exercise"] = lab.exercise;
-    s["score"] = {{"answered", lab.answered}, {"correct", lab.correct}};
-    s["last_answer"] = lab.last_answer;
-    return s;
 }
 
 // Reads nested arrays of numbers of exactly `shape` (1 to 4 axes) into out.
@@ -448,104 +376,194 @@ std::string read_nested(const json& v, const char* name, const std::vector<int>&
     return "";
 }
 
+// ---- The settings' fields, each read and written as the state shows it.
+
+std::string read_image(const json& f, ChannelsSettings& s) {
+    std::string image;
+    if (std::string e = read_string(f, "image", image); !e.empty()) return e;
+    if (image.empty() || image == s.image) return "";
+    if (!is_image_preset(image)) return "\"image\" must be \"quadrants\" or \"stripes\" (or send \"input\" for your own)";
+    s.image = image;
+    s.input = image_preset(image);
+    return "";
+}
+
+// "input": your own picture, (3, H, W) with H and W 1..8.
+std::string read_input(const json& f, ChannelsSettings& s) {
+    if (!f.contains("input")) return "";
+    const json& v = f["input"];
+    const int H = v.is_array() && !v.empty() && v[0].is_array() ? int(v[0].size()) : 0;
+    const int W = H > 0 && v[0][0].is_array() ? int(v[0][0].size()) : 0;
+    if (H < 1 || H > kMaxSide || W < 1 || W > kMaxSide)
+        return "\"input\" must be 3 channels (R, G, B) of 1 to 8 rows of 1 to 8 numbers: (3, H, W)";
+    std::vector<float> values;
+    if (std::string e = read_nested(v, "input", {kChannels, H, W}, values); !e.empty()) return e;
+    Tensor next{{1, kChannels, H, W}, values};
+    if (!(next == s.input)) s.image = "custom";
+    s.input = next;
+    return "";
+}
+
+// "presets": one filter name per filter. Whenever the layer's shape changed (or presets came), the
+// filters that follow a preset are rebuilt for it.
+std::string read_presets(const json& f, ChannelsSettings& s) {
+    if (f.contains("presets")) {
+        const json& v = f["presets"];
+        if (!v.is_array() || int(v.size()) != s.filters)
+            return "\"presets\" must be a list of " + std::to_string(s.filters) + " filter names, one per filter";
+        for (size_t i = 0; i < v.size(); i++) {
+            if (!v[i].is_string() || !(is_filter_preset(v[i].get<std::string>()) || v[i] == "custom"))
+                return "\"presets\" has an unknown filter; the filters are: red-edges, green-minus-red, blue, brightness";
+            s.presets.resize(size_t(s.filters), "brightness");
+            s.presets[i] = v[i].get<std::string>();
+        }
+    }
+    const bool reshaped = s.weight.shape != std::vector<int>{s.filters, kChannels, s.kernel, s.kernel};
+    if (reshaped || f.contains("presets")) {
+        static const char* const order[] = {"red-edges", "green-minus-red", "blue", "brightness"};
+        for (int i = int(s.presets.size()); i < s.filters; i++) s.presets.push_back(order[i % 4]);
+        s.presets.resize(size_t(s.filters));
+        apply_presets(s);
+    }
+    return "";
+}
+
+// "weights": (C_out, 3, k, k); a filter that no longer matches its preset becomes "custom".
+std::string read_weights(const json& f, ChannelsSettings& s) {
+    if (!f.contains("weights")) return "";
+    std::vector<float> values;
+    if (std::string e = read_nested(f["weights"], "weights", s.weight.shape, values); !e.empty()) return e;
+    const int per = kChannels * s.kernel * s.kernel;
+    for (int i = 0; i < s.filters; i++) {
+        std::vector<float> mine(values.begin() + i * per, values.begin() + (i + 1) * per);
+        if (mine != filter_preset(s.presets[size_t(i)], s.kernel)) s.presets[size_t(i)] = "custom";
+    }
+    s.weight.data = values;
+    return "";
+}
+
+std::string read_biases(const json& f, ChannelsSettings& s) {
+    if (!f.contains("biases")) return "";
+    return read_nested(f["biases"], "biases", {s.filters}, s.biases.data);
+}
+
+// "mix_weights": the 1x1 convolution as (M, 3), M 1..3; a new M starts its biases at 0.
+std::string read_mix_weights(const json& f, ChannelsSettings& s) {
+    if (!f.contains("mix_weights")) return "";
+    const json& v = f["mix_weights"];
+    const int M = v.is_array() ? int(v.size()) : 0;
+    if (M < 1 || M > kChannels) return "\"mix_weights\" must be 1 to 3 rows of 3 numbers (one row per output channel)";
+    std::vector<float> values;
+    if (std::string e = read_nested(v, "mix_weights", {M, kChannels}, values); !e.empty()) return e;
+    s.mix_weight = Tensor{{M, kChannels, 1, 1}, values};
+    s.mix_bias.shape = {M};
+    s.mix_bias.data.resize(size_t(M), 0.0f);
+    return "";
+}
+
+std::string read_mix_biases(const json& f, ChannelsSettings& s) {
+    if (!f.contains("mix_biases")) return "";
+    return read_nested(f["mix_biases"], "mix_biases", {s.mix_weight.shape[0]}, s.mix_bias.data);
+}
+
+std::string read_pixel(const json& f, ChannelsSettings& s) {
+    if (!f.contains("pixel")) return "";
+    int r = 0, c = 0;
+    if (std::string e = read_position(f["pixel"], "pixel", r, c); !e.empty()) return e;
+    const int H = s.input.shape[2], W = s.input.shape[3];
+    if (r < 0 || r >= H || c < 0 || c >= W)
+        return "pixel [" + std::to_string(r) + ", " + std::to_string(c) + "] is outside the " + std::to_string(H) + " x " +
+               std::to_string(W) + " input";
+    s.pixel_row = r;
+    s.pixel_col = c;
+    return "";
+}
+
+json drop_batch_axis(Tensor t) {  // (1, C, H, W) as (C, H, W) nested arrays
+    if (!t.shape.empty()) t.shape.erase(t.shape.begin());
+    return tensor_json(t);
+}
+
+const Field<ChannelsSettings> kSettingFields[] = {
+    {"image", read_image, [](const ChannelsSettings& s) { return json(s.image); }},
+    {"input", read_input, [](const ChannelsSettings& s) { return drop_batch_axis(s.input); }},
+    whole_field("filters", &ChannelsSettings::filters, 1, kMaxFilters),
+    whole_field("kernel", &ChannelsSettings::kernel, 1, kMaxKernel),
+    whole_field("stride", &ChannelsSettings::stride, 1, 3),
+    whole_field("padding", &ChannelsSettings::padding, 0, 2),
+    flag_field("bias", &ChannelsSettings::bias),
+    {"presets", read_presets, [](const ChannelsSettings& s) { return json(s.presets); }},
+    {"weights", read_weights, [](const ChannelsSettings& s) { return tensor_json(s.weight); }},
+    {"biases", read_biases, [](const ChannelsSettings& s) { return json(s.biases.data); }},
+    {"mix_weights", read_mix_weights, [](const ChannelsSettings& s) {
+         Tensor mix2 = s.mix_weight;
+         mix2.shape = {s.mix_weight.shape[0], kChannels};
+         return tensor_json(mix2);
+     }},
+    {"mix_biases", read_mix_biases, [](const ChannelsSettings& s) { return json(s.mix_bias.data); }},
+    {"pixel", read_pixel, [](const ChannelsSettings& s) { return json{s.pixel_row, s.pixel_col}; }},
+};
+
+json one_by_one_json(const ChannelsLab& lab) {
+    const ChannelsSettings& s = lab.settings;
+    json conv_at = json::array();
+    for (int m = 0; !lab.mix_output.shape.empty() && m < lab.mix_output.shape[1]; m++)
+        conv_at.push_back(value_of(lab.mix_output, 0, m, s.pixel_row, s.pixel_col));
+    bool equal = conv_at.size() == lab.pixel_linear.size();  // the same sum in the same order; rounding aside
+    for (size_t m = 0; equal && m < lab.pixel_linear.size(); m++)
+        equal = std::fabs(conv_at[m].get<float>() - lab.pixel_linear[m]) <= 1e-5f * (1.0f + std::fabs(lab.pixel_linear[m]));
+    return {{"input_vector", lab.pixel_vector}, {"linear", lab.pixel_linear}, {"conv", conv_at}, {"equal", equal},
+            {"output", drop_batch_axis(lab.mix_output)}, {"params", s.mix_weight.numel() + s.mix_bias.numel()}};
+}
+
+const Output<ChannelsLab> kOutputs[] = {
+    {"input_shape", [](const ChannelsLab& lab) { return json(lab.settings.input.shape); }},
+    {"weight_shape", [](const ChannelsLab& lab) { return json(lab.params.weight_shape); }},
+    {"bias_shape", [](const ChannelsLab& lab) { return json(lab.params.bias_shape); }},
+    {"output_shape", [](const ChannelsLab& lab) { return lab.message.empty() ? json(lab.output.shape) : json(nullptr); }},
+    {"output", [](const ChannelsLab& lab) { return lab.message.empty() ? drop_batch_axis(lab.output) : json(nullptr); }},
+    {"message", [](const ChannelsLab& lab) { return lab.message.empty() ? json(nullptr) : json(lab.message); }},
+    {"position", [](const ChannelsLab& lab) { return json{lab.filter, lab.row, lab.col}; }},
+    {"window", [](const ChannelsLab& lab) {
+         if (lab.terms.empty()) return json(nullptr);
+         return json{{"per_channel", channel_sums(lab)}, {"bias", lab.settings.bias ? lab.settings.biases.data[size_t(lab.filter)] : 0.0f},
+                     {"value", value_of(lab.output, 0, lab.filter, lab.row, lab.col)}, {"expression", window_expression(lab)}};
+     }},
+    {"params", [](const ChannelsLab& lab) {
+         return json{{"weights", lab.params.weights}, {"biases", lab.params.biases}, {"total", lab.params.total},
+                     {"without_bias", lab.params.weights}, {"formula", params_formula(lab.params)}};
+     }},
+    {"fully_connected", [](const ChannelsLab& lab) {
+         const LayerParams& fc = lab.fc_params;
+         return json{{"inputs", fc.weight_shape.empty() ? 0 : fc.weight_shape[1]}, {"outputs", fc.weight_shape.empty() ? 0 : fc.weight_shape[0]},
+                     {"params", fc.total}, {"formula", params_formula(fc)}};
+     }},
+    {"mnist_comparison", [](const ChannelsLab&) {
+         LayerParams fc, conv;
+         if (!linear_params(fc, 784, 784, false).ok() || !conv2d_params(conv, 1, 1, 3, 3, 1, false).ok()) return json(nullptr);
+         return json{{"fully_connected", fc.total}, {"conv3x3", conv.total}};
+     }},
+    {"one_by_one", one_by_one_json},
+};
+
+json channels_state() {
+    json s;
+    write_fields(s, kSettingFields, g_lab.settings);
+    write_outputs(s, kOutputs, g_lab);
+    g_lab.record.write(s);
+    return s;
+}
+
 std::string apply_command(ChannelsLab& lab, const json& f) {
-    if (std::string e = check_fields(f,
-            {"reset", "image", "input", "filters", "kernel", "stride", "padding", "bias", "presets", "weights", "biases",
-             "position", "mix_weights", "mix_biases", "pixel", "new_exercise", "seed", "answer"},
-            {"lab", "input_shape", "weight_shape", "bias_shape", "output_shape", "output", "message", "window", "params",
-             "fully_connected", "mnist_comparison", "one_by_one", "exercise", "score", "last_answer"});
-        !e.empty())
+    if (std::string e = check_command(f, kSettingFields, {"reset", "position", "new_exercise", "seed", "answer"}, kOutputs); !e.empty())
         return e;
     std::string e;
     bool reset = false;
     if (!(e = read_bool(f, "reset", reset)).empty()) return e;
     if (reset) lab = make_lab();
 
-    // 1. The input.
-    std::string image;
-    if (!(e = read_string(f, "image", image)).empty()) return e;
-    if (!image.empty() && image != lab.image) {
-        if (!is_image_preset(image)) return "\"image\" must be \"quadrants\" or \"stripes\" (or send \"input\" for your own)";
-        lab.image = image;
-        lab.input = image_preset(image);
-    }
-    if (f.contains("input")) {
-        const json& v = f["input"];
-        const int H = v.is_array() && !v.empty() && v[0].is_array() ? int(v[0].size()) : 0;
-        const int W = H > 0 && v[0][0].is_array() ? int(v[0][0].size()) : 0;
-        if (H < 1 || H > kMaxSide || W < 1 || W > kMaxSide)
-            return "\"input\" must be 3 channels (R, G, B) of 1 to 8 rows of 1 to 8 numbers: (3, H, W)";
-        std::vector<float> values;
-        if (!(e = read_nested(v, "input", {kChannels, H, W}, values)).empty()) return e;
-        Tensor next{{1, kChannels, H, W}, values};
-        if (next.shape != lab.input.shape || next.data != lab.input.data) lab.image = "custom";
-        lab.input = next;
-    }
-    // 2. The layer.
-    const int old_filters = lab.filters, old_kernel = lab.kernel;
-    if (!(e = read_int(f, "filters", 1, kMaxFilters, lab.filters)).empty()) return e;
-    if (!(e = read_int(f, "kernel", 1, kMaxKernel, lab.kernel)).empty()) return e;
-    if (!(e = read_int(f, "stride", 1, 3, lab.stride)).empty()) return e;
-    if (!(e = read_int(f, "padding", 0, 2, lab.padding)).empty()) return e;
-    if (!(e = read_bool(f, "bias", lab.bias)).empty()) return e;
-    if (f.contains("presets")) {
-        const json& v = f["presets"];
-        if (!v.is_array() || int(v.size()) != lab.filters)
-            return "\"presets\" must be a list of " + std::to_string(lab.filters) + " filter names, one per filter";
-        for (size_t i = 0; i < v.size(); i++) {
-            if (!v[i].is_string() || !(is_filter_preset(v[i].get<std::string>()) || v[i] == "custom"))
-                return "\"presets\" has an unknown filter; the filters are: red-edges, green-minus-red, blue, brightness";
-            lab.presets.resize(size_t(lab.filters), "brightness");
-            lab.presets[i] = v[i].get<std::string>();
-        }
-    }
-    if (lab.filters != old_filters || lab.kernel != old_kernel || f.contains("presets")) {
-        static const char* const order[] = {"red-edges", "green-minus-red", "blue", "brightness"};
-        for (int i = int(lab.presets.size()); i < lab.filters; i++) lab.presets.push_back(order[i % 4]);
-        lab.presets.resize(size_t(lab.filters));
-        apply_presets(lab);
-    }
-    if (f.contains("weights")) {
-        std::vector<float> values;
-        if (!(e = read_nested(f["weights"], "weights", lab.weight.shape, values)).empty()) return e;
-        const int per = kChannels * lab.kernel * lab.kernel;
-        for (int i = 0; i < lab.filters; i++) {
-            std::vector<float> mine(values.begin() + i * per, values.begin() + (i + 1) * per);
-            std::vector<float> preset = filter_preset(lab.presets[size_t(i)], lab.kernel);
-            if (lab.presets[size_t(i)] == "custom" || mine != preset) lab.presets[size_t(i)] = "custom";
-        }
-        lab.weight.data = values;
-    }
-    if (f.contains("biases")) {
-        std::vector<float> values;
-        if (!(e = read_nested(f["biases"], "biases", {lab.filters}, values)).empty()) return e;
-        lab.biases.data = values;
-    }
-    // 3. The 1x1 convolution.
-    if (f.contains("mix_weights")) {
-        const json& v = f["mix_weights"];
-        const int M = v.is_array() ? int(v.size()) : 0;
-        if (M < 1 || M > kChannels) return "\"mix_weights\" must be 1 to 3 rows of 3 numbers (one row per output channel)";
-        std::vector<float> values;
-        if (!(e = read_nested(v, "mix_weights", {M, kChannels}, values)).empty()) return e;
-        lab.mix_weight = Tensor{{M, kChannels, 1, 1}, values};
-        lab.mix_bias.shape = {M};
-        lab.mix_bias.data.resize(size_t(M), 0.0f);
-    }
-    if (f.contains("mix_biases")) {
-        std::vector<float> values;
-        if (!(e = read_nested(f["mix_biases"], "mix_biases", {lab.mix_weight.shape[0]}, values)).empty()) return e;
-        lab.mix_bias.data = values;
-    }
-    if (f.contains("pixel")) {
-        int r = 0, c = 0;
-        if (!(e = read_position(f["pixel"], "pixel", r, c)).empty()) return e;
-        if (r < 0 || r >= in_h(lab) || c < 0 || c >= in_w(lab))
-            return "pixel [" + std::to_string(r) + ", " + std::to_string(c) + "] is outside the " + std::to_string(in_h(lab)) + " x " +
-                   std::to_string(in_w(lab)) + " input";
-        lab.pixel_row = r;
-        lab.pixel_col = c;
-    }
+    // 1. The input, the layer, the 1x1 convolution.
+    if (!(e = read_fields(f, kSettingFields, lab.settings)).empty()) return e;
     recompute(lab);
     if (f.contains("position")) {
         const json& v = f["position"];
@@ -553,7 +571,7 @@ std::string apply_command(ChannelsLab& lab, const json& f) {
             return "\"position\" must be [filter, row, col], three whole numbers counted from 0";
         const int fi = v[0].get<int>(), r = v[1].get<int>(), c = v[2].get<int>();
         if (!lab.message.empty()) return "there is no output to point at: " + lab.message;
-        if (fi < 0 || fi >= lab.filters || r < 0 || r >= lab.output.shape[2] || c < 0 || c >= lab.output.shape[3])
+        if (fi < 0 || fi >= lab.settings.filters || r < 0 || r >= lab.output.shape[2] || c < 0 || c >= lab.output.shape[3])
             return "position [" + std::to_string(fi) + ", " + std::to_string(r) + ", " + std::to_string(c) + "] is outside the output " +
                    shape_text(lab.output.shape);
         lab.filter = fi;
@@ -561,15 +579,12 @@ std::string apply_command(ChannelsLab& lab, const json& f) {
         lab.col = c;
         recompute(lab);
     }
-    // 4. The exercise.
-    bool wanted = false;
-    uint64_t seed = 0;
-    if (!(e = read_new_exercise(f, wanted, seed)).empty()) return e;
-    if (wanted) new_exercise(lab, seed);
+    // 2. The exercise.
+    if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
     if (f.contains("answer")) {
         const json& a = f["answer"];
         const std::string msg = "\"answer\" must be {\"params\": whole number, \"output_shape\": [whole numbers]}";
-        if (lab.exercise.is_null()) return "there is no exercise open: send {\"new_exercise\": true} first";
+        if (!lab.record.open()) return "there is no exercise open: send {\"new_exercise\": true} first";
         if (!a.is_object() || !a.contains("params") || !a.contains("output_shape") || !a["output_shape"].is_array() ||
             a["output_shape"].empty() || a["output_shape"].size() > 4)
             return msg;
@@ -585,19 +600,7 @@ std::string apply_command(ChannelsLab& lab, const json& f) {
     return "";
 }
 
-void commit_pending(ChannelsLab& lab) {
-    post_events("channels", lab.pending);
-}
-
-std::string channels_command(const json& fields) {
-    ChannelsLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending = PendingEvents{};
-    std::string error = apply_command(next, fields);
-    if (!error.empty()) return error;
-    g_lab = std::move(next);
-    commit_pending(g_lab);
-    return "";
-}
+std::string channels_command(const json& fields) { return command_on_copy("channels", g_lab, fields, apply_command); }
 
 // ---------------------------------------------------------------------------------------------
 // Drawing.
@@ -607,61 +610,64 @@ ImU32 channel_color(int channel, float v) {  // 0 black .. 1 full red / green / 
     return IM_COL32(channel == 0 ? level : 0, channel == 1 ? level : 0, channel == 2 ? level : 0, 255);
 }
 
+// A change made in the lab's own controls goes through the command path like one from the page.
+void ui_command(const json& fields) {
+    std::string e = channels_command(fields);
+    g_lab.ui_note = e.empty() ? "" : "Not changed: " + e + ".";
+}
+
 void draw_settings(ChannelsLab& lab) {
     ImGui::TextDisabled("INPUT (1, 3, %d, %d)", in_h(lab), in_w(lab));
-    if (ImGui::RadioButton("Quadrants", lab.image == "quadrants")) (void)apply_command(lab, {{"image", "quadrants"}});
+    if (ImGui::RadioButton("Quadrants", lab.settings.image == "quadrants")) ui_command({{"image", "quadrants"}});
     ImGui::SameLine();
-    if (ImGui::RadioButton("Stripes", lab.image == "stripes")) (void)apply_command(lab, {{"image", "stripes"}});
+    if (ImGui::RadioButton("Stripes", lab.settings.image == "stripes")) ui_command({{"image", "stripes"}});
     ImGui::Separator();
     ImGui::TextDisabled("LAYER");
-    int filters = lab.filters, kernel = lab.kernel;
+    int filters = lab.settings.filters, kernel = lab.settings.kernel;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
     bool changed = ImGui::SliderInt("filters", &filters, 1, kMaxFilters);
     ui_anchor("filters");
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
     changed |= ImGui::SliderInt("kernel", &kernel, 1, kMaxKernel);
-    if (changed) (void)apply_command(lab, {{"filters", filters}, {"kernel", kernel}});
+    if (changed) ui_command({{"filters", filters}, {"kernel", kernel}});
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-    ImGui::SliderInt("stride", &lab.stride, 1, 3);
+    ImGui::SliderInt("stride", &lab.settings.stride, 1, 3);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-    ImGui::SliderInt("padding", &lab.padding, 0, 2);
-    ImGui::Checkbox("bias", &lab.bias);
-    for (int i = 0; i < lab.filters; i++) {
+    ImGui::SliderInt("padding", &lab.settings.padding, 0, 2);
+    ImGui::Checkbox("bias", &lab.settings.bias);
+    for (int i = 0; i < lab.settings.filters; i++) {
         ImGui::PushID(i);
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
         std::string label = "filter " + std::to_string(i);
-        const std::string& current = lab.presets[size_t(i)];
+        const std::string& current = lab.settings.presets[size_t(i)];
         const char* shown = "Custom";
         for (const FilterPreset& p : kFilterPresets) if (current == p.id) shown = p.name;
         if (ImGui::BeginCombo(label.c_str(), shown)) {
             for (const FilterPreset& p : kFilterPresets) {
                 if (ImGui::Selectable(p.name, current == p.id)) {
-                    json presets = lab.presets;
+                    json presets = lab.settings.presets;
                     presets[size_t(i)] = p.id;
-                    (void)apply_command(lab, {{"presets", presets}});
+                    ui_command({{"presets", presets}});
                 }
                 if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.what);
             }
             ImGui::EndCombo();
         }
-        if (lab.bias) {
+        if (lab.settings.bias) {
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-            ImGui::DragFloat("bias##b", &lab.biases.data[size_t(i)], 0.05f, -kValueLimit, kValueLimit, "%.2f");
+            ImGui::DragFloat("bias##b", &lab.settings.biases.data[size_t(i)], 0.05f, -kValueLimit, kValueLimit, "%.2f");
         }
         ImGui::PopID();
     }
     ImGui::Separator();
     ImGui::TextDisabled("EXERCISE");
-    bool new_clicked = ImGui::Button("New exercise");
-    ui_anchor("new-exercise");
-    if (new_clicked) new_exercise(lab, (uint64_t(std::time(nullptr)) * 7919u + uint64_t(ImGui::GetFrameCount())) % 1000000007u);
-    ImGui::Text("Score: %d of %d right", lab.correct, lab.answered);
-    if (ImGui::Button("Reset the lab")) lab = make_lab();
+    if (new_exercise_button(lab.record.answered, lab.record.correct)) new_exercise(lab, fresh_seed());
+    if (ImGui::Button("Reset the lab")) ui_command({{"reset", true}});
 }
 
 // The input's three channels and the picture they make; the window of the shown sum outlined.
 void draw_input(ChannelsLab& lab, float cell) {
-    const int H = in_h(lab), W = in_w(lab), pad = lab.padding;
+    const int H = in_h(lab), W = in_w(lab), pad = lab.settings.padding;
     bool covered[kMaxSide + 4][kMaxSide + 4] = {};  // (H+2p, W+2p) cells under the window
     for (const ConvTerm& t : lab.terms)
         if (t.iy + pad >= 0 && t.iy + pad < H + 2 * pad && t.ix + pad >= 0 && t.ix + pad < W + 2 * pad) covered[t.iy + pad][t.ix + pad] = true;
@@ -672,7 +678,7 @@ void draw_input(ChannelsLab& lab, float cell) {
         draw_grid(id.c_str(), H + 2 * pad, W + 2 * pad, cell, [&](int r, int x) {
             const int ir = r - pad, ix = x - pad;
             const bool inside = ir >= 0 && ir < H && ix >= 0 && ix < W;
-            const float v = inside ? value_of(lab.input, 0, c, ir, ix) : 0.0f;
+            const float v = inside ? value_of(lab.settings.input, 0, c, ir, ix) : 0.0f;
             GridCell g{format_number(v), inside ? channel_color(c, v) : IM_COL32(45, 45, 52, 255)};
             if (!inside) g.dashed = true;
             if (covered[r][x]) g.border = kWindowColor;
@@ -684,34 +690,34 @@ void draw_input(ChannelsLab& lab, float cell) {
     ImGui::BeginGroup();
     ImGui::Text("the picture");
     GridResult picture = draw_grid("input-rgb", H, W, cell, [&](int r, int x) {
-        auto level = [&](int c) { return int(std::clamp(value_of(lab.input, 0, c, r, x), 0.0f, 1.0f) * 255.0f); };
+        auto level = [&](int c) { return int(std::clamp(value_of(lab.settings.input, 0, c, r, x), 0.0f, 1.0f) * 255.0f); };
         GridCell g{"", IM_COL32(level(0), level(1), level(2), 255)};
-        if (r == lab.pixel_row && x == lab.pixel_col) g.border = IM_COL32(255, 255, 255, 255);
+        if (r == lab.settings.pixel_row && x == lab.settings.pixel_col) g.border = IM_COL32(255, 255, 255, 255);
         return g;
     });
     ui_anchor("input-picture");
-    if (picture.clicked) { lab.pixel_row = picture.hover_row; lab.pixel_col = picture.hover_col; }
+    if (picture.clicked) { lab.settings.pixel_row = picture.hover_row; lab.settings.pixel_col = picture.hover_col; }
     ImGui::EndGroup();
 }
 
 // Each filter (its three kernel slices) and the feature map it makes.
 void draw_filters(ChannelsLab& lab, float cell) {
-    const int k = lab.kernel;
+    const int k = lab.settings.kernel;
     const float kcell = std::clamp(cell * (k > 3 ? 0.7f : 0.85f), 14.0f, 30.0f);
     float wmax = 1e-6f;
-    for (float v : lab.weight.data) wmax = std::max(wmax, std::fabs(v));
+    for (float v : lab.settings.weight.data) wmax = std::max(wmax, std::fabs(v));
     float omax = 1e-6f;
     for (float v : lab.output.data) omax = std::max(omax, std::fabs(v));
-    for (int f = 0; f < lab.filters; f++) {
+    for (int f = 0; f < lab.settings.filters; f++) {
         ImGui::PushID(f);
         ImGui::BeginGroup();
         std::string bias_text;
-        if (lab.bias) bias_text = " + bias " + format_number(lab.biases.data[size_t(f)]);
+        if (lab.settings.bias) bias_text = " + bias " + format_number(lab.settings.biases.data[size_t(f)]);
         ImGui::Text("filter %d: (3, %d, %d)%s", f, k, k, bias_text.c_str());
         for (int c = 0; c < kChannels; c++) {
             const char* ids[kChannels] = {"w0", "w1", "w2"};
             draw_grid(ids[c], k, k, kcell, [&](int r, int x) {
-                float v = value_of(lab.weight, f, c, r, x);
+                float v = value_of(lab.settings.weight, f, c, r, x);
                 return GridCell{kcell >= 18 ? format_number(std::round(v * 100) / 100) : "", signed_color(v, wmax)};
             });
             ImGui::SameLine(0, 4);
@@ -742,7 +748,7 @@ void draw_filters(ChannelsLab& lab, float cell) {
 }
 
 void draw_shapes_and_counts(ChannelsLab& lab) {
-    ImGui::TextWrapped("input %s  *  weight %s  ->  output %s", shape_text(lab.input.shape).c_str(),
+    ImGui::TextWrapped("input %s  *  weight %s  ->  output %s", shape_text(lab.settings.input.shape).c_str(),
                 shape_text(lab.params.weight_shape).c_str(), lab.message.empty() ? shape_text(lab.output.shape).c_str() : "none");
     ImGui::SameLine();
     help_marker("(N, C, H, W): pictures in the batch, channels, rows, columns. The weight is (C_out, C_in, k, k): one "
@@ -750,7 +756,7 @@ void draw_shapes_and_counts(ChannelsLab& lab) {
     if (!lab.terms.empty())
         ImGui::TextWrapped("feature map %d at [%d, %d]: %s", lab.filter, lab.row, lab.col, window_expression(lab).c_str());
     ImGui::TextWrapped("Parameters: %s weights%s", params_formula(lab.params).c_str(),
-                lab.bias ? (" (" + count_text(lab.params.weights) + " without the bias)").c_str() : "");
+                lab.settings.bias ? (" (" + count_text(lab.params.weights) + " without the bias)").c_str() : "");
     ImGui::TextWrapped("Fully connected, same input and output: %s", params_formula(lab.fc_params).c_str());
     LayerParams fc, conv;
     if (linear_params(fc, 784, 784, false).ok() && conv2d_params(conv, 1, 1, 3, 3, 1, false).ok())
@@ -763,15 +769,15 @@ void draw_one_by_one(ChannelsLab& lab, float cell) {
     ImGui::SameLine();
     help_marker("A 1x1 filter sees one pixel, but all its channels: it mixes channels and leaves space alone. Click a pixel "
                 "of the picture above to choose it.");
-    const int M = lab.mix_weight.shape[0];
+    const int M = lab.settings.mix_weight.shape[0];
     std::string rows;
-    ImGui::Text("pixel [%d, %d]: x = (%s, %s, %s)", lab.pixel_row, lab.pixel_col, format_number(lab.pixel_vector[0]).c_str(),
+    ImGui::Text("pixel [%d, %d]: x = (%s, %s, %s)", lab.settings.pixel_row, lab.settings.pixel_col, format_number(lab.pixel_vector[0]).c_str(),
                 format_number(lab.pixel_vector[1]).c_str(), format_number(lab.pixel_vector[2]).c_str());
     for (int m = 0; m < M; m++) {
-        const float conv = lab.mix_output.shape.empty() ? NAN : value_of(lab.mix_output, 0, m, lab.pixel_row, lab.pixel_col);
+        const float conv = lab.mix_output.shape.empty() ? NAN : value_of(lab.mix_output, 0, m, lab.settings.pixel_row, lab.settings.pixel_col);
         ImGui::TextWrapped("out %d = %s*R + %s*G + %s*B + %s = %s   (1x1 conv there: %s)", m,
-                    format_number(value_of(lab.mix_weight, m, 0, 0, 0)).c_str(), format_number(value_of(lab.mix_weight, m, 1, 0, 0)).c_str(),
-                    format_number(value_of(lab.mix_weight, m, 2, 0, 0)).c_str(), format_number(lab.mix_bias.data[size_t(m)]).c_str(),
+                    format_number(value_of(lab.settings.mix_weight, m, 0, 0, 0)).c_str(), format_number(value_of(lab.settings.mix_weight, m, 1, 0, 0)).c_str(),
+                    format_number(value_of(lab.settings.mix_weight, m, 2, 0, 0)).c_str(), format_number(lab.settings.mix_bias.data[size_t(m)]).c_str(),
                     format_number(lab.pixel_linear[size_t(m)]).c_str(), format_number(conv).c_str());
     }
     if (lab.mix_output.shape.empty()) return;
@@ -784,7 +790,7 @@ void draw_one_by_one(ChannelsLab& lab, float cell) {
         draw_grid("mix", H, W, c2, [&](int r, int x) {
             float v = value_of(lab.mix_output, 0, m, r, x);
             GridCell g{"", signed_color(v, 1.0f)};
-            if (r == lab.pixel_row && x == lab.pixel_col) g.border = kWindowColor;
+            if (r == lab.settings.pixel_row && x == lab.settings.pixel_col) g.border = kWindowColor;
             return g;
         });
         ImGui::EndGroup();
@@ -795,8 +801,8 @@ void draw_one_by_one(ChannelsLab& lab, float cell) {
 }
 
 void draw_exercise(ChannelsLab& lab) {
-    if (lab.exercise.is_null()) return;
-    ImGui::TextColored(ImVec4(1.0f, 0.85f, 0.4f, 1), "Exercise: %s", exercise_text(lab.exercise).c_str());
+    if (!lab.record.open()) return;
+    ImGui::TextColored(ImVec4(1.0f, 0.85f, 0.4f, 1), "Exercise: %s", exercise_text(lab.record.exercise).c_str());
     ImGui::Text("How many parameters, and what shape comes out?");
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
     ImGui::InputText("parameters", lab.params_text, sizeof lab.params_text, ImGuiInputTextFlags_CharsDecimal);
@@ -821,9 +827,7 @@ void draw_exercise(ChannelsLab& lab) {
             lab.ui_note = check_answer(lab, params, dims);
         }
     }
-    if (lab.last_answer.is_object()) {
-        answer_feedback(lab.last_answer["correct"].get<bool>(), lab.last_answer["feedback"].get<std::string>());
-    }
+    last_answer_feedback(lab.record.last_answer);
     ImGui::Separator();
 }
 
@@ -859,11 +863,11 @@ void channels_draw() {
     ImGui::EndGroup();
     if (!lab.ui_note.empty()) ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", lab.ui_note.c_str());
     ImGui::EndChild();
-    commit_pending(lab);
+    commit("channels", lab.pending);
 }
 
 }  // namespace
 
-CNNLAB_REGISTER_LAB("channels", "Channels and filters",
-                    "RGB input, 3D filters, stacks of feature maps, 1x1 convolutions and parameter counts.", channels_draw,
-                    channels_state, channels_command);
+CNNLAB_REGISTER_LAB(.id = "channels", .name = "Channels and filters",
+                    .summary = "RGB input, 3D filters, stacks of feature maps, 1x1 convolutions and parameter counts.",
+                    .draw = channels_draw, .state = channels_state, .command = channels_command);

@@ -17,7 +17,7 @@
 #include "../../engine/conv_arithmetic.h"
 #include "../../engine/random.h"
 #include "../app.h"
-#include "../fields.h"
+#include "../lab_kit.h"
 #include "../widgets.h"
 
 namespace {
@@ -62,9 +62,9 @@ struct HandConvLab {
     std::vector<std::vector<float>> answers;  // (OH, OW) last answer typed for each cell, NaN = none
     std::vector<std::vector<bool>> asked;     // (OH, OW) cells this exercise asks for
     int attempts = 0;                         // answers checked in this exercise
-    uint64_t seed = 0;                        // seed of a generated exercise, 0 when set up by hand
-    json last_check;                          // what the last check found; null before any
-    PendingEvents pending;  // posted once a command has been applied
+    json seed = nullptr;                      // seed of a generated exercise, null when set up by hand
+    ExerciseRecord record;                    // the score since the lab opened, and the last answer
+    Pending pending;                          // what a command caused, carried out once it is kept
     // Derived from `problem` by recompute(); never edited directly.
     Problem computed_for;                     // the problem the fields below belong to
     bool computed = false;
@@ -156,16 +156,6 @@ Problem default_problem(bool one_d) {
 // ---------------------------------------------------------------------------------------------
 // Computing: everything derived comes from the engine.
 
-const char* padding_mode_name(PaddingMode m) {
-    switch (m) {
-        case PaddingMode::number: return "number";
-        case PaddingMode::valid: return "valid";
-        case PaddingMode::same: return "same";
-        case PaddingMode::full: return "full";
-    }
-    return "number";
-}
-
 int image_rows(const Problem& p) { return int(p.image.size()); }
 int image_cols(const Problem& p) { return int(p.image[0].size()); }
 int kernel_rows(const Problem& p) { return int(p.kernel.size()); }
@@ -196,12 +186,21 @@ void reset_exercise(HandConvLab& lab) {
     lab.answers.assign(size_t(OH), std::vector<float>(size_t(OW), NAN));
     lab.asked.assign(size_t(OH), std::vector<bool>(size_t(OW), true));
     lab.attempts = 0;
-    lab.last_check = nullptr;
+    lab.record.last_answer = nullptr;
 }
 
 void clear_typing(HandConvLab& lab) {
     lab.answer_text[0] = 0;
     for (auto& t : lab.product_text) t[0] = 0;
+}
+
+// Exercise mode hides the output cells until they are answered; explore mode shows them.
+void set_mode(HandConvLab& lab, bool exercise) {
+    lab.exercise = exercise;
+    lab.seed = nullptr;  // an exercise set up by hand
+    lab.playing = false;
+    reset_exercise(lab);
+    clear_typing(lab);
 }
 
 // The products under the window at the current position.
@@ -255,6 +254,7 @@ void recompute(HandConvLab& lab) {
     lab.row = std::clamp(lab.row, 0, std::max(output_rows(lab) - 1, 0));
     lab.col = std::clamp(lab.col, 0, std::max(output_cols(lab) - 1, 0));
     reset_exercise(lab);
+    lab.seed = nullptr;  // a changed problem is no longer the one a seed made
     clear_typing(lab);
     compute_window(lab);
 }
@@ -284,11 +284,6 @@ HandConvLab make_lab() {
 
 // ---------------------------------------------------------------------------------------------
 // The exercise.
-
-bool close_enough(float answer, float expected) {
-    // typed answers are rounded by people: 0.33 for 1/3 is right
-    return std::fabs(answer - expected) <= 0.01f + 1e-3f * std::fabs(expected);
-}
 
 int count_marks(const HandConvLab& lab, Mark m) {
     int n = 0;
@@ -358,9 +353,8 @@ std::string check_answer(HandConvLab& lab, int row, int col, float value, const 
     } else {
         feedback = "Not yet. Type the products of the window to see which one is off, or try again.";
     }
-    lab.last_check = {{"position", {row, col}}, {"value", value}, {"correct", right},
-                      {"products_checked", typed_products}, {"products_off", off}, {"feedback", feedback}};
-    lab.pending.answer(right);
+    lab.record.checked(right, expected, value, feedback, lab.pending,
+                       {{"position", {row, col}}, {"products_checked", typed_products}, {"products_off", off}});
     if (right && exercise_complete(lab)) lab.pending.add("exercise-complete");
     return "";
 }
@@ -371,9 +365,22 @@ std::string reveal_cell(HandConvLab& lab, int row, int col) {
     move_window(lab, row, col);
     Mark& mark = lab.marks[size_t(row)][size_t(col)];
     if (mark != Mark::right) mark = Mark::revealed;
-    lab.last_check = {{"position", {row, col}}, {"revealed", true}, {"feedback", "Shown: " + sum_expression(lab, "×")}};
+    // Shown, not answered: nothing is counted, and last_answer says so.
+    lab.record.last_answer = {{"correct", false}, {"expected", output_at(lab, row, col)}, {"given", nullptr},
+                              {"feedback", "Shown: " + sum_expression(lab, "×")}, {"position", {row, col}}, {"revealed", true}};
     if (exercise_complete(lab)) lab.pending.add("exercise-complete");
     return "";
+}
+
+// The exercise's record: the seed that made it (null when set up by hand) and the cells it asks
+// for; the problem itself is in the state's own fields. Null in explore mode.
+json exercise_setup(const HandConvLab& lab) {
+    if (!lab.exercise) return nullptr;
+    json cells = json::array();
+    for (size_t r = 0; r < lab.asked.size(); r++)
+        for (size_t c = 0; c < lab.asked[r].size(); c++)
+            if (lab.asked[r][c]) cells.push_back({int(r), int(c)});
+    return {{"seed", lab.seed}, {"cells", cells}};
 }
 
 // Makes a random small exercise. The same seed gives the same exercise everywhere.
@@ -408,13 +415,11 @@ void new_exercise(HandConvLab& lab, uint64_t seed) {
     lab.show_all = false;
     lab.playing = false;
     move_window(lab, 0, 0);
-    lab.pending.add("exercise-new");
+    lab.record.start(exercise_setup(lab), seed, lab.pending);
 }
 
 // ---------------------------------------------------------------------------------------------
 // State to and from JSON (the page's window.cnnlab API and saved links use these).
-
-json rows_json(const Rows& rows) { return rows; }
 
 json output_json(const HandConvLab& lab) {
     if (!lab.message.empty()) return nullptr;
@@ -427,83 +432,134 @@ json output_json(const HandConvLab& lab) {
     return rows;
 }
 
-json hand_conv_state() {
-    const HandConvLab& lab = g_lab;
-    const Problem& p = lab.problem;
-    json state;
-    state["dims"] = p.one_d ? 1 : 2;
-    state["image"] = rows_json(p.image);
-    state["kernel"] = rows_json(p.kernel);
-    state["bias"] = p.bias;
-    state["stride"] = p.stride;
-    state["padding"] = p.padding_mode == PaddingMode::number ? json(p.padding) : json(padding_mode_name(p.padding_mode));
-    state["padding_sides"] = {{"top", lab.rows_axis.pad_before}, {"bottom", lab.rows_axis.pad_after},
-                              {"left", lab.cols_axis.pad_before}, {"right", lab.cols_axis.pad_after}};
-    state["dilation"] = p.dilation;
-    state["flip"] = p.flip;
-    state["output"] = output_json(lab);
-    state["output_size"] = {output_rows(lab), output_cols(lab)};
-    state["message"] = lab.message.empty() ? json(nullptr) : json(lab.message);
-    state["formula"] = {{"rows", conv_output_size_formula(image_rows(p), lab.rows_axis)},
-                        {"cols", conv_output_size_formula(image_cols(p), lab.cols_axis)}};
-    state["parameters"] = kernel_rows(p) * kernel_cols(p) + 1;  // weights + one bias
-    state["position"] = {lab.row, lab.col};
-    if (lab.terms.empty()) {
-        state["window"] = nullptr;
-    } else {
-        json terms = json::array();
-        float sum = 0;
-        for (const ConvTerm& t : lab.terms) {
-            terms.push_back({{"tap", {t.ky, t.kx}}, {"at", {t.iy, t.ix}}, {"input", t.input}, {"weight", t.weight},
-                             {"product", t.product}, {"padding", t.padding}});
-            sum += t.product;
-        }
-        state["window"] = {{"terms", terms}, {"sum", sum}, {"value", sum + p.bias}, {"expression", sum_expression(lab)}};
+// "dims": 1 or 2; switching starts that mode's example (the flip stays).
+std::string read_dims(const json& f, Problem& p) {
+    int dims = p.one_d ? 1 : 2;
+    if (std::string e = read_int(f, "dims", 1, 2, dims); !e.empty()) return e;
+    if ((dims == 1) != p.one_d) {
+        Problem fresh = default_problem(dims == 1);
+        fresh.flip = p.flip;
+        p = fresh;
     }
-    state["playing"] = lab.playing;
-    state["speed"] = lab.speed;
-    state["show_all"] = lab.show_all;
-    state["mode"] = lab.exercise ? "exercise" : "explore";
-    json answers = json::array(), correct = json::array(), asked = json::array();
-    for (size_t r = 0; r < lab.marks.size(); r++) {
-        json a = json::array(), c = json::array();
-        for (size_t k = 0; k < lab.marks[r].size(); k++) {
-            a.push_back(std::isnan(lab.answers[r][k]) ? json(nullptr) : json(lab.answers[r][k]));
-            Mark m = lab.marks[r][k];
-            c.push_back(m == Mark::right ? json(true) : m == Mark::wrong ? json(false) : json(nullptr));
-            if (lab.asked[r][k]) asked.push_back({int(r), int(k)});
-        }
-        answers.push_back(a);
-        correct.push_back(c);
-    }
-    state["answers"] = answers;
-    state["correct"] = correct;
-    state["cells"] = lab.exercise ? asked : json(nullptr);
-    state["score"] = {{"correct", count_marks(lab, Mark::right)}, {"asked", count_asked(lab)},
-                      {"attempts", lab.attempts}, {"revealed", count_marks(lab, Mark::revealed)}};
-    state["complete"] = exercise_complete(lab);
-    state["seed"] = lab.seed;
-    state["last_check"] = lab.last_check;
-    return state;
+    return "";
 }
 
-std::string read_padding(const json& f, Problem& p) {
-    if (!f.contains("padding")) return "";
-    const json& v = f["padding"];
-    if (v.is_string()) {
-        std::string s = v.get<std::string>();
-        if (s == "valid") p.padding_mode = PaddingMode::valid;
-        else if (s == "same") p.padding_mode = PaddingMode::same;
-        else if (s == "full") p.padding_mode = PaddingMode::full;
-        else return "\"padding\" must be a whole number or one of \"valid\", \"same\", \"full\" (it is \"" + s.substr(0, 20) + "\")";
-        return "";
+// "image": rows of numbers, or a preset by name ("image_preset": "white-square"), which comes first.
+std::string read_image(const json& f, Problem& p) {
+    std::string preset;
+    if (std::string e = read_string(f, "image_preset", preset); !e.empty()) return e;
+    if (!preset.empty()) {
+        const ImagePreset* ip = find_image_preset(preset, p.one_d);
+        if (!ip) {
+            std::string names;
+            for (const ImagePreset& x : p.one_d ? image_presets_1d() : image_presets_2d()) names += std::string(names.empty() ? "" : ", ") + x.id;
+            return "no image preset \"" + preset.substr(0, 30) + "\" in " + (p.one_d ? "1D" : "2D") + " mode; try: " + names;
+        }
+        p.image = ip->image;
     }
-    int padding = 0;
-    if (std::string e = read_int(f, "padding", -kSettingLimit, kSettingLimit, padding); !e.empty())
-        return e + ", or one of \"valid\", \"same\", \"full\"";
-    p.padding_mode = PaddingMode::number;
-    p.padding = padding;
-    return "";
+    return read_grid(f, "image", p.one_d, kMaxImage2d, kMaxImage1d, kValueLimit, p.image);
+}
+
+// "kernel": rows of numbers, or a preset by name ("preset": "sobel-x"), which comes first.
+std::string read_kernel(const json& f, Problem& p) {
+    std::string preset;
+    if (std::string e = read_string(f, "preset", preset); !e.empty()) return e;
+    if (!preset.empty()) {
+        const KernelPreset* kp = find_kernel_preset(preset);
+        if (!kp) {
+            std::string names;
+            for (const KernelPreset& x : kernel_presets()) names += std::string(names.empty() ? "" : ", ") + x.id;
+            return "no kernel preset \"" + preset.substr(0, 30) + "\"; try: " + names;
+        }
+        if (p.one_d && kp->kernel_1d.empty()) return std::string("the ") + kp->name + " kernel has no 1D form; switch to 2D (dims 2)";
+        p.kernel = p.one_d ? kp->kernel_1d : kp->kernel_2d;
+    }
+    return read_grid(f, "kernel", p.one_d, kMaxKernel, kMaxKernel, kValueLimit, p.kernel);
+}
+
+const Field<Problem> kSettingFields[] = {
+    {"dims", read_dims, [](const Problem& p) { return json(p.one_d ? 1 : 2); }},
+    {"image", read_image, [](const Problem& p) { return json(p.image); }},
+    {"kernel", read_kernel, [](const Problem& p) { return json(p.kernel); }},
+    number_field("bias", &Problem::bias, -kValueLimit, kValueLimit),
+    whole_field("stride", &Problem::stride, -kSettingLimit, kSettingLimit),
+    whole_field("dilation", &Problem::dilation, -kSettingLimit, kSettingLimit),
+    {"padding", [](const json& f, Problem& p) { return read_padding(f, -kSettingLimit, kSettingLimit, p.padding_mode, p.padding); },
+     [](const Problem& p) { return padding_json(p.padding_mode, p.padding); }},
+    flag_field("flip", &Problem::flip),
+};
+
+json window_json(const HandConvLab& lab) {
+    if (lab.terms.empty()) return nullptr;
+    json terms = json::array();
+    float sum = 0;
+    for (const ConvTerm& t : lab.terms) {
+        terms.push_back({{"tap", {t.ky, t.kx}}, {"at", {t.iy, t.ix}}, {"input", t.input}, {"weight", t.weight},
+                         {"product", t.product}, {"padding", t.padding}});
+        sum += t.product;
+    }
+    return {{"terms", terms}, {"sum", sum}, {"value", sum + lab.problem.bias}, {"expression", sum_expression(lab)}};
+}
+
+// Each output cell's last typed answer (null: none).
+json answers_json(const HandConvLab& lab) {
+    json answers = json::array();
+    for (const auto& row : lab.answers) {
+        json a = json::array();
+        for (float v : row) a.push_back(std::isnan(v) ? json(nullptr) : json(v));
+        answers.push_back(a);
+    }
+    return answers;
+}
+
+// Whether each output cell's last answer was right (null: not checked, or shown).
+json marks_json(const HandConvLab& lab) {
+    json correct = json::array();
+    for (const auto& row : lab.marks) {
+        json c = json::array();
+        for (Mark m : row) c.push_back(m == Mark::right ? json(true) : m == Mark::wrong ? json(false) : json(nullptr));
+        correct.push_back(c);
+    }
+    return correct;
+}
+
+// What the lab computes, and its view and per-cell exercise fields beside the shared record.
+const Output<HandConvLab> kOutputs[] = {
+    {"padding_sides", [](const HandConvLab& lab) {
+         return json{{"top", lab.rows_axis.pad_before}, {"bottom", lab.rows_axis.pad_after},
+                     {"left", lab.cols_axis.pad_before}, {"right", lab.cols_axis.pad_after}};
+     }},
+    {"output", output_json},
+    {"output_size", [](const HandConvLab& lab) { return json{output_rows(lab), output_cols(lab)}; }},
+    {"message", [](const HandConvLab& lab) { return lab.message.empty() ? json(nullptr) : json(lab.message); }},
+    {"formula", [](const HandConvLab& lab) {
+         return json{{"rows", conv_output_size_formula(image_rows(lab.problem), lab.rows_axis)},
+                     {"cols", conv_output_size_formula(image_cols(lab.problem), lab.cols_axis)}};
+     }},
+    {"parameters", [](const HandConvLab& lab) { return json(kernel_rows(lab.problem) * kernel_cols(lab.problem) + 1); }},  // weights + one bias
+    {"position", [](const HandConvLab& lab) { return json{lab.row, lab.col}; }},
+    {"window", window_json},
+    {"playing", [](const HandConvLab& lab) { return json(lab.playing); }},
+    {"speed", [](const HandConvLab& lab) { return json(lab.speed); }},
+    {"show_all", [](const HandConvLab& lab) { return json(lab.show_all); }},
+    {"mode", [](const HandConvLab& lab) { return json(lab.exercise ? "exercise" : "explore"); }},
+    {"answers", answers_json},
+    {"correct", marks_json},
+    {"cells", [](const HandConvLab& lab) { return lab.exercise ? exercise_setup(lab)["cells"] : json(nullptr); }},
+    {"exercise_score", [](const HandConvLab& lab) {
+         return json{{"correct", count_marks(lab, Mark::right)}, {"asked", count_asked(lab)}, {"attempts", lab.attempts},
+                     {"revealed", count_marks(lab, Mark::revealed)}};
+     }},
+    {"complete", [](const HandConvLab& lab) { return json(exercise_complete(lab)); }},
+};
+
+json hand_conv_state() {
+    json state;
+    write_fields(state, kSettingFields, g_lab.problem);
+    write_outputs(state, kOutputs, g_lab);
+    g_lab.record.exercise = exercise_setup(g_lab);  // follows the mode and the cells asked
+    g_lab.record.write(state);
+    return state;
 }
 
 // Reads a grid of numbers or nulls (answers, products): NaN stands for null.
@@ -529,81 +585,27 @@ std::string read_optional_rows(const json& v, const char* name, int rows, int co
 }
 
 std::string apply_command(HandConvLab& lab, const json& f) {
-    if (std::string e = check_fields(f,
-            {"reset", "dims", "image", "image_preset", "kernel", "preset", "bias", "stride", "padding", "dilation", "flip",
-             "mode", "new_exercise", "cells", "show_all", "playing", "speed", "position", "step", "answer", "answers", "reveal"},
-            {"lab", "padding_sides", "output", "output_size", "message", "formula", "parameters", "window",
-             "correct", "score", "complete", "seed", "last_check"});
+    if (std::string e = check_command(f, kSettingFields,
+                                      {"reset", "image_preset", "preset", "mode", "new_exercise", "seed", "cells", "show_all", "playing",
+                                       "speed", "position", "step", "answer", "answers", "reveal"},
+                                      kOutputs);
         !e.empty())
         return e;
     std::string e;
     bool reset = false;
     if (!(e = read_bool(f, "reset", reset)).empty()) return e;
     if (reset) lab = make_lab();  // the lab as it opens: white square, Sobel x, explore mode
-    Problem& p = lab.problem;
     // 1. The problem.
-    int dims = p.one_d ? 1 : 2;
-    if (!(e = read_int(f, "dims", 1, 2, dims)).empty()) return e;
-    if ((dims == 1) != p.one_d) {
-        Problem fresh = default_problem(dims == 1);
-        fresh.flip = p.flip;
-        p = fresh;
-    }
-    std::string preset;
-    if (!(e = read_string(f, "image_preset", preset)).empty()) return e;
-    if (!preset.empty()) {
-        const ImagePreset* ip = find_image_preset(preset, p.one_d);
-        if (!ip) {
-            std::string names;
-            for (const ImagePreset& x : p.one_d ? image_presets_1d() : image_presets_2d()) names += std::string(names.empty() ? "" : ", ") + x.id;
-            return "no image preset \"" + preset.substr(0, 30) + "\" in " + (p.one_d ? "1D" : "2D") + " mode; try: " + names;
-        }
-        p.image = ip->image;
-    }
-    preset.clear();
-    if (!(e = read_string(f, "preset", preset)).empty()) return e;
-    if (!preset.empty()) {
-        const KernelPreset* kp = find_kernel_preset(preset);
-        if (!kp) {
-            std::string names;
-            for (const KernelPreset& x : kernel_presets()) names += std::string(names.empty() ? "" : ", ") + x.id;
-            return "no kernel preset \"" + preset.substr(0, 30) + "\"; try: " + names;
-        }
-        if (p.one_d && kp->kernel_1d.empty()) return std::string("the ") + kp->name + " kernel has no 1D form; switch to 2D (dims 2)";
-        p.kernel = p.one_d ? kp->kernel_1d : kp->kernel_2d;
-    }
-    if (!(e = read_rows(f, "image", p.one_d ? 1 : kMaxImage2d, p.one_d ? kMaxImage1d : kMaxImage2d, kValueLimit, p.one_d, p.image)).empty())
-        return e + (p.one_d ? " (1D mode: the image is one row)" : "");
-    if (!(e = read_rows(f, "kernel", p.one_d ? 1 : kMaxKernel, kMaxKernel, kValueLimit, p.one_d, p.kernel)).empty())
-        return e + (p.one_d ? " (1D mode: the kernel is one row)" : "");
-    if (!(e = read_number(f, "bias", -kValueLimit, kValueLimit, p.bias)).empty()) return e;
-    if (!(e = read_int(f, "stride", -kSettingLimit, kSettingLimit, p.stride)).empty()) return e;
-    if (!(e = read_int(f, "dilation", -kSettingLimit, kSettingLimit, p.dilation)).empty()) return e;
-    if (!(e = read_padding(f, p)).empty()) return e;
-    if (!(e = read_bool(f, "flip", p.flip)).empty()) return e;
+    Problem& p = lab.problem;
+    if (!(e = read_fields(f, kSettingFields, p)).empty()) return e;
     recompute(lab);
 
     // 2. Mode and exercise.
     std::string mode;
     if (!(e = read_string(f, "mode", mode)).empty()) return e;
     if (!mode.empty() && mode != "explore" && mode != "exercise") return "\"mode\" must be \"explore\" or \"exercise\"";
-    if (!mode.empty() && (mode == "exercise") != lab.exercise) {
-        lab.exercise = mode == "exercise";
-        reset_exercise(lab);
-        lab.playing = false;
-    }
-    if (f.contains("new_exercise")) {
-        const json& v = f["new_exercise"];
-        uint64_t seed = uint64_t(std::time(nullptr));
-        if (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() > 0)) seed = v.get<uint64_t>();
-        else if (!v.is_boolean() || !v.get<bool>()) return "\"new_exercise\" must be true or a seed (a positive whole number)";
-        new_exercise(lab, seed);
-    } else if (f.contains("seed") && lab.exercise) {
-        // A state sent back (a link) carries its problem and the seed that made it: keep the label.
-        int seed = 0;
-        if (!(e = read_int(f, "seed", 0, 2000000000, seed)).empty()) return e;
-        lab.seed = uint64_t(seed);
-    }
+    if (!mode.empty() && (mode == "exercise") != lab.exercise) set_mode(lab, mode == "exercise");
+    if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
     if (f.contains("cells") && !f["cells"].is_null()) {
         if (!lab.exercise) return "\"cells\" chooses which output cells an exercise asks for: use it in exercise mode";
         const json& v = f["cells"];
@@ -681,15 +683,7 @@ std::string apply_command(HandConvLab& lab, const json& f) {
     return "";
 }
 
-std::string hand_conv_command(const json& fields) {
-    HandConvLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending = PendingEvents{};
-    std::string error = apply_command(next, fields);
-    if (!error.empty()) return error;
-    g_lab = std::move(next);
-    post_events("hand-conv", g_lab.pending);
-    return "";
-}
+std::string hand_conv_command(const json& fields) { return command_on_copy("hand-conv", g_lab, fields, apply_command); }
 
 // ---------------------------------------------------------------------------------------------
 // Drawing.
@@ -699,26 +693,17 @@ const ImU32 kRightColor = IM_COL32(80, 200, 110, 255);
 const ImU32 kWrongColor = IM_COL32(150, 40, 40, 255);   // behind a product that is off
 const ImU32 kWrongTextColor = IM_COL32(255, 110, 90, 255);  // a wrong answer in its output cell
 
-void post_pending(HandConvLab& lab) { post_events("hand-conv", lab.pending); }
-
 // Left panel: the problem's settings.
 void draw_settings(HandConvLab& lab) {
     Problem& p = lab.problem;
     ImGui::TextDisabled("MODE");
     bool explore = !lab.exercise;
-    if (ImGui::RadioButton("Explore", explore) && lab.exercise) { lab.exercise = false; reset_exercise(lab); }
+    if (ImGui::RadioButton("Explore", explore) && lab.exercise) set_mode(lab, false);
     ImGui::SameLine();
     bool exercise_clicked = ImGui::RadioButton("Exercise", !explore);
     ui_anchor("mode-exercise");
-    if (exercise_clicked && !lab.exercise) {
-        lab.exercise = true;
-        lab.playing = false;
-        reset_exercise(lab);
-        clear_typing(lab);
-    }
-    bool new_clicked = ImGui::Button("New exercise");
-    ui_anchor("new-exercise");
-    if (new_clicked) new_exercise(lab, uint64_t(std::time(nullptr)) * 7919u + uint64_t(ImGui::GetFrameCount()));
+    if (exercise_clicked && !lab.exercise) set_mode(lab, true);
+    if (new_exercise_button(lab.record.answered, lab.record.correct)) new_exercise(lab, fresh_seed());
     bool one_d = p.one_d;
     if (ImGui::Checkbox("1D: a row of numbers", &one_d)) {
         Problem fresh = default_problem(one_d);
@@ -982,9 +967,9 @@ void draw_window_sum(HandConvLab& lab) {
     const bool solved = !lab.exercise || mark == Mark::right || mark == Mark::revealed ||
                         !lab.asked[size_t(lab.row)][size_t(lab.col)];
     std::vector<bool> off(lab.terms.size(), false);
-    if (lab.exercise && lab.last_check.is_object() && lab.last_check.contains("products_off") &&
-        lab.last_check["position"] == json{lab.row, lab.col})
-        for (const json& tap : lab.last_check["products_off"]) off[size_t(tap[0].get<int>() * KW + tap[1].get<int>())] = true;
+    const json& last = lab.record.last_answer;
+    if (lab.exercise && last.is_object() && last.contains("products_off") && last["position"] == json{lab.row, lab.col})
+        for (const json& tap : last["products_off"]) off[size_t(tap[0].get<int>() * KW + tap[1].get<int>())] = true;
 
     ImGui::Text("Window at output [%d, %d]: each pixel times the weight on top of it", lab.row, lab.col);
     if (ImGui::BeginTable("products", KW, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingFixedFit)) {
@@ -1085,9 +1070,7 @@ void draw_score(const HandConvLab& lab) {
         ImGui::SameLine();
         ImGui::TextColored(ImVec4(0.4f, 0.85f, 0.5f, 1), "  Exercise complete!");
     }
-    if (lab.last_check.is_object() && lab.last_check.contains("feedback")) {
-        answer_feedback(lab.last_check.value("correct", false), lab.last_check["feedback"].get<std::string>());
-    }
+    last_answer_feedback(lab.record.last_answer);
 }
 
 void hand_conv_draw() {
@@ -1126,10 +1109,11 @@ void hand_conv_draw() {
             else step_window(lab, 1);
         }
     }
-    post_pending(lab);
+    commit("hand-conv", lab.pending);
 }
 
 }  // namespace
 
-CNNLAB_REGISTER_LAB("hand-conv", "Convolution by hand", "Slide a kernel over a tiny image and add up the products yourself.",
-                    hand_conv_draw, hand_conv_state, hand_conv_command);
+CNNLAB_REGISTER_LAB(.id = "hand-conv", .name = "Convolution by hand",
+                    .summary = "Slide a kernel over a tiny image and add up the products yourself.", .draw = hand_conv_draw,
+                    .state = hand_conv_state, .command = hand_conv_command);

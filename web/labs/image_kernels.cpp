@@ -14,7 +14,7 @@
 #include "../../engine/conv.h"
 #include "../../engine/gpu.h"
 #include "../app.h"
-#include "../fields.h"
+#include "../lab_kit.h"
 #include "../widgets.h"
 
 namespace {
@@ -74,14 +74,9 @@ Rows preset_kernel(const std::string& id, float sigma) {
 
 bool is_gradient(const std::string& preset) { return preset == "gradient-magnitude" || preset == "gradient-direction"; }
 
-struct ImageKernelsLab {
-    // The picture.
-    std::string image = "chelsea";  // a photo's name, "square" (the hand lab's), or "file:<name>"
-    std::string pending;            // the picture asked for and not arrived yet ("" when none)
-    Picture source;                 // its pixels as they arrived (scaled to fit kMaxSide)
-    bool color = false;             // per-channel RGB instead of grey
-    Tensor input;                   // (1, C, H, W) with C = 1 (grey) or 3, values 0..1
-    // The kernel and how it slides.
+// What the student chose: the kernel, how it slides, how the result is shown, where they point.
+struct ImageKernelsSettings {
+    bool color = false;              // per-channel RGB instead of grey
     std::string preset = "sobel-x";  // or "custom" after an edit
     Rows kernel = sobel_x();         // (KH, KW)
     float sigma = 1.0f;              // Gaussian blur
@@ -89,13 +84,21 @@ struct ImageKernelsLab {
     PaddingMode padding_mode = PaddingMode::same;
     int padding = 1;                 // when padding_mode is number
     float contrast = 1.0f;           // scales the colours of the result
-    // What runs and how fast.
-    bool want_gpu = true;            // the student's choice; the GPU is used when it is also available
+    Backend backend = Backend::gpu;  // the GPU is used when it is also available
+    float zoom = 1.0f;               // 1: the whole picture fits
+    int row = 0, col = 0;            // the output pixel pointed at
+    bool operator==(const ImageKernelsSettings&) const = default;
+};
+
+struct ImageKernelsLab {
+    ImageKernelsSettings settings;
+    // The picture.
+    std::string image = "chelsea";  // a photo's name, "square" (the hand lab's), or "file:<name>"
+    Picture source;                 // its pixels as they arrived (scaled to fit kMaxSide)
+    Tensor input;                   // (1, C, H, W) with C = 1 (grey) or 3, values 0..1
+    // What ran and how fast.
     bool used_gpu = false;           // what the last frame ran on
     double frame_ms = 0;             // time of the last frame's convolution (and colour map)
-    // Where the student points: an output pixel, and the view.
-    int row = 0, col = 0;
-    float zoom = 1.0f;               // 1: the whole picture fits
     float center_x = 0.5f, center_y = 0.5f;  // the view's centre, as a fraction of the picture
     std::string note;                // a one-line message (a picture scaled down, a file refused, ...)
     std::string gpu_problem;         // why the last frame could not run on the GPU, "" when it did
@@ -159,12 +162,12 @@ Picture fit(const Picture& in) {
 // The input tensor from the picture: grey (ITU-R BT.601 luma) or the three colour channels.
 void make_input(ImageKernelsLab& lab) {
     const Picture& p = lab.source;
-    const int C = lab.color ? 3 : 1, H = p.height, W = p.width;
+    const int C = lab.settings.color ? 3 : 1, H = p.height, W = p.width;
     lab.input.shape = {1, C, H, W};
     lab.input.data.assign(size_t(C) * size_t(H) * size_t(W), 0.0f);
     for (int i = 0; i < H * W; i++) {
         const uint8_t* px = &p.rgba[size_t(i) * 4];
-        if (lab.color)
+        if (lab.settings.color)
             for (int c = 0; c < 3; c++) lab.input.data[size_t(c) * size_t(H * W) + size_t(i)] = px[c] / 255.0f;
         else
             lab.input.data[size_t(i)] = (0.299f * px[0] + 0.587f * px[1] + 0.114f * px[2]) / 255.0f;
@@ -182,17 +185,13 @@ void use_picture(ImageKernelsLab& lab, const Picture& picture) {
     if (ow != lab.source.width || oh != lab.source.height)
         lab.note = "The picture was scaled down from " + std::to_string(ow) + "x" + std::to_string(oh) + " to " +
                    std::to_string(lab.source.width) + "x" + std::to_string(lab.source.height) + " to fit this lab.";
-    lab.row = std::min(lab.row, lab.source.height - 1);
-    lab.col = std::min(lab.col, lab.source.width - 1);
+    lab.settings.row = std::min(lab.settings.row, lab.source.height - 1);
+    lab.settings.col = std::min(lab.settings.col, lab.source.width - 1);
     make_input(lab);
 }
 
 void image_kernels_picture(const Picture& picture) {
     ImageKernelsLab& lab = g_lab;
-    const bool asked = picture.name == lab.pending || (lab.pending == "upload" && picture.name.rfind("file:", 0) == 0);
-    const bool dropped = picture.name.rfind("file:", 0) == 0 && std::string(current_lab().id) == "image-kernels";
-    if (!asked && !dropped) return;
-    lab.pending.clear();
     if (!picture.error.empty()) {
         lab.note = "Picture not changed: " + picture.error + ".";
         return;
@@ -203,12 +202,11 @@ void image_kernels_picture(const Picture& picture) {
 
 void ask_for_picture(ImageKernelsLab& lab, const std::string& name) {
     if (name == "square") {
-        lab.pending.clear();
+        cancel_picture_request("image-kernels");  // a photo still on its way is not wanted any more
         use_picture(lab, square_picture());
         return;
     }
-    lab.pending = name;
-    request_picture(name);  // may answer at once (the desktop) or later (the browser)
+    request_picture("image-kernels", name);  // may answer at once (the desktop) or later (the browser)
 }
 
 ImageKernelsLab make_lab() {
@@ -220,18 +218,18 @@ ImageKernelsLab make_lab() {
 
 // ---- computing ------------------------------------------------------------------------------
 
-int channels_out(const ImageKernelsLab& lab) { return is_gradient(lab.preset) ? 2 : lab.input.shape[1]; }
+int channels_out(const ImageKernelsLab& lab) { return is_gradient(lab.settings.preset) ? 2 : lab.input.shape[1]; }
 
 // The layer both backends run: grey -> 1 channel (2 for the gradient: Sobel x and y), or each of
 // R, G, B filtered on its own (3 channels; groups 3 on the CPU, a diagonal weight on the GPU).
 void rebuild(ImageKernelsLab& lab) {
     const int C = lab.input.shape[1], H = lab.input.shape[2], W = lab.input.shape[3];
-    const int KH = int(lab.kernel.size()), KW = int(lab.kernel[0].size());
+    const int KH = int(lab.settings.kernel.size()), KW = int(lab.settings.kernel[0].size());
     lab.spec = Conv2dSpec{};
-    lab.spec.rows = make_conv_axis(H, KH, lab.stride, lab.dilation, lab.padding_mode, lab.padding);
-    lab.spec.cols = make_conv_axis(W, KW, lab.stride, lab.dilation, lab.padding_mode, lab.padding);
+    lab.spec.rows = make_conv_axis(H, KH, lab.settings.stride, lab.settings.dilation, lab.settings.padding_mode, lab.settings.padding);
+    lab.spec.cols = make_conv_axis(W, KW, lab.settings.stride, lab.settings.dilation, lab.settings.padding_mode, lab.settings.padding);
     const int OC = channels_out(lab);
-    lab.spec.groups = is_gradient(lab.preset) ? 1 : C;
+    lab.spec.groups = is_gradient(lab.settings.preset) ? 1 : C;
     lab.weight.shape = {OC, C / lab.spec.groups, KH, KW};
     lab.weight.data.assign(size_t(OC) * size_t(C / lab.spec.groups) * size_t(KH * KW), 0.0f);
     const Rows second = sobel_y();
@@ -239,7 +237,7 @@ void rebuild(ImageKernelsLab& lab) {
         for (int ky = 0; ky < KH; ky++)
             for (int kx = 0; kx < KW; kx++)
                 lab.weight.data[(size_t(oc) * size_t(KH) + size_t(ky)) * size_t(KW) + size_t(kx)] =
-                    (is_gradient(lab.preset) && oc == 1 ? second : lab.kernel)[size_t(ky)][size_t(kx)];
+                    (is_gradient(lab.settings.preset) && oc == 1 ? second : lab.settings.kernel)[size_t(ky)][size_t(kx)];
     lab.bias.shape = {OC};
     lab.bias.data.assign(size_t(OC), 0.0f);
     Status s = check_conv2d(lab.input.shape, lab.weight.shape, &lab.bias.shape, lab.spec);
@@ -251,22 +249,22 @@ void rebuild(ImageKernelsLab& lab) {
 // How the result is coloured: mode and range for colormap (shader and CPU alike).
 void display_range(const ImageKernelsLab& lab, int& mode, float& lo, float& hi) {
     float sum = 0, sum_abs = 0, min_w = 0;
-    for (const auto& row : lab.kernel)
+    for (const auto& row : lab.settings.kernel)
         for (float v : row) { sum += v; sum_abs += std::fabs(v); min_w = std::min(min_w, v); }
     const bool smoothing = std::fabs(sum - 1.0f) < 1e-3f && min_w > -1e-6f;  // blur, identity: results stay in 0..1
     const bool brightness = std::fabs(sum - 1.0f) < 1e-3f;                 // sharpen, emboss: about 0..1
-    if (lab.preset == "gradient-direction") { mode = 3; lo = 0; hi = 2.0f / lab.contrast; return; }
-    if (lab.preset == "gradient-magnitude") { mode = 4; lo = 0; hi = 2.0f / lab.contrast; return; }
+    if (lab.settings.preset == "gradient-direction") { mode = 3; lo = 0; hi = 2.0f / lab.settings.contrast; return; }
+    if (lab.settings.preset == "gradient-magnitude") { mode = 4; lo = 0; hi = 2.0f / lab.settings.contrast; return; }
     const bool rgb = lab.input.shape[1] == 3;
     if (smoothing || brightness) {
         mode = rgb ? 0 : 1;
-        lo = 0.5f - 0.5f / lab.contrast;
-        hi = 0.5f + 0.5f / lab.contrast;
+        lo = 0.5f - 0.5f / lab.settings.contrast;
+        hi = 0.5f + 0.5f / lab.settings.contrast;
         return;
     }
     // differences: zero in the middle; an eighth of the largest possible value is full colour
     // (edges in photos rarely go from black to white within one window)
-    const float range = std::max(sum_abs * 0.125f, 1e-3f) / lab.contrast;
+    const float range = std::max(sum_abs * 0.125f, 1e-3f) / lab.settings.contrast;
     mode = rgb ? 0 : 2;
     lo = rgb ? -range : 0.0f;
     hi = range;
@@ -295,7 +293,7 @@ void compute_frame(ImageKernelsLab& lab) {
     display_range(lab, mode, lo, hi);
     const int OC = lab.weight.shape[0], OH = int(conv_output_size(H, lab.spec.rows)), OW = int(conv_output_size(W, lab.spec.cols));
     const auto start = std::chrono::steady_clock::now();
-    GpuContext* g = lab.want_gpu ? gpu() : nullptr;
+    GpuContext* g = lab.settings.backend == Backend::gpu ? gpu() : nullptr;
     lab.used_gpu = false;
     if (g) {
         Status s = ok_status();
@@ -343,7 +341,7 @@ void compute_frame(ImageKernelsLab& lab) {
 }
 
 // The value of output pixel (row, col), channel 0, from the backend that computed it (the GPU's is read back).
-float output_value(ImageKernelsLab& lab, int row, int col) {
+float output_value(const ImageKernelsLab& lab, int row, int col) {
     if (lab.used_gpu && gpu()) {
         std::vector<float> all(size_t(lab.gpu_output.C) * size_t(lab.gpu_output.H) * size_t(lab.gpu_output.W));
         gpu_download(*gpu(), all.data(), lab.gpu_output);
@@ -366,61 +364,10 @@ std::vector<ConvTerm> window_terms(const ImageKernelsLab& lab, int row, int col)
 int output_rows(const ImageKernelsLab& lab) { return lab.message.empty() ? int(conv_output_size(lab.input.shape[2], lab.spec.rows)) : 0; }
 int output_cols(const ImageKernelsLab& lab) { return lab.message.empty() ? int(conv_output_size(lab.input.shape[3], lab.spec.cols)) : 0; }
 
-json image_kernels_state() {
-    ImageKernelsLab& lab = g_lab;
-    if (lab.dirty) rebuild(lab);
-    json s;
-    s["image"] = lab.image;
-    s["loading"] = !lab.pending.empty();
-    s["width"] = lab.input.shape[3];
-    s["height"] = lab.input.shape[2];
-    s["color"] = lab.color;
-    s["preset"] = lab.preset;
-    s["kernel"] = lab.kernel;
-    if (is_gradient(lab.preset)) s["kernel_y"] = sobel_y();
-    s["sigma"] = lab.sigma;
-    s["stride"] = lab.stride;
-    s["dilation"] = lab.dilation;
-    const char* modes[] = {"number", "valid", "same", "full"};
-    s["padding"] = lab.padding_mode == PaddingMode::number ? json(lab.padding) : json(modes[int(lab.padding_mode)]);
-    s["contrast"] = lab.contrast;
-    s["backend"] = (lab.want_gpu && gpu()) ? "gpu" : "cpu";
-    s["gpu_available"] = gpu() != nullptr;
-    s["gpu_note"] = gpu_note();
-    s["frame_ms"] = lab.frame_ms;
-    s["output_size"] = {output_rows(lab), output_cols(lab), channels_out(lab)};
-    s["message"] = lab.message.empty() ? json(nullptr) : json(lab.message);
-    s["note"] = lab.note;
-    s["zoom"] = lab.zoom;
-    s["position"] = {lab.row, lab.col};
-    std::vector<ConvTerm> terms = window_terms(lab, lab.row, lab.col);
-    if (terms.empty()) {
-        s["window"] = nullptr;
-    } else {
-        json list = json::array();
-        float sum = 0;
-        for (const ConvTerm& t : terms) {
-            list.push_back({{"tap", {t.ky, t.kx}}, {"input", t.input}, {"weight", t.weight}, {"product", t.product}, {"padding", t.padding}});
-            sum += t.product;
-        }
-        s["window"] = {{"terms", list}, {"value", sum}};
-        // what the backend that drew the last frame computed there (the GPU's is read back)
-        s["output_at"] = lab.frame_ms > 0 && (lab.used_gpu || !lab.output.data.empty()) ? json(output_value(lab, lab.row, lab.col)) : json(nullptr);
-    }
-    return s;
-}
-
-std::string apply(ImageKernelsLab& lab, const json& f) {
-    std::string e = check_fields(f, {"image", "color", "preset", "kernel", "sigma", "stride", "padding", "dilation", "contrast", "backend",
-                                     "position", "zoom"},
-                                 {"lab", "loading", "width", "height", "kernel_y", "gpu_available", "gpu_note", "frame_ms", "output_size",
-                                  "message", "note", "window", "output_at"});
-    if (!e.empty()) return e;
-    if (!(e = read_bool(f, "color", lab.color)).empty()) return e;
-    if (f.contains("color")) make_input(lab);
-    if (!(e = read_number(f, "sigma", 0.3f, 3.0f, lab.sigma)).empty()) return e;
+// "preset": a kernel by name; "sigma" (read before it) remakes the Gaussian.
+std::string read_preset(const json& f, ImageKernelsSettings& s) {
     std::string preset;
-    if (!(e = read_string(f, "preset", preset)).empty()) return e;
+    if (std::string e = read_string(f, "preset", preset); !e.empty()) return e;
     if (!preset.empty()) {
         bool known = false;
         std::string names;
@@ -429,87 +376,145 @@ std::string apply(ImageKernelsLab& lab, const json& f) {
             names += std::string(names.empty() ? "" : ", ") + p.id;
         }
         if (!known) return "no preset \"" + preset.substr(0, 30) + "\"; the presets are " + names;
-        lab.preset = preset;
-        lab.kernel = preset_kernel(preset, lab.sigma);
-    } else if (f.contains("sigma") && lab.preset == "gaussian") {
-        lab.kernel = preset_kernel("gaussian", lab.sigma);
-    }
-    if (f.contains("kernel")) {
-        const Rows preset_rows = lab.kernel;
-        if (!(e = read_rows(f, "kernel", kMaxKernel, kMaxKernel, kValueLimit, false, lab.kernel)).empty()) return e;
-        // A state sent back (a link) names its preset and carries that preset's kernel: it stays the preset.
-        bool same = !preset.empty() && lab.kernel.size() == preset_rows.size();
-        for (size_t r = 0; same && r < preset_rows.size(); r++) {
-            same = lab.kernel[r].size() == preset_rows[r].size();
-            for (size_t c = 0; same && c < preset_rows[r].size(); c++) same = std::fabs(lab.kernel[r][c] - preset_rows[r][c]) < 1e-6f;
-        }
-        if (!same) lab.preset = "custom";
-    }
-    if (!(e = read_int(f, "stride", 1, 8, lab.stride)).empty()) return e;
-    if (!(e = read_int(f, "dilation", 1, 8, lab.dilation)).empty()) return e;
-    if (f.contains("padding")) {
-        const json& v = f["padding"];
-        if (v.is_string() && (v == "valid" || v == "same" || v == "full"))
-            lab.padding_mode = v == "valid" ? PaddingMode::valid : v == "same" ? PaddingMode::same : PaddingMode::full;
-        else if (!(e = read_int(f, "padding", 0, 16, lab.padding)).empty())
-            return e + ", or \"valid\", \"same\", \"full\"";
-        else
-            lab.padding_mode = PaddingMode::number;
-    }
-    if (!(e = read_number(f, "contrast", 0.1f, 20.0f, lab.contrast)).empty()) return e;
-    if (!(e = read_number(f, "zoom", 1.0f, 64.0f, lab.zoom)).empty()) return e;
-    std::string backend;
-    if (!(e = read_string(f, "backend", backend)).empty()) return e;
-    if (!backend.empty()) {
-        if (backend != "cpu" && backend != "gpu") return "\"backend\" must be \"cpu\" or \"gpu\"";
-        if (backend == "gpu" && !gpu()) return "the GPU backend is not available: " + gpu_note();
-        lab.want_gpu = backend == "gpu";
-    }
-    lab.dirty = true;
-    rebuild(lab);
-    if (f.contains("position")) {
-        int r = 0, c = 0;
-        if (!(e = read_position(f["position"], "position", r, c)).empty()) return e;
-        if (r < 0 || r >= output_rows(lab) || c < 0 || c >= output_cols(lab))
-            return "position [" + std::to_string(r) + ", " + std::to_string(c) + "] is outside the output (" +
-                   std::to_string(output_rows(lab)) + " x " + std::to_string(output_cols(lab)) + ")";
-        lab.row = r;
-        lab.col = c;
-    }
-    lab.row = std::clamp(lab.row, 0, std::max(output_rows(lab) - 1, 0));
-    lab.col = std::clamp(lab.col, 0, std::max(output_cols(lab) - 1, 0));
-    std::string image;
-    if (!(e = read_string(f, "image", image)).empty()) return e;
-    if (!image.empty() && image != lab.image) {
-        const auto& photos = photo_names();
-        if (image != "square" && image != "upload" && std::find(photos.begin(), photos.end(), image) == photos.end()) {
-            std::string names = "square, upload";
-            for (const std::string& p : photos) names += ", " + p;
-            return "no picture called \"" + image.substr(0, 30) + "\"; the pictures are " + names;
-        }
+        s.preset = preset;
+        s.kernel = preset_kernel(preset, s.sigma);
+    } else if (f.contains("sigma") && s.preset == "gaussian") {
+        s.kernel = gaussian(s.sigma);
     }
     return "";
 }
 
-std::string image_kernels_command(const json& fields) {
-    // Work on a copy of the settings (the pixels and GPU objects stay with the lab).
-    ImageKernelsLab& lab = g_lab;
-    ImageKernelsLab next;
-    next.image = lab.image, next.color = lab.color, next.preset = lab.preset, next.kernel = lab.kernel, next.sigma = lab.sigma;
-    next.stride = lab.stride, next.dilation = lab.dilation, next.padding_mode = lab.padding_mode, next.padding = lab.padding;
-    next.contrast = lab.contrast, next.want_gpu = lab.want_gpu, next.row = lab.row, next.col = lab.col, next.zoom = lab.zoom;
-    next.input = lab.input;  // only its shape matters while checking; pixels are re-made if colour changes
-    next.source = lab.source;
-    std::string error = apply(next, fields);
-    if (!error.empty()) return error;
-    const bool recolor = next.color != lab.color;
-    lab.color = next.color, lab.preset = next.preset, lab.kernel = next.kernel, lab.sigma = next.sigma, lab.stride = next.stride;
-    lab.dilation = next.dilation, lab.padding_mode = next.padding_mode, lab.padding = next.padding, lab.contrast = next.contrast;
-    lab.want_gpu = next.want_gpu, lab.row = next.row, lab.col = next.col, lab.zoom = next.zoom;
-    if (recolor) make_input(lab);
-    lab.dirty = true;
-    if (fields.contains("image") && fields["image"].get<std::string>() != lab.image) ask_for_picture(lab, fields["image"].get<std::string>());
+// "kernel": your own weights. A state sent back (a link) names its preset and carries that
+// preset's kernel: it stays the preset; any other kernel is "custom".
+std::string read_kernel(const json& f, ImageKernelsSettings& s) {
+    if (!f.contains("kernel")) return "";
+    const Rows preset_rows = s.kernel;
+    if (std::string e = read_rows(f, "kernel", kMaxKernel, kMaxKernel, kValueLimit, false, s.kernel); !e.empty()) return e;
+    bool same = s.kernel.size() == preset_rows.size();
+    for (size_t r = 0; same && r < preset_rows.size(); r++) {
+        same = s.kernel[r].size() == preset_rows[r].size();
+        for (size_t c = 0; same && c < preset_rows[r].size(); c++) same = std::fabs(s.kernel[r][c] - preset_rows[r][c]) < 1e-6f;
+    }
+    if (!same) s.preset = "custom";
     return "";
+}
+
+// "backend": the choice; the state shows what runs ("gpu" only while the GPU is there).
+std::string read_backend(const json& f, ImageKernelsSettings& s) {
+    Backend backend = s.backend;
+    if (std::string e = read_choice(f, "backend", kBackends, backend); !e.empty()) return e;
+    if (f.contains("backend") && backend == Backend::gpu && !gpu()) return "the GPU backend is not available: " + gpu_note();
+    s.backend = backend;
+    return "";
+}
+
+const Field<ImageKernelsSettings> kSettingFields[] = {
+    flag_field("color", &ImageKernelsSettings::color),
+    number_field("sigma", &ImageKernelsSettings::sigma, 0.3f, 3.0f),
+    {"preset", read_preset, [](const ImageKernelsSettings& s) { return json(s.preset); }},
+    {"kernel", read_kernel, [](const ImageKernelsSettings& s) { return json(s.kernel); }},
+    whole_field("stride", &ImageKernelsSettings::stride, 1, 8),
+    whole_field("dilation", &ImageKernelsSettings::dilation, 1, 8),
+    {"padding", [](const json& f, ImageKernelsSettings& s) { return read_padding(f, 0, 16, s.padding_mode, s.padding); },
+     [](const ImageKernelsSettings& s) { return padding_json(s.padding_mode, s.padding); }},
+    number_field("contrast", &ImageKernelsSettings::contrast, 0.1f, 20.0f),
+    number_field("zoom", &ImageKernelsSettings::zoom, 1.0f, 64.0f),
+    {"backend", read_backend, [](const ImageKernelsSettings& s) { return json(s.backend == Backend::gpu && gpu() ? "gpu" : "cpu"); }},
+};
+
+json window_json(const ImageKernelsLab& lab) {
+    const int row = lab.settings.row, col = lab.settings.col;
+    std::vector<ConvTerm> terms = window_terms(lab, row, col);
+    if (terms.empty()) return nullptr;
+    json list = json::array();
+    float sum = 0;
+    for (const ConvTerm& t : terms) {
+        list.push_back({{"tap", {t.ky, t.kx}}, {"input", t.input}, {"weight", t.weight}, {"product", t.product}, {"padding", t.padding}});
+        sum += t.product;
+    }
+    return {{"terms", list}, {"value", sum}};
+}
+
+// What the lab shows of the picture and the result (read-only in the state).
+const Output<ImageKernelsLab> kOutputs[] = {
+    {"image", [](const ImageKernelsLab& lab) { return json(lab.image); }},
+    {"position", [](const ImageKernelsLab& lab) { return json{lab.settings.row, lab.settings.col}; }},
+    {"loading", [](const ImageKernelsLab&) { return json(!picture_pending("image-kernels").empty()); }},
+    {"width", [](const ImageKernelsLab& lab) { return json(lab.input.shape[3]); }},
+    {"height", [](const ImageKernelsLab& lab) { return json(lab.input.shape[2]); }},
+    {"kernel_y", [](const ImageKernelsLab& lab) { return is_gradient(lab.settings.preset) ? json(sobel_y()) : json(nullptr); }},
+    {"gpu_available", [](const ImageKernelsLab&) { return json(gpu() != nullptr); }},
+    {"gpu_note", [](const ImageKernelsLab&) { return json(gpu_note()); }},
+    {"frame_ms", [](const ImageKernelsLab& lab) { return json(lab.frame_ms); }},
+    {"output_size", [](const ImageKernelsLab& lab) { return json{output_rows(lab), output_cols(lab), channels_out(lab)}; }},
+    {"message", [](const ImageKernelsLab& lab) { return lab.message.empty() ? json(nullptr) : json(lab.message); }},
+    {"note", [](const ImageKernelsLab& lab) { return json(lab.note); }},
+    {"window", window_json},  // the products under the pixel pointed at
+    {"output_at", [](const ImageKernelsLab& lab) {  // what the last frame's backend computed there (the GPU's is read back)
+         const bool computed = lab.frame_ms > 0 && (lab.used_gpu || !lab.output.data.empty());
+         return computed && !window_terms(lab, lab.settings.row, lab.settings.col).empty()
+                    ? json(output_value(lab, lab.settings.row, lab.settings.col)) : json(nullptr);
+     }},
+};
+
+json image_kernels_state() {
+    ImageKernelsLab& lab = g_lab;
+    if (lab.dirty) rebuild(lab);
+    json s;
+    write_fields(s, kSettingFields, lab.settings);
+    write_outputs(s, kOutputs, lab);
+    return s;
+}
+
+// "image": a shipped photo, "square" (the hand lab's) or "upload" (the student's own file).
+std::string read_picture_name(const json& f, std::string& out) {
+    std::string image;
+    if (std::string e = read_string(f, "image", image); !e.empty()) return e;
+    if (image.empty() || image == g_lab.image) return "";
+    const auto& photos = photo_names();
+    if (image != "square" && image != "upload" && std::find(photos.begin(), photos.end(), image) == photos.end()) {
+        std::string names = "square, upload";
+        for (const std::string& p : photos) names += ", " + p;
+        return "no picture called \"" + image.substr(0, 30) + "\"; the pictures are " + names;
+    }
+    out = image;
+    return "";
+}
+
+// The settings, checked against the picture the lab holds (its size decides the output's).
+std::string apply_settings(ImageKernelsSettings& s, const json& f) {
+    if (std::string e = read_fields(f, kSettingFields, s); !e.empty()) return e;
+    const int H = g_lab.input.shape[2], W = g_lab.input.shape[3], KH = int(s.kernel.size()), KW = int(s.kernel[0].size());
+    const ConvAxis rows = make_conv_axis(H, KH, s.stride, s.dilation, s.padding_mode, s.padding);
+    const ConvAxis cols = make_conv_axis(W, KW, s.stride, s.dilation, s.padding_mode, s.padding);
+    const bool fits = check_conv_axis(H, rows, "rows").ok() && check_conv_axis(W, cols, "columns").ok();
+    const int OH = fits ? int(conv_output_size(H, rows)) : 0, OW = fits ? int(conv_output_size(W, cols)) : 0;
+    if (std::string e = read_cell(f, "position", OH, OW, "output", s.row, s.col); !e.empty()) return e;
+    s.row = std::clamp(s.row, 0, std::max(OH - 1, 0));
+    s.col = std::clamp(s.col, 0, std::max(OW - 1, 0));
+    return "";
+}
+
+// Kept settings: the input is remade when the colour changed, the layer at the next frame.
+void use_settings(ImageKernelsSettings& s) {
+    if (g_lab.input.shape[1] != (s.color ? 3 : 1)) make_input(g_lab);
+    g_lab.dirty = true;
+}
+
+// The pixels and GPU objects stay with the lab: a command works on a copy of the settings.
+std::string image_kernels_command(const json& fields) {
+    if (std::string e = check_command(fields, kSettingFields, {"image", "position"}, kOutputs); !e.empty()) return e;
+    std::string picture;
+    if (std::string e = read_picture_name(fields, picture); !e.empty()) return e;
+    if (std::string e = command_on_copy("image-kernels", g_lab.settings, fields, apply_settings, use_settings); !e.empty()) return e;
+    if (!picture.empty()) ask_for_picture(g_lab, picture);
+    return "";
+}
+
+// A change made in the lab's own controls goes through the command path like one from the page.
+void ui_command(const json& fields) {
+    std::string e = image_kernels_command(fields);
+    if (!e.empty()) g_lab.note = "Not changed: " + e + ".";
 }
 
 // ---- drawing --------------------------------------------------------------------------------
@@ -527,20 +532,21 @@ void draw_controls(ImageKernelsLab& lab) {
     if (ImGui::Button("Your own...")) ask_for_picture(lab, "upload");
     ui_anchor("upload");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Choose a picture file, or drop one on the page");
-    if (!lab.pending.empty()) ImGui::TextDisabled("loading %s ...", lab.pending.c_str());
-    if (ImGui::Checkbox("colour: each of R, G, B on its own", &lab.color)) make_input(lab);
+    if (const std::string asked = picture_pending("image-kernels"); !asked.empty()) ImGui::TextDisabled("loading %s ...", asked.c_str());
+    bool color = lab.settings.color;
+    if (ImGui::Checkbox("colour: each of R, G, B on its own", &color)) ui_command({{"color", color}});
     ImGui::Separator();
 
     ImGui::TextDisabled("KERNEL");
     const char* shown = "custom";
     for (const Preset& p : kPresets)
-        if (lab.preset == p.id) shown = p.name;
+        if (lab.settings.preset == p.id) shown = p.name;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
     if (ImGui::BeginCombo("##preset", shown)) {
         for (const Preset& p : kPresets) {
-            if (ImGui::Selectable(p.name, lab.preset == p.id)) {
-                lab.preset = p.id;
-                lab.kernel = preset_kernel(p.id, lab.sigma);
+            if (ImGui::Selectable(p.name, lab.settings.preset == p.id)) {
+                lab.settings.preset = p.id;
+                lab.settings.kernel = preset_kernel(p.id, lab.settings.sigma);
                 lab.dirty = true;
             }
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.what);
@@ -548,37 +554,37 @@ void draw_controls(ImageKernelsLab& lab) {
         ImGui::EndCombo();
     }
     for (const Preset& p : kPresets)
-        if (lab.preset == p.id) {
+        if (lab.settings.preset == p.id) {
             ImGui::PushTextWrapPos(0);
             ImGui::TextDisabled("%s", p.what);
             ImGui::PopTextWrapPos();
         }
-    if (lab.preset == "gaussian") {
+    if (lab.settings.preset == "gaussian") {
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
-        if (ImGui::SliderFloat("sigma", &lab.sigma, 0.3f, 3.0f, "%.2f")) {
-            lab.kernel = gaussian(lab.sigma);
+        if (ImGui::SliderFloat("sigma", &lab.settings.sigma, 0.3f, 3.0f, "%.2f")) {
+            lab.settings.kernel = gaussian(lab.settings.sigma);
             lab.dirty = true;
         }
     }
-    int size[2] = {int(lab.kernel.size()), int(lab.kernel[0].size())};
+    int size[2] = {int(lab.settings.kernel.size()), int(lab.settings.kernel[0].size())};
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
     if (ImGui::SliderInt2("rows, cols", size, 1, kMaxKernel)) {
-        lab.kernel.resize(size_t(size[0]), std::vector<float>(lab.kernel[0].size(), 0.0f));
-        for (auto& row : lab.kernel) row.resize(size_t(size[1]), 0.0f);
-        lab.preset = "custom";
+        lab.settings.kernel.resize(size_t(size[0]), std::vector<float>(lab.settings.kernel[0].size(), 0.0f));
+        for (auto& row : lab.settings.kernel) row.resize(size_t(size[1]), 0.0f);
+        lab.settings.preset = "custom";
         lab.dirty = true;
     }
-    if (ImGui::BeginTable("weights", int(lab.kernel[0].size()), ImGuiTableFlags_SizingFixedFit)) {
-        for (size_t r = 0; r < lab.kernel.size(); r++) {
+    if (ImGui::BeginTable("weights", int(lab.settings.kernel[0].size()), ImGuiTableFlags_SizingFixedFit)) {
+        for (size_t r = 0; r < lab.settings.kernel.size(); r++) {
             ImGui::TableNextRow();
-            for (size_t c = 0; c < lab.kernel[r].size(); c++) {
+            for (size_t c = 0; c < lab.settings.kernel[r].size(); c++) {
                 ImGui::TableSetColumnIndex(int(c));
                 ImGui::PushID(int(r * 8 + c));
                 ImGui::SetNextItemWidth(ImGui::GetFontSize() * 2.6f);
-                float w = lab.kernel[r][c];
+                float w = lab.settings.kernel[r][c];
                 if (ImGui::DragFloat("##w", &w, 0.02f, -kValueLimit, kValueLimit, "%.3g") && std::isfinite(w)) {
-                    lab.kernel[r][c] = w;
-                    lab.preset = "custom";
+                    lab.settings.kernel[r][c] = w;
+                    lab.settings.preset = "custom";
                     lab.dirty = true;
                 }
                 ImGui::PopID();
@@ -589,28 +595,28 @@ void draw_controls(ImageKernelsLab& lab) {
     ImGui::Separator();
     ImGui::TextDisabled("SLIDING");
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-    if (ImGui::SliderInt("stride", &lab.stride, 1, 4)) lab.dirty = true;
+    if (ImGui::SliderInt("stride", &lab.settings.stride, 1, 4)) lab.dirty = true;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-    if (ImGui::SliderInt("dilation", &lab.dilation, 1, 4)) lab.dirty = true;
+    if (ImGui::SliderInt("dilation", &lab.settings.dilation, 1, 4)) lab.dirty = true;
     const char* modes[] = {"number", "valid", "same", "full"};
-    int mode = int(lab.padding_mode);
+    int mode = int(lab.settings.padding_mode);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-    if (ImGui::Combo("padding", &mode, modes, 4)) { lab.padding_mode = PaddingMode(mode); lab.dirty = true; }
-    if (lab.padding_mode == PaddingMode::number) {
+    if (ImGui::Combo("padding", &mode, modes, 4)) { lab.settings.padding_mode = PaddingMode(mode); lab.dirty = true; }
+    if (lab.settings.padding_mode == PaddingMode::number) {
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-        if (ImGui::SliderInt("zeros", &lab.padding, 0, 8)) lab.dirty = true;
+        if (ImGui::SliderInt("zeros", &lab.settings.padding, 0, 8)) lab.dirty = true;
     }
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-    ImGui::SliderFloat("contrast", &lab.contrast, 0.1f, 20.0f, "%.2g", ImGuiSliderFlags_Logarithmic);
+    ImGui::SliderFloat("contrast", &lab.settings.contrast, 0.1f, 20.0f, "%.2g", ImGuiSliderFlags_Logarithmic);
     ImGui::Separator();
 
     ImGui::TextDisabled("COMPUTED ON");
-    bool want_gpu = lab.want_gpu;
-    if (ImGui::RadioButton("CPU", !want_gpu)) lab.want_gpu = false;
+    const bool want_gpu = lab.settings.backend == Backend::gpu;
+    if (ImGui::RadioButton("CPU", !want_gpu)) lab.settings.backend = Backend::cpu;
     ui_anchor("backend-cpu");
     ImGui::SameLine();
     ImGui::BeginDisabled(gpu() == nullptr);
-    if (ImGui::RadioButton("GPU", want_gpu && gpu())) lab.want_gpu = true;
+    if (ImGui::RadioButton("GPU", want_gpu && gpu())) lab.settings.backend = Backend::gpu;
     ImGui::EndDisabled();
     ui_anchor("backend-gpu");
     ImGui::Text("%.2f ms per frame on the %s", lab.frame_ms, lab.used_gpu ? "GPU" : "CPU");
@@ -624,7 +630,7 @@ void draw_controls(ImageKernelsLab& lab) {
 
 // The picture or the result, at the shared zoom and pan; returns the hovered pixel (-1 if none).
 void draw_view(ImageKernelsLab& lab, const char* id, ImTextureID texture, ImVec2 size, int pic_w, int pic_h, int& hover_x, int& hover_y) {
-    const float span = 1.0f / lab.zoom;
+    const float span = 1.0f / lab.settings.zoom;
     lab.center_x = std::clamp(lab.center_x, span / 2, 1 - span / 2);
     lab.center_y = std::clamp(lab.center_y, span / 2, 1 - span / 2);
     const ImVec2 uv0(lab.center_x - span / 2, lab.center_y - span / 2), uv1(lab.center_x + span / 2, lab.center_y + span / 2);
@@ -639,10 +645,10 @@ void draw_view(ImageKernelsLab& lab, const char* id, ImTextureID texture, ImVec2
         hover_x = std::clamp(int(u * pic_w), 0, pic_w - 1);
         hover_y = std::clamp(int(v * pic_h), 0, pic_h - 1);
         if (io.MouseWheel != 0) {  // zoom about the point under the mouse
-            const float old_zoom = lab.zoom;
-            lab.zoom = std::clamp(lab.zoom * (io.MouseWheel > 0 ? 1.25f : 0.8f), 1.0f, 64.0f);
-            lab.center_x = u + (lab.center_x - u) * old_zoom / lab.zoom;
-            lab.center_y = v + (lab.center_y - v) * old_zoom / lab.zoom;
+            const float old_zoom = lab.settings.zoom;
+            lab.settings.zoom = std::clamp(lab.settings.zoom * (io.MouseWheel > 0 ? 1.25f : 0.8f), 1.0f, 64.0f);
+            lab.center_x = u + (lab.center_x - u) * old_zoom / lab.settings.zoom;
+            lab.center_y = v + (lab.center_y - v) * old_zoom / lab.settings.zoom;
         }
         if (ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
             const ImVec2 d = io.MouseDelta;
@@ -657,7 +663,7 @@ void image_kernels_draw() {
     ImageKernelsLab& lab = g_lab;
     if (!g_photo_requested) {  // open on a photo
         g_photo_requested = true;
-        if (lab.image == "square" && lab.pending.empty()) ask_for_picture(lab, "chelsea");
+        if (lab.image == "square" && picture_pending("image-kernels").empty()) ask_for_picture(lab, "chelsea");
     }
     compute_frame(lab);
 
@@ -679,7 +685,7 @@ void image_kernels_draw() {
     int hx = -1, hy = -1, ox = -1, oy = -1;
     ImGui::BeginGroup();
     ImGui::Text("%s  %dx%d%s", lab.image.rfind("file:", 0) == 0 ? lab.image.substr(5).c_str() : lab.image.c_str(), W, H,
-                lab.color ? " RGB" : " grey");
+                lab.settings.color ? " RGB" : " grey");
     draw_view(lab, "input-view", ImTextureID(intptr_t(lab.input_texture)), size, W, H, hx, hy);
     ImGui::EndGroup();
     ImGui::SameLine();
@@ -698,11 +704,11 @@ void image_kernels_draw() {
     ImGui::EndGroup();
     // pointing at the picture selects the output pixel whose window starts nearest to it
     if (hx >= 0 && OW > 0) {
-        lab.col = std::clamp((hx + lab.spec.cols.pad_before) / lab.stride, 0, OW - 1);
-        lab.row = std::clamp((hy + lab.spec.rows.pad_before) / lab.stride, 0, OH - 1);
+        lab.settings.col = std::clamp((hx + lab.spec.cols.pad_before) / lab.settings.stride, 0, OW - 1);
+        lab.settings.row = std::clamp((hy + lab.spec.rows.pad_before) / lab.settings.stride, 0, OH - 1);
     } else if (ox >= 0) {
-        lab.col = ox;
-        lab.row = oy;
+        lab.settings.col = ox;
+        lab.settings.row = oy;
     }
     for (const std::string* line : {&lab.note, &lab.gpu_problem}) {
         if (line->empty()) continue;
@@ -711,11 +717,11 @@ void image_kernels_draw() {
         ImGui::PopTextWrapPos();
     }
     // the window under the pointer, as in the hand lab
-    std::vector<ConvTerm> terms = window_terms(lab, lab.row, lab.col);
+    std::vector<ConvTerm> terms = window_terms(lab, lab.settings.row, lab.settings.col);
     if (!terms.empty()) {
         const int KW = lab.weight.shape[3];
         float sum = 0;
-        ImGui::Text("Output pixel [%d, %d]%s: each pixel times the weight on top of it", lab.row, lab.col,
+        ImGui::Text("Output pixel [%d, %d]%s: each pixel times the weight on top of it", lab.settings.row, lab.settings.col,
                     lab.input.shape[1] == 3 ? " (red channel)" : "");
         if (ImGui::BeginTable("window", KW, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingFixedFit)) {
             for (size_t i = 0; i < terms.size(); i++) {
@@ -738,5 +744,6 @@ void image_kernels_draw() {
 
 }  // namespace
 
-CNNLAB_REGISTER_LAB("image-kernels", "Image kernels", "Sobel, blur and sharpen on real photos, on the GPU or the CPU.",
-                    image_kernels_draw, image_kernels_state, image_kernels_command, image_kernels_picture);
+CNNLAB_REGISTER_LAB(.id = "image-kernels", .name = "Image kernels",
+                    .summary = "Sobel, blur and sharpen on real photos, on the GPU or the CPU.", .draw = image_kernels_draw,
+                    .state = image_kernels_state, .command = image_kernels_command, .on_picture = image_kernels_picture);

@@ -41,7 +41,7 @@
 #include "../../engine/conv_matrix.h"
 #include "../../engine/random.h"
 #include "../app.h"
-#include "../fields.h"
+#include "../lab_kit.h"
 #include "../widgets.h"
 
 namespace {
@@ -82,22 +82,22 @@ struct Computed {
     std::vector<float> dx_transpose;  // (H*W) the engine's conv_transpose2d of dy
 };
 
+enum class View { matrix, im2col, backward };
+constexpr Choice<View> kViews[] = {{View::matrix, "matrix"}, {View::im2col, "im2col"}, {View::backward, "backward"}};
+
 struct MatrixLab {
     Problem problem;
     Rows dy;                        // (OH, OW) output gradient for the backward view
-    std::string view = "matrix";
+    View view = View::matrix;
     int row = 0;                    // highlighted output / row of C
     Computed computed;
     Problem computed_for;
     Rows computed_dy;
     bool has_computed = false;
     // The exercise: fill in row `row` of C.
-    bool exercise = false;
-    bool answered = false;
-    uint64_t seed = 0;
-    int score_answered = 0, score_correct = 0;
-    json last_answer;
-    PendingEvents pending;  // posted once a command has been applied
+    ExerciseRecord record;
+    bool attempted = false;         // the open exercise has had an answer (its row is shown)
+    Pending pending;                // what a command caused, carried out once it is kept
     // UI only
     float typed[kMaxInput1d * kMaxInput1d] = {};
 };
@@ -209,11 +209,10 @@ MatrixLab g_lab = make_lab();
 // ---------------------------------------------------------------------------------------------
 // The exercise.
 
-json exercise_json(const MatrixLab& lab) {
-    if (!lab.exercise) return nullptr;
+json exercise_setup(const MatrixLab& lab) {
     const Problem& p = lab.problem;
     return {{"dims", p.dims}, {"input", {lab.computed.H, lab.computed.W}}, {"kernel", p.kernel}, {"stride", p.stride},
-            {"padding", p.padding}, {"dilation", p.dilation}, {"row", lab.row}, {"seed", lab.seed}};
+            {"padding", p.padding}, {"dilation", p.dilation}, {"row", lab.row}};
 }
 
 // A small random problem with small whole-number weights; the same seed gives the same exercise.
@@ -243,18 +242,15 @@ void new_exercise(MatrixLab& lab, uint64_t seed) {
         lab.row = rng.uniform_int(0, c.OH * c.OW - 1);
         break;
     }
-    lab.exercise = true;
-    lab.answered = false;
-    lab.seed = seed;
-    lab.view = "matrix";
-    lab.last_answer = nullptr;
+    lab.record.start(exercise_setup(lab), seed, lab.pending);
+    lab.attempted = false;
+    lab.view = View::matrix;
     std::fill(std::begin(lab.typed), std::end(lab.typed), 0.0f);
-    lab.pending.add("exercise-new");
 }
 
 // Checks a row of C typed by the student (H*W values). The UI and the "answer" command come here.
 std::string check_answer(MatrixLab& lab, const std::vector<float>& given) {
-    if (!lab.exercise) return "there is no exercise to answer: send {\"new_exercise\": true} first";
+    if (!lab.record.open()) return "there is no exercise to answer: send {\"new_exercise\": true} first";
     const Computed& c = lab.computed;
     const int cols = c.H * c.W;
     if (int(given.size()) != cols)
@@ -264,7 +260,7 @@ std::string check_answer(MatrixLab& lab, const std::vector<float>& given) {
     for (int i = 0; i < cols; i++) {
         const float e = c.C[size_t(lab.row * cols + i)];
         expected.push_back(e);
-        if (std::fabs(given[size_t(i)] - e) > 0.01f + 1e-3f * std::fabs(e)) wrong.push_back(i);
+        if (!close_enough(given[size_t(i)], e)) wrong.push_back(i);
     }
     const bool right = wrong.empty();
     std::string reads;  // the columns this row reads, with their weights
@@ -276,11 +272,8 @@ std::string check_answer(MatrixLab& lab, const std::vector<float>& given) {
               : "Not quite: " + std::to_string(wrong.size()) + " of the " + std::to_string(cols) +
                     " entries are off (marked). Output " + std::to_string(lab.row) +
                     " multiplies only the input cells under its window, each by the weight on top of it; the rest are 0.";
-    lab.score_answered++;
-    lab.score_correct += right;
-    lab.answered = true;
-    lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}, {"wrong", wrong}};
-    lab.pending.answer(right);
+    lab.attempted = true;
+    lab.record.checked(right, expected, given, feedback, lab.pending, {{"wrong", wrong}});
     return "";
 }
 
@@ -301,50 +294,85 @@ json int_grid_json(const std::vector<int>& v, int rows, int cols) {
     return out;
 }
 
+// "dims": switching loads that mode's example (a command's "input" and "kernel" then replace it).
+std::string read_dims(const json& f, Problem& p) {
+    int dims = p.dims;
+    if (std::string e = read_int(f, "dims", 1, 2, dims); !e.empty()) return e;
+    if (dims != p.dims) {
+        const Problem fresh = default_problem(dims);
+        p.input = fresh.input;
+        p.kernel = fresh.kernel;
+        if (dims == 1) p.stride = std::min(p.stride, kMaxStride);
+    }
+    p.dims = dims;
+    return "";
+}
+
+const Field<Problem> kSettingFields[] = {
+    {"dims", read_dims, [](const Problem& p) { return json(p.dims); }},
+    {"input", [](const json& f, Problem& p) { return read_grid(f, "input", p.dims == 1, kMaxInput2d, kMaxInput1d, kValueLimit, p.input); },
+     [](const Problem& p) { return json(p.input); }},
+    {"kernel", [](const json& f, Problem& p) { return read_grid(f, "kernel", p.dims == 1, kMaxKernel2d, kMaxKernel1d, kValueLimit, p.kernel); },
+     [](const Problem& p) { return json(p.kernel); }},
+    whole_field("stride", &Problem::stride, 1, kMaxStride),
+    whole_field("padding", &Problem::padding, 0, kMaxPadding),
+    whole_field("dilation", &Problem::dilation, 1, kMaxDilation),
+};
+
+bool has_output(const MatrixLab& lab) { return lab.computed.message.empty(); }
+int c_rows(const MatrixLab& lab) { return lab.computed.OH * lab.computed.OW; }
+int c_cols(const MatrixLab& lab) { return lab.computed.H * lab.computed.W; }
+
+const Output<MatrixLab> kOutputs[] = {
+    {"dy", [](const MatrixLab& lab) { return json(lab.dy); }},
+    {"view", [](const MatrixLab& lab) { return json(choice_name(kViews, lab.view)); }},
+    {"row", [](const MatrixLab& lab) { return json(lab.row); }},
+    {"output_size", [](const MatrixLab& lab) { return has_output(lab) ? json{lab.computed.OH, lab.computed.OW} : json(nullptr); }},
+    {"message", [](const MatrixLab& lab) { return has_output(lab) ? json(nullptr) : json(lab.computed.message); }},
+    {"matrix", [](const MatrixLab& lab) { return has_output(lab) ? grid_json(lab.computed.C, c_rows(lab), c_cols(lab)) : json(nullptr); }},
+    {"taps", [](const MatrixLab& lab) { return has_output(lab) ? int_grid_json(lab.computed.tap, c_rows(lab), c_cols(lab)) : json(nullptr); }},
+    {"x", [](const MatrixLab& lab) { return json(lab.computed.x); }},
+    {"weights", [](const MatrixLab& lab) { return json(lab.computed.w); }},
+    {"y", [](const MatrixLab& lab) { return has_output(lab) ? json(lab.computed.y) : json(nullptr); }},
+    {"conv_output", [](const MatrixLab& lab) {
+         const Computed& c = lab.computed;
+         return has_output(lab) ? grid_json(c.conv_out, c.OH, c.OW) : json(nullptr);
+     }},
+    {"matches_conv", [](const MatrixLab& lab) {
+         const Computed& c = lab.computed;
+         return json(has_output(lab) && same_values(c.y, c.conv_out) && same_values(c.y_im2col, c.conv_out));
+     }},
+    {"im2col", [](const MatrixLab& lab) {
+         const Computed& c = lab.computed;
+         return has_output(lab) ? grid_json(c.patches, c_rows(lab), c.KH * c.KW) : json(nullptr);
+     }},
+    {"im2col_sources", [](const MatrixLab& lab) {
+         const Computed& c = lab.computed;
+         return has_output(lab) ? int_grid_json(c.sources, c_rows(lab), c.KH * c.KW) : json(nullptr);
+     }},
+    {"multiplies", [](const MatrixLab& lab) {
+         const Computed& c = lab.computed;
+         return has_output(lab) ? json{{"dense", c.counts.dense}, {"nonzero", c.counts.nonzero}, {"window", c.counts.window}} : json(nullptr);
+     }},
+    {"backward", [](const MatrixLab& lab) {
+         const Computed& c = lab.computed;
+         if (!has_output(lab)) return json(nullptr);
+         return json{{"dx_matrix", grid_json(c.dx_matrix, c.H, c.W)}, {"dx_conv_backward", grid_json(c.dx_backward, c.H, c.W)},
+                     {"dx_conv_transpose", grid_json(c.dx_transpose, c.H, c.W)},
+                     {"matches", same_values(c.dx_matrix, c.dx_backward) && same_values(c.dx_matrix, c.dx_transpose)}};
+     }},
+};
+
 json matrix_state() {
-    const MatrixLab& lab = g_lab;
-    const Problem& p = lab.problem;
-    const Computed& c = lab.computed;
-    const bool ok = c.message.empty();
-    const int rows = c.OH * c.OW, cols = c.H * c.W;
     json state;
-    state["dims"] = p.dims;
-    state["input"] = p.input;
-    state["kernel"] = p.kernel;
-    state["stride"] = p.stride;
-    state["padding"] = p.padding;
-    state["dilation"] = p.dilation;
-    state["dy"] = lab.dy;
-    state["view"] = lab.view;
-    state["row"] = lab.row;
-    state["output_size"] = ok ? json{c.OH, c.OW} : json(nullptr);
-    state["message"] = ok ? json(nullptr) : json(c.message);
-    state["matrix"] = ok ? grid_json(c.C, rows, cols) : json(nullptr);
-    state["taps"] = ok ? int_grid_json(c.tap, rows, cols) : json(nullptr);
-    state["x"] = c.x;
-    state["weights"] = c.w;
-    state["y"] = ok ? json(c.y) : json(nullptr);
-    state["conv_output"] = ok ? grid_json(c.conv_out, c.OH, c.OW) : json(nullptr);
-    state["matches_conv"] = ok && same_values(c.y, c.conv_out) && same_values(c.y_im2col, c.conv_out);
-    state["im2col"] = ok ? grid_json(c.patches, rows, c.KH * c.KW) : json(nullptr);
-    state["im2col_sources"] = ok ? int_grid_json(c.sources, rows, c.KH * c.KW) : json(nullptr);
-    state["multiplies"] = ok ? json{{"dense", c.counts.dense}, {"nonzero", c.counts.nonzero}, {"window", c.counts.window}} : json(nullptr);
-    state["backward"] = ok ? json{{"dx_matrix", grid_json(c.dx_matrix, c.H, c.W)},
-                                  {"dx_conv_backward", grid_json(c.dx_backward, c.H, c.W)},
-                                  {"dx_conv_transpose", grid_json(c.dx_transpose, c.H, c.W)},
-                                  {"matches", same_values(c.dx_matrix, c.dx_backward) && same_values(c.dx_matrix, c.dx_transpose)}}
-                           : json(nullptr);
-    state["exercise"] = exercise_json(lab);
-    state["score"] = {{"answered", lab.score_answered}, {"correct", lab.score_correct}};
-    state["last_answer"] = lab.last_answer;
+    write_fields(state, kSettingFields, g_lab.problem);
+    write_outputs(state, kOutputs, g_lab);
+    g_lab.record.write(state);
     return state;
 }
 
 std::string apply_command(MatrixLab& lab, const json& f) {
-    if (std::string e = check_fields(f,
-            {"reset", "dims", "input", "kernel", "stride", "padding", "dilation", "dy", "view", "row", "new_exercise", "seed", "answer"},
-            {"lab", "output_size", "message", "matrix", "taps", "x", "weights", "y", "conv_output", "matches_conv", "im2col",
-             "im2col_sources", "multiplies", "backward", "exercise", "score", "last_answer"});
+    if (std::string e = check_command(f, kSettingFields, {"reset", "dy", "view", "row", "new_exercise", "seed", "answer"}, kOutputs);
         !e.empty())
         return e;
     std::string e;
@@ -354,33 +382,18 @@ std::string apply_command(MatrixLab& lab, const json& f) {
 
     // 1. The problem. Any change leaves an exercise.
     Problem p = lab.problem;
-    if (!(e = read_int(f, "dims", 1, 2, p.dims)).empty()) return e;
-    if (p.dims != lab.problem.dims) {
-        Problem fresh = default_problem(p.dims);
-        p.input = fresh.input;
-        p.kernel = fresh.kernel;
-        if (p.dims == 1) p.stride = std::min(p.stride, kMaxStride);
-    }
-    const bool one_d = p.dims == 1;
-    if (!(e = read_rows(f, "input", one_d ? 1 : kMaxInput2d, one_d ? kMaxInput1d : kMaxInput2d, kValueLimit, one_d, p.input)).empty())
-        return e + (one_d ? " (1D mode: the input is one row)" : "");
-    if (!(e = read_rows(f, "kernel", one_d ? 1 : kMaxKernel2d, one_d ? kMaxKernel1d : kMaxKernel2d, kValueLimit, one_d, p.kernel)).empty())
-        return e + (one_d ? " (1D mode: the kernel is one row)" : "");
-    if (!(e = read_int(f, "stride", 1, kMaxStride, p.stride)).empty()) return e;
-    if (!(e = read_int(f, "padding", 0, kMaxPadding, p.padding)).empty()) return e;
-    if (!(e = read_int(f, "dilation", 1, kMaxDilation, p.dilation)).empty()) return e;
+    if (!(e = read_fields(f, kSettingFields, p)).empty()) return e;
     if (!(p == lab.problem)) {
         lab.problem = p;
-        lab.exercise = false;
-        lab.answered = false;
-        lab.last_answer = nullptr;
+        lab.record.close();
+        lab.attempted = false;
     }
     recompute(lab);
     const Computed& c = lab.computed;
     if (f.contains("dy") && !f["dy"].is_null()) {
         if (!c.message.empty()) return "there is no output, so no output gradient to set: " + c.message;
         Rows dy;
-        if (!(e = read_rows(f, "dy", 32, 32, kValueLimit, one_d, dy)).empty()) return e;
+        if (!(e = read_rows(f, "dy", 32, 32, kValueLimit, p.dims == 1, dy)).empty()) return e;
         if (int(dy.size()) != c.OH || int(dy[0].size()) != c.OW)
             return "\"dy\" must match the output: " + std::to_string(c.OH) + " x " + std::to_string(c.OW);
         lab.dy = dy;
@@ -388,24 +401,18 @@ std::string apply_command(MatrixLab& lab, const json& f) {
     }
 
     // 2. What is shown.
-    std::string view = lab.view;
-    if (!(e = read_string(f, "view", view)).empty()) return e;
-    if (view != "matrix" && view != "im2col" && view != "backward") return "\"view\" must be \"matrix\", \"im2col\" or \"backward\"";
-    lab.view = view;
+    if (!(e = read_choice(f, "view", kViews, lab.view)).empty()) return e;
     if (f.contains("row")) {
         const int rows = c.OH * c.OW;
         int row = 0;
         if (!(e = read_int(f, "row", 0, std::max(rows - 1, 0), row)).empty()) return e + " (one per output cell)";
-        if (lab.exercise && !lab.answered && row != lab.row && !f.contains("new_exercise"))
+        if (lab.record.open() && !lab.attempted && row != lab.row && !f.contains("new_exercise"))
             return "the exercise asks for row " + std::to_string(lab.row) + "; answer it first (or start a new exercise)";
         lab.row = row;
     }
 
     // 3. The exercise.
-    bool wanted = false;
-    uint64_t seed = 0;
-    if (!(e = read_new_exercise(f, wanted, seed)).empty()) return e;
-    if (wanted) new_exercise(lab, seed);
+    if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
     if (f.contains("answer")) {
         const json& a = f["answer"];
         if (!a.is_array()) return "\"answer\" must be a list of numbers: one row of C";
@@ -420,17 +427,7 @@ std::string apply_command(MatrixLab& lab, const json& f) {
     return "";
 }
 
-void post_pending(MatrixLab& lab) { post_events("matrix", lab.pending); }
-
-std::string matrix_command(const json& fields) {
-    MatrixLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending = PendingEvents{};
-    std::string error = apply_command(next, fields);
-    if (!error.empty()) return error;
-    g_lab = std::move(next);
-    post_pending(g_lab);
-    return "";
-}
+std::string matrix_command(const json& fields) { return command_on_copy("matrix", g_lab, fields, apply_command); }
 
 // ---------------------------------------------------------------------------------------------
 // Drawing.
@@ -479,11 +476,10 @@ void draw_settings(MatrixLab& lab) {
     }
     ImGui::Separator();
     ImGui::TextDisabled("VIEW");
-    const char* views[] = {"matrix", "im2col", "backward"};
     const char* names[] = {"y = C x", "im2col", "backward: C^T dy"};
     for (int i = 0; i < 3; i++) {
-        if (ImGui::RadioButton(names[i], lab.view == views[i])) lab.view = views[i];
-        ui_anchor(std::string("view-") + views[i]);
+        if (ImGui::RadioButton(names[i], lab.view == kViews[i].value)) lab.view = kViews[i].value;
+        ui_anchor(std::string("view-") + kViews[i].name);
     }
     ImGui::Separator();
     ImGui::TextDisabled("GEOMETRY");
@@ -545,7 +541,7 @@ void draw_picture(MatrixLab& lab, float cell) {
     const Computed& c = lab.computed;
     const int cols = c.H * c.W;
     std::vector<int> reads(size_t(cols), -1);  // (H*W) the tap the highlighted output puts on each input
-    if (c.message.empty() && !(lab.exercise && !lab.answered))  // in an exercise the reads are the answer
+    if (c.message.empty() && !(lab.record.open() && !lab.attempted))  // in an exercise the reads are the answer
         for (int i = 0; i < cols; i++) reads[size_t(i)] = c.tap[size_t(lab.row * cols + i)];
     const float small = std::max(cell * 0.3f, 8.0f);
     ImGui::BeginGroup();
@@ -584,14 +580,14 @@ void draw_picture(MatrixLab& lab, float cell) {
         GridResult out = draw_grid("output", c.OH, c.OW, cell, [&](int r, int col) {
             GridCell g;
             const int i = r * c.OW + col;
-            const bool hidden = lab.exercise && !lab.answered && i == lab.row;
+            const bool hidden = lab.record.open() && !lab.attempted && i == lab.row;
             g.text = hidden ? "?" : format_number(c.conv_out[size_t(i)]);
             g.fill = hidden ? kZeroColor : signed_color(c.conv_out[size_t(i)], scale);
             if (i == lab.row) g.border = kRowColor;
             return g;
         });
         ui_anchor("output-grid");
-        if (out.clicked && !(lab.exercise && !lab.answered)) lab.row = out.hover_row * c.OW + out.hover_col;
+        if (out.clicked && !(lab.record.open() && !lab.attempted)) lab.row = out.hover_row * c.OW + out.hover_col;
     }
     ImGui::EndGroup();
 }
@@ -600,10 +596,10 @@ void draw_picture(MatrixLab& lab, float cell) {
 GridResult draw_c(MatrixLab& lab, const char* id, bool transposed, float cell) {
     const Computed& c = lab.computed;
     const int rows = c.OH * c.OW, cols = c.H * c.W;
-    const bool hide_row = lab.exercise && !lab.answered;
+    const bool hide_row = lab.record.open() && !lab.attempted;
     std::vector<bool> wrong(size_t(cols), false);
-    if (lab.exercise && lab.last_answer.is_object())
-        for (const json& i : lab.last_answer["wrong"]) wrong[size_t(i.get<int>())] = true;
+    if (lab.record.open() && lab.record.last_answer.is_object())
+        for (const json& i : lab.record.last_answer["wrong"]) wrong[size_t(i.get<int>())] = true;
     GridResult g = draw_grid(id, transposed ? cols : rows, transposed ? rows : cols, cell, [&](int r, int col) {
         const int row = transposed ? col : r, i = transposed ? r : col;
         const int t = c.tap[size_t(row * cols + i)];
@@ -616,7 +612,7 @@ GridResult draw_c(MatrixLab& lab, const char* id, bool transposed, float cell) {
             gc.text = t >= 0 ? format_number(c.C[size_t(row * cols + i)]) : (cell >= 18 ? "0" : "");
             if (t < 0) gc.text_color = IM_COL32(95, 95, 105, 255);
         }
-        if (row == lab.row) gc.border = lab.exercise && row == lab.row && wrong[size_t(i)] ? kWrongColor : kRowColor;
+        if (row == lab.row) gc.border = lab.record.open() && row == lab.row && wrong[size_t(i)] ? kWrongColor : kRowColor;
         return gc;
     });
     // 2D: the blocks of W columns (one per input row) and OW rows (one per output row)
@@ -653,7 +649,7 @@ void draw_matrix_view(MatrixLab& lab, float cell) {
     ImGui::BeginGroup();
     GridResult g = draw_c(lab, "C", false, cell);
     ui_anchor("matrix");
-    if (g.clicked && !(lab.exercise && !lab.answered)) lab.row = g.hover_row;
+    if (g.clicked && !(lab.record.open() && !lab.attempted)) lab.row = g.hover_row;
     ImGui::EndGroup();
     draw_times_equals("x", cell);
     ImGui::BeginGroup();
@@ -663,7 +659,7 @@ void draw_matrix_view(MatrixLab& lab, float cell) {
     ImGui::BeginGroup();
     std::vector<float> y = c.y;
     draw_grid("y", rows, 1, cell, [&](int r, int) {
-        const bool hidden = lab.exercise && !lab.answered && r == lab.row;
+        const bool hidden = lab.record.open() && !lab.attempted && r == lab.row;
         GridCell gc{hidden ? "?" : format_number(y[size_t(r)]), hidden ? kZeroColor : signed_color(y[size_t(r)], mean_abs(y))};
         if (r == lab.row) gc.border = kRowColor;
         return gc;
@@ -731,12 +727,8 @@ void draw_backward_view(MatrixLab& lab, float cell) {
 
 void draw_exercise(MatrixLab& lab) {
     ImGui::Separator();
-    bool new_clicked = ImGui::Button("New exercise");
-    ui_anchor("new-exercise");
-    if (new_clicked) new_exercise(lab, uint64_t(std::time(nullptr)) * 7919u + uint64_t(ImGui::GetFrameCount()));
-    ImGui::SameLine();
-    ImGui::Text("Score: %d of %d right", lab.score_correct, lab.score_answered);
-    if (!lab.exercise) return;
+    if (new_exercise_button(lab.record.answered, lab.record.correct, true)) new_exercise(lab, fresh_seed());
+    if (!lab.record.open()) return;
     const Computed& c = lab.computed;
     const int cols = c.H * c.W;
     ImGui::Text("Fill in row %d of C: what does output %d multiply each input cell x0..x%d by?", lab.row, lab.row, cols - 1);
@@ -752,9 +744,7 @@ void draw_exercise(MatrixLab& lab) {
     bool check = ImGui::Button("Check");
     ui_anchor("check");
     if (check) (void)check_answer(lab, std::vector<float>(lab.typed, lab.typed + cols));
-    if (lab.last_answer.is_object()) {
-        answer_feedback(lab.last_answer["correct"].get<bool>(), lab.last_answer["feedback"].get<std::string>());
-    }
+    last_answer_feedback(lab.record.last_answer);
 }
 
 void matrix_draw() {
@@ -768,10 +758,9 @@ void matrix_draw() {
     ImGui::BeginChild("settings", ImVec2(ImGui::GetFontSize() * 14, 0), true);
     const Problem before = lab.problem;
     draw_settings(lab);
-    if (!(lab.problem == before)) {
-        lab.exercise = false;
-        lab.answered = false;
-        lab.last_answer = nullptr;
+    if (!(lab.problem == before)) {  // the student changed the problem: exploring again
+        lab.record.close();
+        lab.attempted = false;
     }
     ImGui::EndChild();
     recompute(lab);
@@ -784,22 +773,23 @@ void matrix_draw() {
     ImGui::Separator();
     if (c.message.empty()) {
         const int rows = c.OH * c.OW, cols = c.H * c.W;
-        const bool backward = lab.view == "backward";
-        const int wide = lab.view == "im2col" ? c.KH * c.KW : backward ? rows : cols;
+        const bool backward = lab.view == View::backward;
+        const int wide = lab.view == View::im2col ? c.KH * c.KW : backward ? rows : cols;
         const int tall = backward ? cols : rows;
         const float height = std::max(ImGui::GetContentRegionAvail().y - ImGui::GetFontSize() * 9, 100.0f);
         float cell = std::min(avail / float(wide + 6), height / float(std::max(tall, 1)));
         cell = std::clamp(cell, 9.0f, 34.0f);
-        if (lab.view == "im2col") draw_im2col_view(lab, cell);
+        if (lab.view == View::im2col) draw_im2col_view(lab, cell);
         else if (backward) draw_backward_view(lab, cell);
         else draw_matrix_view(lab, cell);
     }
     draw_exercise(lab);
     ImGui::EndChild();
-    post_pending(lab);
+    commit("matrix", lab.pending);
 }
 
 }  // namespace
 
-CNNLAB_REGISTER_LAB("matrix", "Convolution as a matrix", "The same convolution as one matrix product, y = Cx, and its transpose.",
-                    matrix_draw, matrix_state, matrix_command);
+CNNLAB_REGISTER_LAB(.id = "matrix", .name = "Convolution as a matrix",
+                    .summary = "The same convolution as one matrix product, y = Cx, and its transpose.", .draw = matrix_draw,
+                    .state = matrix_state, .command = matrix_command);

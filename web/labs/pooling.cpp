@@ -39,7 +39,7 @@
 #include "../../engine/pool.h"
 #include "../../engine/random.h"
 #include "../app.h"
-#include "../fields.h"
+#include "../lab_kit.h"
 #include "../widgets.h"
 
 namespace {
@@ -57,24 +57,61 @@ const ImU32 kWindowColor = IM_COL32(255, 200, 40, 255);  // the selected window 
 const ImU32 kWinnerColor = IM_COL32(60, 210, 120, 255);  // the input cell that won a max
 const ImU32 kWrongColor = IM_COL32(230, 70, 60, 255);    // an exercise cell answered wrong
 
-struct PoolingLab {
-    // What is pooled, and how.
-    std::string source = "grid";   // "grid": the numbers below; "photo": the photo's feature map
-    Rows grid;                     // (H, W) the numbers pooled in grid mode
+enum class Source { grid, photo };
+constexpr Choice<Source> kSources[] = {{Source::grid, "grid"}, {Source::photo, "photo"}};
+enum class PoolKind { max, average, global_average };
+constexpr Choice<PoolKind> kPoolKinds[] = {
+    {PoolKind::max, "max"}, {PoolKind::average, "average"}, {PoolKind::global_average, "global-average"}};
+
+// What is pooled, and how.
+struct PoolingSettings {
+    Source source = Source::grid;  // grid: the numbers below; photo: the photo's feature map
+    Rows grid = {{1, 1, 2, 4}, {5, 6, 7, 8}, {3, 2, 1, 0}, {1, 2, 3, 4}};  // (H, W) pooled in grid mode
     std::string photo = "chelsea"; // the photo asked for in photo mode
-    std::string kind = "max";      // "max" | "average" | "global-average"
-    int kernel = 2, stride = 2, padding = 0;
+    PoolKind kind = PoolKind::max;
+    int kernel = 2, stride = 2, padding = 0;  // the window (ignored by global average)
+    int shift_down = 0, shift_right = 1;      // the shift experiment, cells
+    bool operator==(const PoolingSettings&) const = default;
+};
+
+// "shift": [down, right], each -3..3.
+std::string read_shift(const json& f, PoolingSettings& s) {
+    if (!f.contains("shift")) return "";
+    int down = 0, right = 0;
+    if (!read_position(f["shift"], "shift", down, right).empty() || std::abs(down) > kMaxShift || std::abs(right) > kMaxShift)
+        return "\"shift\" must be [down, right], two whole numbers from -" + std::to_string(kMaxShift) + " to " + std::to_string(kMaxShift);
+    s.shift_down = down;
+    s.shift_right = right;
+    return "";
+}
+
+// A photo named in a command is pooled: "photo" implies source "photo".
+std::string read_photo_source(const json& f, PoolingSettings& s) {
+    if (std::string e = read_photo(f, "photo", s.photo); !e.empty()) return e;
+    if (f.contains("photo")) s.source = Source::photo;
+    return "";
+}
+
+const Field<PoolingSettings> kSettingFields[] = {
+    choice_field("source", &PoolingSettings::source, kSources),
+    {"photo", read_photo_source, [](const PoolingSettings& s) { return json(s.photo); }},
+    rows_field("grid", &PoolingSettings::grid, kMaxGrid, kMaxGrid, kValueLimit),
+    choice_field("kind", &PoolingSettings::kind, kPoolKinds),
+    whole_field("kernel", &PoolingSettings::kernel, 1, kMaxWindow),
+    whole_field("stride", &PoolingSettings::stride, 1, kMaxWindow),
+    whole_field("padding", &PoolingSettings::padding, 0, kMaxPadding),
+    {"shift", read_shift, [](const PoolingSettings& s) { return json{s.shift_down, s.shift_right}; }},
+};
+
+struct PoolingLab {
+    PoolingSettings settings;
     int row = 0, col = 0;          // output cell whose window is shown
-    int shift_down = 0, shift_right = 1;  // the shift experiment
-    // The exercise.
-    json exercise = nullptr;       // the set-up while one is open, else null
+    // The exercise: pool the grid by hand.
+    ExerciseRecord record;
     bool solved = false;           // the open exercise was answered right
-    int answered = 0, correct = 0; // answers checked since the lab opened (or was reset)
-    json last_answer = nullptr;
     std::vector<std::vector<bool>> wrong;  // (OH, OW) cells the last whole-grid answer got wrong
     char answer_text[kMaxAnswer][kMaxAnswer][16] = {};  // UI: answers being typed
     // The photo: asked for when photo mode opens; a built-in pattern stands in until it arrives.
-    std::string photo_pending;     // asked for, not arrived ("" when none)
     std::string photo_loaded;      // the photo whose feature map `feature_map` is; "" = the built-in pattern
     Tensor photo_grey;             // (1,1,S+2,S+2) the photo in grey, S = kPhotoSide
     Tensor feature_map;            // (1,1,S,S) ReLU(Sobel x) of photo_grey
@@ -92,10 +129,8 @@ struct PoolingLab {
     Tensor pool_a, pool_b;             // (1,1,4,4) max pooling 2x2 of each conv output
     bool conv_follows = false;         // conv(moved) == moved conv: every value moved along
     int pooled_changed = 0;            // pooled cells that differ
-    // After a command: what to do once it is kept.
-    PendingEvents pending;  // posted once a command has been kept
-    std::string pending_picture;        // a photo to ask the platform for
-    char grid_text[1024] = "";          // UI: the grid being typed
+    Pending pending;                   // what a command caused, carried out once it is kept
+    char grid_text[1024] = "";         // UI: the grid being typed
     std::string ui_note;
 };
 
@@ -104,8 +139,6 @@ PoolingLab g_lab = make_lab();
 
 // ---------------------------------------------------------------------------------------------
 // Inputs.
-
-Rows default_grid() { return {{1, 1, 2, 4}, {5, 6, 7, 8}, {3, 2, 1, 0}, {1, 2, 3, 4}}; }
 
 Tensor rows_to_tensor(const Rows& rows) {  // (1,1,R,C)
     Tensor t;
@@ -190,8 +223,8 @@ int out_cols(const PoolingLab& lab) { return lab.message.empty() ? lab.output.sh
 int in_rows(const PoolingLab& lab) { return lab.input.shape[2]; }
 int in_cols(const PoolingLab& lab) { return lab.input.shape[3]; }
 float out_at(const PoolingLab& lab, int r, int c) { return lab.output.data[size_t(r * out_cols(lab) + c)]; }
-bool is_max(const PoolingLab& lab) { return lab.kind == "max"; }
-bool is_global(const PoolingLab& lab) { return lab.kind == "global-average"; }
+bool is_max(const PoolingLab& lab) { return lab.settings.kind == PoolKind::max; }
+bool is_global(const PoolingLab& lab) { return lab.settings.kind == PoolKind::global_average; }
 
 // The shift experiment: a plus sign on 8x8, found by a plus-shaped filter (bias -4, then ReLU:
 // it fires only where the whole plus is), then max pooling 2x2.
@@ -205,13 +238,13 @@ void compute_shift(PoolingLab& lab) {
     const Pool2dSpec pool = make_pool2d_spec(2, 2, 0);
     std::vector<int32_t> winners;
     Tensor moved_conv;
-    bool ok = shift2d(lab.shift_moved, lab.shift_input, lab.shift_down, lab.shift_right).ok() &&
+    bool ok = shift2d(lab.shift_moved, lab.shift_input, lab.settings.shift_down, lab.settings.shift_right).ok() &&
               conv2d(lab.conv_a, lab.shift_input, plus, &bias, spec).ok() && conv2d(lab.conv_b, lab.shift_moved, plus, &bias, spec).ok();
     if (ok) {
         relu_forward(lab.conv_a.data.data(), lab.conv_a.data.data(), lab.conv_a.numel());
         relu_forward(lab.conv_b.data.data(), lab.conv_b.data.data(), lab.conv_b.numel());
         ok = maxpool2d(lab.pool_a, winners, lab.conv_a, pool).ok() && maxpool2d(lab.pool_b, winners, lab.conv_b, pool).ok() &&
-             shift2d(moved_conv, lab.conv_a, lab.shift_down, lab.shift_right).ok();
+             shift2d(moved_conv, lab.conv_a, lab.settings.shift_down, lab.settings.shift_right).ok();
     }
     lab.conv_follows = ok && moved_conv.data == lab.conv_b.data;
     lab.pooled_changed = 0;
@@ -219,7 +252,7 @@ void compute_shift(PoolingLab& lab) {
 }
 
 void recompute(PoolingLab& lab) {
-    lab.input = lab.source == "photo" ? lab.feature_map : rows_to_tensor(lab.grid);
+    lab.input = lab.settings.source == Source::photo ? lab.feature_map : rows_to_tensor(lab.settings.grid);
     lab.message.clear();
     lab.argmax.clear();
     lab.window.clear();
@@ -230,7 +263,7 @@ void recompute(PoolingLab& lab) {
         lab.spec.cols.kernel = in_cols(lab);
         s = global_avgpool(lab.output, lab.input);
     } else {
-        lab.spec = make_pool2d_spec(lab.kernel, lab.stride, lab.padding);
+        lab.spec = make_pool2d_spec(lab.settings.kernel, lab.settings.stride, lab.settings.padding);
         s = is_max(lab) ? maxpool2d(lab.output, lab.argmax, lab.input, lab.spec) : avgpool2d(lab.output, lab.input, lab.spec);
     }
     if (!s.ok()) {
@@ -245,7 +278,6 @@ void recompute(PoolingLab& lab) {
 
 PoolingLab make_lab() {
     PoolingLab lab;
-    lab.grid = default_grid();
     use_builtin_picture(lab);
     recompute(lab);
     return lab;
@@ -273,14 +305,12 @@ std::string window_expression(const PoolingLab& lab) {
 // ---------------------------------------------------------------------------------------------
 // The exercise.
 
-bool close_enough(float answer, float expected) {  // people round: 0.33 for 1/3 is right
-    return std::fabs(answer - expected) <= 0.01f + 1e-3f * std::fabs(expected);
-}
-
-const char* kind_words(const std::string& kind) {
-    if (kind == "max") return "max pooling keeps the largest value of each window";
-    if (kind == "average") return "average pooling adds each window and divides by its number of cells";
-    return "global average pooling adds every value and divides by how many there are";
+const char* kind_words(PoolKind kind) {
+    switch (kind) {
+        case PoolKind::max: return "max pooling keeps the largest value of each window";
+        case PoolKind::average: return "average pooling adds each window and divides by its number of cells";
+        default: return "global average pooling adds every value and divides by how many there are";
+    }
 }
 
 json output_json(const PoolingLab& lab) { return lab.message.empty() ? plane_json(lab.output) : json(nullptr); }
@@ -288,7 +318,7 @@ json output_json(const PoolingLab& lab) { return lab.message.empty() ? plane_jso
 // Checks the whole pooled grid (values (OH*OW)) or, when row >= 0, one cell (values (1)).
 // Returns "" or a message for a request that cannot be checked.
 std::string check_answer(PoolingLab& lab, const std::vector<float>& values, const json& given, int row, int col) {
-    if (lab.exercise.is_null()) return "there is no exercise open: send {\"new_exercise\": true} first";
+    if (!lab.record.open()) return "there is no exercise open: send {\"new_exercise\": true} first";
     if (!lab.message.empty()) return "there is no output to answer: " + lab.message;
     const int OH = out_rows(lab), OW = out_cols(lab);
     json expected;
@@ -313,17 +343,24 @@ std::string check_answer(PoolingLab& lab, const std::vector<float>& values, cons
             }
     }
     const bool right = off == 0;
+    const PoolKind kind = lab.settings.kind;
     std::string feedback;
-    if (right) feedback = row >= 0 ? "Right: " + window_expression(lab) + "." : "Right: " + std::string(kind_words(lab.kind)) + ".";
-    else if (row >= 0) feedback = "Not yet: " + std::string(kind_words(lab.kind)) + "; look at that cell's window again.";
+    if (right) feedback = row >= 0 ? "Right: " + window_expression(lab) + "." : "Right: " + std::string(kind_words(kind)) + ".";
+    else if (row >= 0) feedback = "Not yet: " + std::string(kind_words(kind)) + "; look at that cell's window again.";
     else feedback = "Not yet: " + std::to_string(off) + " of " + std::to_string(OH * OW) + (OH * OW == 1 ? " cell is" : " cells are") +
-                    " off (marked red); " + kind_words(lab.kind) + ".";
+                    " off (marked red); " + kind_words(kind) + ".";
     if (right && row < 0) lab.solved = true;
-    lab.answered++;
-    lab.correct += right;
-    lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}};
-    lab.pending.answer(right);
+    lab.record.checked(right, expected, given, feedback, lab.pending);
     return "";
+}
+
+// The exercise as its record shows it: what to pool and how.
+json exercise_setup(const PoolingLab& lab) {
+    const PoolingSettings& s = lab.settings;
+    const bool global = is_global(lab);
+    return {{"kind", choice_name(kPoolKinds, s.kind)}, {"grid", s.grid}, {"kernel", global ? json(nullptr) : json(s.kernel)},
+            {"stride", global ? json(nullptr) : json(s.stride)}, {"padding", global ? json(nullptr) : json(s.padding)},
+            {"output_size", {out_rows(lab), out_cols(lab)}}};
 }
 
 // A random grid to pool by hand; the same seed gives the same exercise everywhere.
@@ -331,93 +368,90 @@ void new_exercise(PoolingLab& lab, uint64_t seed) {
     Rng rng(seed);
     struct Shape { int size, kernel, stride; };
     static const Shape shapes[] = {{4, 2, 2}, {4, 2, 2}, {6, 2, 2}, {6, 3, 3}, {5, 3, 2}, {4, 2, 1}};
+    PoolingSettings& s = lab.settings;
     const float pick = rng.uniform();
-    lab.kind = pick < 0.5f ? "max" : pick < 0.85f ? "average" : "global-average";
+    s.kind = pick < 0.5f ? PoolKind::max : pick < 0.85f ? PoolKind::average : PoolKind::global_average;
     const Shape sh = is_global(lab) ? Shape{rng.uniform_int(3, 4), 1, 1} : shapes[rng.uniform_int(0, 5)];
-    lab.grid.assign(size_t(sh.size), std::vector<float>(size_t(sh.size), 0.0f));
-    for (auto& r : lab.grid)
+    s.grid.assign(size_t(sh.size), std::vector<float>(size_t(sh.size), 0.0f));
+    for (auto& r : s.grid)
         for (float& v : r) v = float(rng.uniform_int(0, 9));
-    lab.source = "grid";
-    lab.kernel = sh.kernel;
-    lab.stride = sh.stride;
-    lab.padding = 0;
+    s.source = Source::grid;
+    s.kernel = sh.kernel;
+    s.stride = sh.stride;
+    s.padding = 0;
     lab.row = lab.col = 0;
     recompute(lab);
-    const bool global = is_global(lab);
-    lab.exercise = {{"kind", lab.kind}, {"grid", lab.grid}, {"kernel", global ? json(nullptr) : json(lab.kernel)},
-                    {"stride", global ? json(nullptr) : json(lab.stride)}, {"padding", global ? json(nullptr) : json(lab.padding)},
-                    {"output_size", {out_rows(lab), out_cols(lab)}}, {"seed", seed}};
+    lab.record.start(exercise_setup(lab), seed, lab.pending);
     lab.solved = false;
     lab.wrong.clear();
-    lab.last_answer = nullptr;
     for (auto& r : lab.answer_text)
         for (auto& t : r) t[0] = 0;
-    lab.pending.add("exercise-new");
+}
+
+// An open exercise lasts while the problem is the one it set; any change to it ends the exercise.
+void leave_exercise_if_changed(PoolingLab& lab) {
+    if (!lab.record.open()) return;
+    json now = exercise_setup(lab);
+    now["seed"] = lab.record.exercise["seed"];
+    if (lab.settings.source == Source::grid && now == lab.record.exercise) return;
+    lab.record.exercise = nullptr;
+    lab.solved = false;
+    lab.wrong.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
 // State and commands.
 
-json pooling_state() {
-    const PoolingLab& lab = g_lab;
-    json s;
-    s["source"] = lab.source;
-    s["photo"] = lab.photo;
-    s["photo_loaded"] = lab.photo_loaded.empty() ? json(nullptr) : json(lab.photo_loaded);
-    s["grid"] = lab.grid;
-    s["kind"] = lab.kind;
-    s["kernel"] = lab.kernel;
-    s["stride"] = lab.stride;
-    s["padding"] = lab.padding;
-    s["position"] = {lab.row, lab.col};
-    s["input"] = plane_json(lab.input);  // grid mode: the grid; photo mode: the feature map
-    s["input_size"] = {in_rows(lab), in_cols(lab)};
-    s["output"] = output_json(lab);
-    s["output_size"] = {out_rows(lab), out_cols(lab)};
-    s["message"] = lab.message.empty() ? json(nullptr) : json(lab.message);
-    json winners = nullptr;
-    if (is_max(lab) && lab.message.empty()) {
-        winners = json::array();
-        for (int r = 0; r < out_rows(lab); r++) {
-            json row = json::array();
-            for (int c = 0; c < out_cols(lab); c++) {
-                const int at = lab.argmax[size_t(r * out_cols(lab) + c)];
-                row.push_back({at / in_cols(lab), at % in_cols(lab)});
-            }
-            winners.push_back(row);
+json winners_json(const PoolingLab& lab) {
+    if (!is_max(lab) || !lab.message.empty()) return nullptr;
+    json winners = json::array();
+    for (int r = 0; r < out_rows(lab); r++) {
+        json row = json::array();
+        for (int c = 0; c < out_cols(lab); c++) {
+            const int at = lab.argmax[size_t(r * out_cols(lab) + c)];
+            row.push_back({at / in_cols(lab), at % in_cols(lab)});
         }
+        winners.push_back(row);
     }
-    s["winners"] = winners;
-    if (lab.window.empty()) {
-        s["window"] = nullptr;
-    } else {
-        json cells = json::array();
-        for (const PoolTerm& t : lab.window) cells.push_back({t.iy, t.ix});
-        s["window"] = {{"cells", cells}, {"value", out_at(lab, lab.row, lab.col)}, {"expression", window_expression(lab)}};
-    }
-    s["shift"] = {lab.shift_down, lab.shift_right};
-    s["shift_experiment"] = {{"input", plane_json(lab.shift_input)}, {"shifted_input", plane_json(lab.shift_moved)},
-                             {"conv", plane_json(lab.conv_a)}, {"conv_shifted", plane_json(lab.conv_b)},
-                             {"pooled", plane_json(lab.pool_a)}, {"pooled_shifted", plane_json(lab.pool_b)},
-                             {"conv_follows_shift", lab.conv_follows}, {"pooled_changed_cells", lab.pooled_changed}};
-    s["note"] = lab.note.empty() ? json(nullptr) : json(lab.note);
-    s["exercise"] = lab.exercise;
-    s["solved"] = lab.solved;
-    s["score"] = {{"answered", lab.answered}, {"correct", lab.correct}};
-    s["last_answer"] = lab.last_answer;
-    return s;
+    return winners;
 }
 
-// An open exercise lasts while the problem is the one it set; any change to it ends the exercise.
-void leave_exercise_if_changed(PoolingLab& lab) {
-    if (lab.exercise.is_null()) return;
-    const json& x = lab.exercise;
-    const bool same = lab.source == "grid" && x["kind"] == lab.kind && x["grid"] == json(lab.grid) &&
-                      (is_global(lab) || (x["kernel"] == lab.kernel && x["stride"] == lab.stride && x["padding"] == lab.padding));
-    if (same) return;
-    lab.exercise = nullptr;
-    lab.solved = false;
-    lab.wrong.clear();
+json window_json(const PoolingLab& lab) {
+    if (lab.window.empty()) return nullptr;
+    json cells = json::array();
+    for (const PoolTerm& t : lab.window) cells.push_back({t.iy, t.ix});
+    return {{"cells", cells}, {"value", out_at(lab, lab.row, lab.col)}, {"expression", window_expression(lab)}};
+}
+
+json or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
+// What the lab computes from its settings (read-only in the state).
+const Output<PoolingLab> kOutputs[] = {
+    {"position", [](const PoolingLab& lab) { return json{lab.row, lab.col}; }},
+    {"photo_loaded", [](const PoolingLab& lab) { return or_null(lab.photo_loaded); }},
+    {"input", [](const PoolingLab& lab) { return plane_json(lab.input); }},  // grid mode: the grid; photo mode: the feature map
+    {"input_size", [](const PoolingLab& lab) { return json{in_rows(lab), in_cols(lab)}; }},
+    {"output", output_json},
+    {"output_size", [](const PoolingLab& lab) { return json{out_rows(lab), out_cols(lab)}; }},
+    {"message", [](const PoolingLab& lab) { return or_null(lab.message); }},
+    {"winners", winners_json},
+    {"window", window_json},
+    {"shift_experiment", [](const PoolingLab& lab) {
+         return json{{"input", plane_json(lab.shift_input)}, {"shifted_input", plane_json(lab.shift_moved)},
+                     {"conv", plane_json(lab.conv_a)}, {"conv_shifted", plane_json(lab.conv_b)},
+                     {"pooled", plane_json(lab.pool_a)}, {"pooled_shifted", plane_json(lab.pool_b)},
+                     {"conv_follows_shift", lab.conv_follows}, {"pooled_changed_cells", lab.pooled_changed}};
+     }},
+    {"note", [](const PoolingLab& lab) { return or_null(lab.note); }},
+    {"solved", [](const PoolingLab& lab) { return json(lab.solved); }},
+};
+
+json pooling_state() {
+    json s;
+    write_fields(s, kSettingFields, g_lab.settings);
+    write_outputs(s, kOutputs, g_lab);
+    g_lab.record.write(s);
+    return s;
 }
 
 // Reads an answer grid: OH x OW numbers, or one number for a 1 x 1 output.
@@ -444,73 +478,31 @@ std::string read_answer_grid(const json& v, int OH, int OW, std::vector<float>& 
 }
 
 std::string apply_command(PoolingLab& lab, const json& f) {
-    if (std::string e = check_fields(f,
-            {"reset", "source", "photo", "grid", "kind", "kernel", "stride", "padding", "position", "shift", "new_exercise",
-             "seed", "answer"},
-            {"lab", "photo_loaded", "input", "input_size", "output", "output_size", "message", "winners", "window",
-             "shift_experiment", "note", "exercise", "solved", "score", "last_answer"});
-        !e.empty())
+    if (std::string e = check_command(f, kSettingFields, {"reset", "position", "new_exercise", "seed", "answer"}, kOutputs); !e.empty())
         return e;
     std::string e;
     bool reset = false;
     if (!(e = read_bool(f, "reset", reset)).empty()) return e;
     if (reset) lab = make_lab();
-    const bool was_photo = lab.source == "photo";
 
     // 1. What is pooled, and how.
-    if (!(e = read_string(f, "source", lab.source)).empty()) return e;
-    if (lab.source != "grid" && lab.source != "photo") return "\"source\" must be \"grid\" or \"photo\"";
-    std::string photo;
-    if (!(e = read_string(f, "photo", photo)).empty()) return e;
-    if (!photo.empty()) {
-        const auto& names = photo_names();
-        if (std::find(names.begin(), names.end(), photo) == names.end()) {
-            std::string list;
-            for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-            return "there is no photo \"" + photo.substr(0, 30) + "\"; the photos are: " + list;
-        }
-        lab.photo = photo;
-        lab.source = "photo";
-    }
-    if (lab.source == "photo" && (!was_photo || !photo.empty()) && lab.photo_loaded != lab.photo && lab.photo_pending != lab.photo) {
-        lab.photo_pending = lab.photo;
-        lab.pending_picture = lab.photo;
-    }
-    if (!(e = read_rows(f, "grid", kMaxGrid, kMaxGrid, kValueLimit, false, lab.grid)).empty()) return e;
-    if (!(e = read_string(f, "kind", lab.kind)).empty()) return e;
-    if (lab.kind != "max" && lab.kind != "average" && lab.kind != "global-average")
-        return "\"kind\" must be \"max\", \"average\" or \"global-average\"";
-    if (!(e = read_int(f, "kernel", 1, kMaxWindow, lab.kernel)).empty()) return e;
-    if (!(e = read_int(f, "stride", 1, kMaxWindow, lab.stride)).empty()) return e;
-    if (!(e = read_int(f, "padding", 0, kMaxPadding, lab.padding)).empty()) return e;
-    if (f.contains("shift")) {
-        int down = 0, right = 0;
-        if (!(e = read_position(f["shift"], "shift", down, right)).empty() || std::abs(down) > kMaxShift || std::abs(right) > kMaxShift)
-            return "\"shift\" must be [down, right], two whole numbers from -" + std::to_string(kMaxShift) + " to " + std::to_string(kMaxShift);
-        lab.shift_down = down;
-        lab.shift_right = right;
+    const PoolingSettings before = lab.settings;
+    if (!(e = read_fields(f, kSettingFields, lab.settings)).empty()) return e;
+    const PoolingSettings& s = lab.settings;
+    const bool photo_asked = s.source == Source::photo && (before.source != Source::photo || f.contains("photo"));
+    if (photo_asked && lab.photo_loaded != s.photo && picture_pending("pooling") != s.photo) {
+        lab.pending.picture = s.photo;  // asked for once the command is kept
     }
     recompute(lab);
     leave_exercise_if_changed(lab);
-    if (f.contains("position")) {
-        int r = 0, c = 0;
-        if (!(e = read_position(f["position"], "position", r, c)).empty()) return e;
-        if (r < 0 || r >= out_rows(lab) || c < 0 || c >= out_cols(lab))
-            return "position [" + std::to_string(r) + ", " + std::to_string(c) + "] is outside the pooled output (" +
-                   std::to_string(out_rows(lab)) + " x " + std::to_string(out_cols(lab)) + ")";
-        lab.row = r;
-        lab.col = c;
-        recompute(lab);
-    }
+    if (!(e = read_cell(f, "position", out_rows(lab), out_cols(lab), "pooled output", lab.row, lab.col)).empty()) return e;
+    recompute(lab);
 
     // 2. The exercise.
-    bool wanted = false;
-    uint64_t seed = 0;
-    if (!(e = read_new_exercise(f, wanted, seed)).empty()) return e;
-    if (wanted) new_exercise(lab, seed);
+    if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
     if (f.contains("answer")) {
         const json& a = f["answer"];
-        if (lab.exercise.is_null()) return "there is no exercise open: send {\"new_exercise\": true} first";
+        if (!lab.record.open()) return "there is no exercise open: send {\"new_exercise\": true} first";
         std::vector<float> values;
         if (a.is_object()) {
             int r = 0, c = 0;
@@ -530,35 +522,16 @@ std::string apply_command(PoolingLab& lab, const json& f) {
     return "";
 }
 
-// After a command (or a frame) is kept: progress, events, photos asked for.
-void commit_pending(PoolingLab& lab) {
-    std::string picture = std::move(lab.pending_picture);
-    lab.pending_picture.clear();
-    post_events("pooling", lab.pending);
-    if (!picture.empty()) request_picture(picture);  // may answer at once (desktop, tests) or later (browser)
-}
-
-std::string pooling_command(const json& fields) {
-    PoolingLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending = PendingEvents{};
-    next.pending_picture.clear();
-    std::string error = apply_command(next, fields);
-    if (!error.empty()) return error;
-    g_lab = std::move(next);
-    commit_pending(g_lab);
-    return "";
-}
+std::string pooling_command(const json& fields) { return command_on_copy("pooling", g_lab, fields, apply_command); }
 
 void pooling_picture(const Picture& picture) {
     PoolingLab& lab = g_lab;
-    if (lab.photo_pending.empty() || picture.name != lab.photo_pending) return;  // not ours
-    lab.photo_pending.clear();
     std::string e = picture.error.empty() ? use_picture(lab, picture) : picture.error;
     if (!e.empty()) {
         lab.note = "The photo \"" + picture.name + "\" could not be used (" + e + "): pooling a built-in picture instead.";
     } else {
         lab.note.clear();
-        if (!lab.exercise.is_null() && lab.source == "photo") lab.exercise = nullptr;
+        if (lab.record.open() && lab.settings.source == Source::photo) lab.record.exercise = nullptr;
     }
     recompute(lab);
     if (e.empty()) post_event("photo-loaded");
@@ -567,62 +540,67 @@ void pooling_picture(const Picture& picture) {
 // ---------------------------------------------------------------------------------------------
 // Drawing.
 
-void select_source(PoolingLab& lab, const std::string& source, const std::string& photo) {
+// A change made in the lab's own controls goes through the command path like one from the page.
+void ui_command(const json& fields) {
+    std::string e = pooling_command(fields);
+    g_lab.ui_note = e.empty() ? "" : "Not changed: " + e + ".";
+}
+
+void select_source(const std::string& source, const std::string& photo) {
     json command = {{"source", source}};
     if (!photo.empty()) command["photo"] = photo;
-    std::string e = apply_command(lab, command);
-    lab.ui_note = e;
+    ui_command(command);
 }
 
 void draw_settings(PoolingLab& lab) {
     ImGui::TextDisabled("POOL");
-    if (ImGui::RadioButton("Max", lab.kind == "max")) lab.kind = "max";
+    if (ImGui::RadioButton("Max", lab.settings.kind == PoolKind::max)) lab.settings.kind = PoolKind::max;
     ImGui::SameLine();
-    if (ImGui::RadioButton("Average", lab.kind == "average")) lab.kind = "average";
-    if (ImGui::RadioButton("Global average", lab.kind == "global-average")) lab.kind = "global-average";
+    if (ImGui::RadioButton("Average", lab.settings.kind == PoolKind::average)) lab.settings.kind = PoolKind::average;
+    if (ImGui::RadioButton("Global average", lab.settings.kind == PoolKind::global_average)) lab.settings.kind = PoolKind::global_average;
     ImGui::SameLine();
     help_marker("One number per channel: the mean of the whole feature map. Modern networks use it instead of a big "
                 "fully connected layer at the end.");
     if (is_global(lab)) ImGui::BeginDisabled();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-    ImGui::SliderInt("window", &lab.kernel, 1, kMaxWindow);
+    ImGui::SliderInt("window", &lab.settings.kernel, 1, kMaxWindow);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-    ImGui::SliderInt("stride", &lab.stride, 1, kMaxWindow);
+    ImGui::SliderInt("stride", &lab.settings.stride, 1, kMaxWindow);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-    ImGui::SliderInt("padding", &lab.padding, 0, kMaxPadding);
+    ImGui::SliderInt("padding", &lab.settings.padding, 0, kMaxPadding);
     if (is_global(lab)) ImGui::EndDisabled();
     ImGui::Separator();
 
     ImGui::TextDisabled("INPUT");
-    if (ImGui::RadioButton("Grid of numbers", lab.source == "grid")) select_source(lab, "grid", "");
-    bool photo_clicked = ImGui::RadioButton("Feature map of a photo", lab.source == "photo");
+    if (ImGui::RadioButton("Grid of numbers", lab.settings.source == Source::grid)) select_source("grid", "");
+    bool photo_clicked = ImGui::RadioButton("Feature map of a photo", lab.settings.source == Source::photo);
     ui_anchor("source-photo");
-    if (photo_clicked && lab.source != "photo") select_source(lab, "photo", "");
-    if (lab.source == "photo") {
+    if (photo_clicked && lab.settings.source != Source::photo) select_source("photo", "");
+    if (lab.settings.source == Source::photo) {
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (ImGui::BeginCombo("photo", lab.photo.c_str())) {
+        if (ImGui::BeginCombo("photo", lab.settings.photo.c_str())) {
             for (const std::string& name : photo_names())
-                if (ImGui::Selectable(name.c_str(), name == lab.photo)) select_source(lab, "photo", name);
+                if (ImGui::Selectable(name.c_str(), name == lab.settings.photo)) select_source("photo", name);
             ImGui::EndCombo();
         }
-        if (!lab.photo_pending.empty()) ImGui::TextDisabled("loading %s...", lab.photo_pending.c_str());
+        if (const std::string asked = picture_pending("pooling"); !asked.empty()) ImGui::TextDisabled("loading %s...", asked.c_str());
     } else {
         if (ImGui::Button("Random grid")) {
             Rng rng(uint64_t(ImGui::GetFrameCount()) * 2654435761u);
             int n = rng.uniform_int(4, 6);
-            lab.grid.assign(size_t(n), std::vector<float>(size_t(n), 0.0f));
-            for (auto& r : lab.grid)
+            lab.settings.grid.assign(size_t(n), std::vector<float>(size_t(n), 0.0f));
+            for (auto& r : lab.settings.grid)
                 for (float& v : r) v = float(rng.uniform_int(0, 9));
         }
         if (ImGui::TreeNode("Type the grid")) {
             if (ImGui::IsItemToggledOpen() || lab.grid_text[0] == 0)
-                std::snprintf(lab.grid_text, sizeof lab.grid_text, "%s", rows_to_text(lab.grid).c_str());
+                std::snprintf(lab.grid_text, sizeof lab.grid_text, "%s", rows_to_text(lab.settings.grid).c_str());
             ImGui::InputTextMultiline("##grid-text", lab.grid_text, sizeof lab.grid_text, ImVec2(-FLT_MIN, ImGui::GetTextLineHeight() * 6));
             if (ImGui::Button("Use these numbers")) {
                 Rows rows;
                 std::string e = parse_rows_text(lab.grid_text, kMaxGrid, kMaxGrid, kValueLimit, rows);
                 lab.ui_note = e.empty() ? "" : "Grid not changed: " + e + ".";
-                if (e.empty()) lab.grid = rows;
+                if (e.empty()) lab.settings.grid = rows;
             }
             ImGui::TreePop();
         }
@@ -630,14 +608,8 @@ void draw_settings(PoolingLab& lab) {
     ImGui::Separator();
 
     ImGui::TextDisabled("EXERCISE");
-    bool new_clicked = ImGui::Button("New exercise");
-    ui_anchor("new-exercise");
-    if (new_clicked) new_exercise(lab, (uint64_t(std::time(nullptr)) * 7919u + uint64_t(ImGui::GetFrameCount())) % 1000000007u);
-    ImGui::Text("Score: %d of %d right", lab.correct, lab.answered);
-    if (ImGui::Button("Reset the lab")) {
-        lab = make_lab();
-        lab.pending = PendingEvents{};
-    }
+    if (new_exercise_button(lab.record.answered, lab.record.correct)) new_exercise(lab, fresh_seed());
+    if (ImGui::Button("Reset the lab")) ui_command({{"reset", true}});
 }
 
 // One grid of the picture: values as grey cells, with numbers when the cells are big enough.
@@ -656,17 +628,17 @@ void value_range(const Tensor& t, float& lo, float& hi) {
 
 void draw_pooling(PoolingLab& lab) {
     const int H = in_rows(lab), W = in_cols(lab);
-    const bool photo = lab.source == "photo";
-    const int pad = is_global(lab) ? 0 : std::min(lab.padding, kMaxPadding);
+    const bool photo = lab.settings.source == Source::photo;
+    const int pad = is_global(lab) ? 0 : std::min(lab.settings.padding, kMaxPadding);
     const int rows = H + 2 * pad, cols = W + 2 * pad;
     const int OH = out_rows(lab), OW = out_cols(lab);
     const float avail = ImGui::GetContentRegionAvail().x;
     float cell = avail / float(cols + std::max(OW, 2) + (photo ? kGreySide : 0) + 4);
     cell = std::clamp(cell, photo ? 4.0f : 14.0f, photo ? 9.0f : 44.0f);
-    const float out_cell = photo && !is_global(lab) ? cell * float(lab.stride) : photo ? cell * 4 : cell;
+    const float out_cell = photo && !is_global(lab) ? cell * float(lab.settings.stride) : photo ? cell * 4 : cell;
     float lo = 0, hi = 1;
     value_range(lab.input, lo, hi);
-    const bool exercise = !lab.exercise.is_null();
+    const bool exercise = lab.record.open();
 
     // winners of every window (max pooling), and the selected window's cells
     std::vector<int> won(size_t(H * W), 0);  // (H,W) windows this cell won
@@ -759,7 +731,7 @@ void draw_pooling(PoolingLab& lab) {
 }
 
 void draw_window_and_answer(PoolingLab& lab) {
-    const bool exercise = !lab.exercise.is_null();
+    const bool exercise = lab.record.open();
     if (!lab.window.empty() && (!exercise || lab.solved)) {
         ImGui::Text("Output [%d, %d]:", lab.row, lab.col);
         ImGui::SameLine();
@@ -768,8 +740,8 @@ void draw_window_and_answer(PoolingLab& lab) {
     if (!exercise) return;
     const int OH = out_rows(lab), OW = out_cols(lab);
     ImGui::TextColored(ImVec4(1.0f, 0.85f, 0.4f, 1), "Exercise: %s the grid (window %d, stride %d) by hand.",
-                       lab.kind == "max" ? "max pool" : lab.kind == "average" ? "average pool" : "global-average pool",
-                       is_global(lab) ? in_rows(lab) : lab.kernel, is_global(lab) ? 1 : lab.stride);
+                       lab.settings.kind == PoolKind::max ? "max pool" : lab.settings.kind == PoolKind::average ? "average pool" : "global-average pool",
+                       is_global(lab) ? in_rows(lab) : lab.settings.kernel, is_global(lab) ? 1 : lab.settings.stride);
     if (OH <= 0 || OH > kMaxAnswer || OW > kMaxAnswer) return;
     if (ImGui::BeginTable("answers", OW, ImGuiTableFlags_SizingFixedFit)) {
         for (int r = 0; r < OH; r++) {
@@ -805,9 +777,9 @@ void draw_window_and_answer(PoolingLab& lab) {
         }
         lab.ui_note = all ? check_answer(lab, values, given, -1, -1) : "Type a number in every cell first.";
     }
-    if (lab.last_answer.is_object()) {
+    if (lab.record.last_answer.is_object()) {
         ImGui::SameLine();
-        answer_feedback(lab.last_answer["correct"].get<bool>(), lab.last_answer["feedback"].get<std::string>());
+        last_answer_feedback(lab.record.last_answer);
     }
 }
 
@@ -817,11 +789,11 @@ void draw_shift(PoolingLab& lab) {
     help_marker("A plus-shaped filter (bias -4, then ReLU) fires only where the whole plus is. Convolution is "
                 "equivariant: move the input and its output moves the same way. Max pooling 2x2 keeps only the "
                 "largest value of each 2x2 block, so a move that stays inside a block changes nothing.");
-    int shift[2] = {lab.shift_down, lab.shift_right};
+    int shift[2] = {lab.settings.shift_down, lab.settings.shift_right};
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     if (ImGui::SliderInt2("down, right", shift, -kMaxShift, kMaxShift)) {
-        lab.shift_down = shift[0];
-        lab.shift_right = shift[1];
+        lab.settings.shift_down = shift[0];
+        lab.settings.shift_right = shift[1];
     }
     ui_anchor("shift");
     const float cell = std::clamp(ImGui::GetContentRegionAvail().x / 58.0f, 10.0f, 22.0f);  // 6 grids, 48 cells, and gaps
@@ -854,7 +826,7 @@ void draw_shift(PoolingLab& lab) {
         if (i == 0) ImGui::SameLine(0, cell * 2);
     }
     ui_anchor("shift-grids");
-    const bool moved = lab.shift_down || lab.shift_right;
+    const bool moved = lab.settings.shift_down || lab.settings.shift_right;
     ImGui::TextColored(lab.conv_follows ? ImVec4(0.4f, 0.85f, 0.5f, 1) : ImVec4(1.0f, 0.7f, 0.45f, 1), "Convolution: %s",
                        !moved ? "nothing moved yet" : lab.conv_follows ? "its output moved exactly as the input did (equivariant)."
                                                                        : "part of the pattern left the picture, so its output lost it too.");
@@ -886,10 +858,11 @@ void pooling_draw() {
     ImGui::EndChild();
     recompute(lab);
     leave_exercise_if_changed(lab);  // the student changed the problem: back to exploring
-    commit_pending(lab);
+    commit("pooling", lab.pending);
 }
 
 }  // namespace
 
-CNNLAB_REGISTER_LAB("pooling", "Pooling", "Max, average and global average pooling; why a small shift often changes nothing.",
-                    pooling_draw, pooling_state, pooling_command, pooling_picture);
+CNNLAB_REGISTER_LAB(.id = "pooling", .name = "Pooling",
+                    .summary = "Max, average and global average pooling; why a small shift often changes nothing.",
+                    .draw = pooling_draw, .state = pooling_state, .command = pooling_command, .on_picture = pooling_picture);

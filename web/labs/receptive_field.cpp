@@ -26,7 +26,7 @@
 //   paths            the stack with every weight 1 (pooling averages): {"size", "unit", "field": {"first",
 //                    "size"}, "support": {"first", "last"}, "map"} or null (the field is too large to draw)
 //   net*             the network of the effective field: "stack" (random, 8 channels, ReLU), "seed-random",
-//                    "seed-trained"
+//                    "seed-trained", "yours" (the network trained in the training lab: the app's "your network")
 //   erf              {"net" (the one shown), "note", "inputs" ("noise" | "test pictures"), "size", "unit",
 //                    "field": {"first", "size"}, "effective_size" (side of the middle square holding 90%),
 //                    "middle": {"size", "share", "even_share"} (the middle square of about half the field's side,
@@ -52,8 +52,9 @@
 #include "../../engine/optim.h"
 #include "../../engine/random.h"
 #include "../../engine/receptive_field.h"
+#include "../../engine/train_run.h"
 #include "../app.h"
-#include "../fields.h"
+#include "../lab_kit.h"
 #include "../widgets.h"
 
 namespace {
@@ -63,8 +64,8 @@ constexpr int kMaxPicture = 64;       // the largest input the maps are drawn fo
 constexpr int kStackChannels = 8;     // channels of each convolution of the random "stack" network
 constexpr int kStackSamples = 64;     // noise pictures the stack's effective field averages over (fewer for large pictures)
 constexpr int kSeedSamples = 64;      // pictures the seed net's effective field averages over
-constexpr int kTrainSteps = 400;      // steps of the seed net's training (batch 32, Adam 0.002)
-constexpr int kTrainImages = 12800;   // training pictures kept (the first 400 batches of a shuffle)
+constexpr int kTrainSteps = 400;      // steps of the seed net's training (batch 32, Adam 0.002): the first
+                                      // 12,800 pictures of a shuffle of Fashion-MNIST's training set
 constexpr int kSeedLayer = 5;         // the seed net's second pooling: its units see 10 x 10 pixels
 constexpr double kShare = 0.9;        // effective size: the square holding 90% of the map
 
@@ -89,28 +90,34 @@ struct FieldMap {
     std::vector<float> map;       // (size, size) normalised to a largest value of 1
 };
 
+// The network whose effective field is measured.
+// The stack with random weights (8 channels, ReLU); the seed net, random or trained here; or the
+// network the student trained in the training lab (the app's your_network()).
+enum class Net { stack, seed_random, seed_trained, yours };
+constexpr Choice<Net> kNets[] = {
+    {Net::stack, "stack"}, {Net::seed_random, "seed-random"}, {Net::seed_trained, "seed-trained"}, {Net::yours, "yours"}};
+
 struct RfLab {
-    std::vector<StackLayer> layers;
-    std::string net = "stack";     // "stack" | "seed-random" | "seed-trained"
-    // The exercise.
-    bool exercise = false;
+    std::vector<StackLayer> layers;  // (L) the stack, 1..kMaxLayers
+    Net net = Net::stack;
+    // The exercise: predict the receptive field of a random stack.
+    ExerciseRecord record;
     std::vector<StackLayer> ex_layers;
-    uint64_t ex_seed = 0;
     bool ex_answered = false;
-    int answered = 0, correct = 0;
-    json last_answer = nullptr;
-    PendingEvents pending;  // posted once a command has been applied
-    bool train_requested = false;  // a command asked for training (started once it is applied)
+    Pending pending;               // what a command caused, carried out once it is kept
+    bool train_requested = false;  // a command asked for training (started once it is kept)
     // Derived by recompute().
     std::vector<StackLayer> computed_for;
-    std::string computed_net;
+    Net computed_net = Net::stack;
+    int computed_yours = 0;               // your_network()'s version the maps were measured on
     int computed_training = -1;
     std::vector<ReceptiveField> fields;  // (L+1) from the engine
     std::string message;                 // why there are no fields, "" when there are
     FieldMap paths;                      // every weight 1: how many paths reach each pixel
     std::string paths_note;
     FieldMap erf;                        // the effective field of `erf_net`
-    std::string erf_net, erf_note, erf_inputs;
+    Net erf_net = Net::stack;            // the network the map is of (seed-random until the seed net is trained)
+    std::string erf_note, erf_inputs;
     int64_t erf_size = 0;                // side of the square holding 90%
     int64_t erf_middle = 0;              // side of the middle square of the field
     double erf_central = 0, erf_outside = 0;  // the map's share in the middle square, and outside the field
@@ -122,18 +129,13 @@ struct RfLab {
 // The seed net's training: data and weights too large to copy with every command.
 struct SeedTraining {
     bool wanted = false;         // the lab asked for Fashion-MNIST
-    bool have_data = false;
+    const LoadedDataset* data = nullptr;  // the app's Fashion-MNIST, once here
     std::string note;            // why it is unavailable, "" when all is well
-    Dataset train, test;         // kTrainImages training pictures, kSeedSamples test pictures
     Model model;                 // the seed net being trained
-    Optimizer opt;
-    int steps = 0;               // steps taken
+    TrainRun run;                // its run (engine/train_run.h)
     bool running = false;
-    double test_accuracy = NAN;  // on 1000 test pictures, once trained
+    double test_accuracy = NAN;  // on the first 1000 test pictures, once trained
     int generation = 0;          // bumped when the trained weights change
-    std::vector<float> batch_images;
-    std::vector<int32_t> batch_labels;
-    std::vector<int32_t> order;
 };
 SeedTraining g_training;
 
@@ -210,7 +212,7 @@ void compute_stack_maps(RfLab& lab) {
         return;
     }
     for (bool ones : {true, false}) {
-        if (!ones && lab.net != "stack") break;
+        if (!ones && lab.net != Net::stack) break;
         int unit_layer = 0;
         Model model;
         Status s = model_from_json(model, stack_model_json(lab.layers, size, ones, unit_layer), 1);
@@ -246,18 +248,15 @@ void compute_stack_maps(RfLab& lab) {
     }
 }
 
-// The seed net's effective field: the middle unit of its second pooling, all 8 channels.
-void compute_seed_map(RfLab& lab, bool trained) {
-    Model model;
-    Status s = model_from_json(model, seed_model_json(), 1);
-    if (s.ok() && trained) model.params = g_training.model.params;
+// The effective field of one unit of `model`: the middle unit of layer `layer`, all its channels,
+// averaged over the first test pictures (or noise until Fashion-MNIST is here).
+void measure_model_map(RfLab& lab, Model& model, int layer) {
     ReceptiveField rows, cols;
-    if (s.ok()) s = model_receptive_field(rows, cols, model, kSeedLayer);
-    if (!s.ok()) {
+    if (Status s = model_receptive_field(rows, cols, model, layer); !s.ok()) {
         lab.erf_note = s.message;
         return;
     }
-    const std::vector<int>& out = model.layers[kSeedLayer].out_shape;  // (8, 7, 7)
+    const std::vector<int>& out = model.layers[size_t(layer)].out_shape;  // (C, H, W)
     FieldMap m;
     m.size = 28;
     m.unit_y = (out[1] - 1) / 2;
@@ -265,32 +264,72 @@ void compute_seed_map(RfLab& lab, bool trained) {
     m.first_y = field_first(rows, m.unit_y);
     m.first_x = field_first(cols, m.unit_x);
     m.field = rows.size;
-    std::vector<float> inputs;
-    if (g_training.have_data) {
-        inputs.assign(g_training.test.images.begin(), g_training.test.images.begin() + kSeedSamples * 784);
+    std::vector<float> inputs(size_t(kSeedSamples) * 784);  // (kSeedSamples, 1, 28, 28)
+    if (g_training.data) {
+        for (int i = 0; i < kSeedSamples; i++) picture_values(inputs.data() + size_t(i) * 784, g_training.data->test, i);
         lab.erf_inputs = "test pictures";
     } else {
         Rng rng(7);
-        inputs.resize(size_t(kSeedSamples) * 784);
         for (float& v : inputs) v = rng.uniform();
         lab.erf_inputs = "noise";
     }
-    s = effective_receptive_field(m.map, model, inputs.data(), kSeedSamples, kSeedLayer, -1, m.unit_y, m.unit_x);
-    if (!s.ok()) {
+    if (Status s = effective_receptive_field(m.map, model, inputs.data(), kSeedSamples, layer, -1, m.unit_y, m.unit_x); !s.ok()) {
         lab.erf_note = s.message;
         return;
     }
     lab.erf = std::move(m);
 }
 
-bool trained() { return g_training.steps >= kTrainSteps; }
+// The seed net's effective field: the middle unit of its second pooling, all 8 channels.
+void compute_seed_map(RfLab& lab, bool trained) {
+    Model model;
+    if (Status s = model_from_json(model, seed_model_json(), 1); !s.ok()) {
+        lab.erf_note = s.message;
+        return;
+    }
+    if (trained) model.params = g_training.model.params;
+    measure_model_map(lab, model, kSeedLayer);
+}
+
+// Your network's effective field: the middle unit of its last layer that still has a picture's
+// shape (before flatten, a linear layer or global pooling).
+void compute_your_map(RfLab& lab) {
+    const YourNetwork* yours = your_network();
+    if (!yours) {
+        lab.erf_note = "You have not trained a network yet: in the training lab, press Start, then Pause (or wait for an epoch's end).";
+        return;
+    }
+    Model model;
+    Status s = model_from_json(model, yours->description, 1);
+    if (s.ok()) s = load_model_state(model, yours->weights);
+    if (s.ok() && (model.input_shape != std::vector<int>{1, 28, 28})) s = error_status("it does not take 28x28 grey pictures");
+    int layer = -1;
+    for (size_t i = 0; s.ok() && i < model.layers.size(); i++) {
+        const std::vector<int>& out = model.layers[i].out_shape;
+        if (out.size() != 3 || out[1] < 2 || out[2] < 2) break;
+        layer = int(i);
+    }
+    if (s.ok() && layer < 0) s = error_status("it has no layer that keeps a picture's shape");
+    if (!s.ok()) {
+        lab.erf_note = "Your network cannot be measured here: " + s.message + ".";
+        return;
+    }
+    lab.erf_note = "Your network: " + yours->about + "; the middle unit of its layer " + std::to_string(layer + 1) + " (" +
+                   model.layers[size_t(layer)].name + ").";
+    measure_model_map(lab, model, layer);
+}
+
+bool trained() { return g_training.run.step >= kTrainSteps; }
 
 void recompute(RfLab& lab) {
-    const int training_generation = g_training.generation;
-    if (lab.layers == lab.computed_for && lab.net == lab.computed_net && lab.computed_training == training_generation) return;
+    const int training_generation = g_training.generation, yours = your_network() ? your_network()->version : 0;
+    if (lab.layers == lab.computed_for && lab.net == lab.computed_net && lab.computed_training == training_generation &&
+        (lab.net != Net::yours || lab.computed_yours == yours))
+        return;
     lab.computed_for = lab.layers;
     lab.computed_net = lab.net;
     lab.computed_training = training_generation;
+    lab.computed_yours = yours;
     lab.message.clear();
     lab.erf = FieldMap{};
     lab.erf_note.clear();
@@ -302,12 +341,13 @@ void recompute(RfLab& lab) {
     }
     compute_stack_maps(lab);
     lab.erf_net = lab.net;
-    if (lab.net == "seed-trained" && !trained()) {
-        lab.erf_net = "seed-random";
+    if (lab.net == Net::seed_trained && !trained()) {
+        lab.erf_net = Net::seed_random;
         lab.erf_note = "The seed net is not trained yet, so this is its random start. Press \"Train the seed net\" "
                        "(a few seconds) to see the trained one.";
     }
-    if (lab.erf_net != "stack") compute_seed_map(lab, lab.erf_net == "seed-trained");
+    if (lab.erf_net == Net::yours) compute_your_map(lab);
+    else if (lab.erf_net != Net::stack) compute_seed_map(lab, lab.erf_net == Net::seed_trained);
     else if (lab.erf.size == 0 && lab.erf_note.empty()) lab.erf_note = lab.paths_note;
     // How concentrated the map is, against the theoretical field.
     lab.erf_size = 0;
@@ -349,10 +389,10 @@ RfLab make_lab() {
 void start_training() {
     SeedTraining& t = g_training;
     if (t.running || trained()) return;
-    if (!t.have_data) {
+    if (!t.data) {
         t.wanted = true;
         t.note.clear();
-        request_dataset("fashion");  // seed_dataset() starts the training once the data is here (perhaps at once)
+        request_dataset("receptive-field", "fashion");  // seed_dataset() starts the training once the data is here (perhaps at once)
         return;
     }
     Status s = model_from_json(t.model, seed_model_json(), 1);
@@ -361,43 +401,23 @@ void start_training() {
         t.note = s.message;
         return;
     }
-    OptimizerSettings settings;
-    settings.kind = "adam";
-    settings.lr = 0.002f;
-    optimizer_init(t.opt, settings, int64_t(t.model.params.size()));
-    t.steps = 0;
+    const TrainRecipe recipe = {.optimizer = {.kind = OptimizerKind::adam, .lr = 0.002f}, .batch = 32, .epochs = 1, .seed = 11};
+    train_run_start(t.run, recipe, int64_t(t.model.params.size()));
     t.running = true;
 }
 
-void seed_dataset(const DatasetFiles& files) {
+void seed_dataset(const LoadedDataset& data) {
     SeedTraining& t = g_training;
-    if (files.name != "fashion" || !t.wanted || t.have_data) return;
-    if (!files.error.empty()) {
-        t.note = "Fashion-MNIST could not be loaded: " + files.error;
-        return;  // still wanted: a later delivery is taken
+    if (!t.wanted || t.data) return;
+    if (!data.error.empty()) {
+        t.note = "Fashion-MNIST could not be loaded: " + data.error;
+        return;  // still wanted: a later request tries again
     }
-    Dataset train, test;
-    Status s = parse_idx_dataset(train, files.train_images, files.train_labels, "fashion training images", "fashion training labels");
-    if (s.ok()) s = parse_idx_dataset(test, files.test_images, files.test_labels, "fashion test images", "fashion test labels");
-    if (s.ok() && (train.rows != 28 || train.cols != 28 || train.count < kTrainImages || test.count < 1000))
-        s = error_status("the dataset is not 28x28 pictures, or too few of them");
-    if (!s.ok()) {
-        t.note = "Fashion-MNIST could not be read: " + s.message;
+    if (data.train.rows != 28 || data.train.cols != 28 || data.train.count < kTrainSteps * 32 || data.test.count < 1000) {
+        t.note = "Fashion-MNIST could not be read: the dataset is not 28x28 pictures, or too few of them";
         return;
     }
-    // Keep a shuffled part of the training set (the batches of 400 steps) and 1000 test pictures.
-    Rng rng(11);
-    std::vector<int32_t> order = sample_order(train.count, &rng);
-    t.train.count = kTrainImages;
-    t.train.rows = t.train.cols = 28;
-    t.train.images.resize(size_t(kTrainImages) * 784);
-    t.train.labels.resize(size_t(kTrainImages));
-    gather_batch(t.train.images.data(), t.train.labels.data(), train, order, 0, kTrainImages);
-    t.test.count = 1000;
-    t.test.rows = t.test.cols = 28;
-    t.test.images.assign(test.images.begin(), test.images.begin() + 1000 * 784);
-    t.test.labels.assign(test.labels.begin(), test.labels.begin() + 1000);
-    t.have_data = true;
+    t.data = &data;
     t.wanted = false;
     t.note.clear();
     g_training.generation++;  // the seed maps now average over test pictures
@@ -410,25 +430,25 @@ void train_for(double budget_ms) {
     if (!t.running) return;
     const auto start = std::chrono::steady_clock::now();
     const int B = 32;
-    t.batch_images.resize(size_t(B) * 784);
-    t.batch_labels.resize(size_t(B));
-    if (t.order.empty()) t.order = sample_order(t.train.count, nullptr);  // already shuffled
     do {
-        gather_batch(t.batch_images.data(), t.batch_labels.data(), t.train, t.order, (t.steps * B) % t.train.count, B);
-        model_train_step(t.model, t.opt, t.batch_images.data(), t.batch_labels.data(), B);
-        t.steps++;
-    } while (t.steps < kTrainSteps &&
+        (void)train_run_step(t.run, t.model, t.data->train);  // Adam 0.002 on the seed net does not diverge
+    } while (t.run.step < kTrainSteps &&
              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < budget_ms);
-    if (t.steps < kTrainSteps) return;
+    if (t.run.step < kTrainSteps) return;
     t.running = false;
-    // accuracy on the kept test pictures
+    // accuracy on the first 1000 test pictures
+    const Dataset& test = t.data->test;
+    const std::vector<int32_t> order = sample_order(1000, nullptr);
+    std::vector<float> images(size_t(B) * 784);  // (B, 1, 28, 28)
+    std::vector<int32_t> labels(static_cast<size_t>(B));
     int right = 0;
-    for (int first = 0; first < t.test.count; first += B) {
-        const int n = std::min(B, t.test.count - first);
-        const float* logits = model_forward(t.model, t.test.images.data() + size_t(first) * 784, n, false);
-        for (int i = 0; i < n; i++) right += predicted_class(logits + i * 10, 10) == t.test.labels[size_t(first + i)];
+    for (int first = 0; first < 1000; first += B) {
+        const int n = std::min(B, 1000 - first);
+        gather_batch(images.data(), labels.data(), test, order, first, n);
+        const float* logits = model_forward(t.model, images.data(), n, false);
+        for (int i = 0; i < n; i++) right += predicted_class(logits + i * 10, 10) == labels[size_t(i)];
     }
-    t.test_accuracy = double(right) / t.test.count;
+    t.test_accuracy = double(right) / 1000;
     t.generation++;
     post_event("trained");
 }
@@ -502,6 +522,18 @@ int64_t stack_weights(const std::vector<StackLayer>& layers) {
 // ---------------------------------------------------------------------------------------------
 // The exercise.
 
+json layer_json(const StackLayer& L) {
+    json j = {{"type", L.pool ? "pool" : "conv"}, {"kernel", L.kernel}, {"stride", L.stride}};
+    if (!L.pool) j["dilation"] = L.dilation;
+    return j;
+}
+
+json layers_json(const std::vector<StackLayer>& layers) {
+    json list = json::array();
+    for (const StackLayer& L : layers) list.push_back(layer_json(L));
+    return list;
+}
+
 std::vector<StackLayer> random_stack(Rng& rng) {
     std::vector<StackLayer> layers(size_t(rng.uniform_int(2, 4)));
     for (StackLayer& L : layers) {
@@ -522,16 +554,15 @@ std::vector<StackLayer> random_stack(Rng& rng) {
 void new_exercise(RfLab& lab, uint64_t seed) {
     Rng rng(seed);
     lab.ex_layers = random_stack(rng);
-    lab.exercise = true;
-    lab.ex_seed = seed;
     lab.ex_answered = false;
-    lab.last_answer = nullptr;
+    lab.record.start({{"layers", layers_json(lab.ex_layers)},
+                      {"question", "What is the receptive field of: " + stack_words(lab.ex_layers) + "?"}, {"answered", false}},
+                     seed, lab.pending);
     lab.answer_text[0] = 0;
-    lab.pending.add("exercise-new");
 }
 
 std::string check_answer(RfLab& lab, double value) {
-    if (!lab.exercise) return "there is no exercise to answer: send {\"new_exercise\": true} first";
+    if (!lab.record.open()) return "there is no exercise to answer: send {\"new_exercise\": true} first";
     std::vector<ReceptiveField> f;
     if (Status s = receptive_fields(f, axes_of(lab.ex_layers)); !s.ok()) return s.message;
     const int64_t expected = f.back().size;
@@ -539,28 +570,14 @@ std::string check_answer(RfLab& lab, double value) {
     const std::string sum = field_sum(lab.ex_layers, f);
     const std::string feedback = right ? "Right: r = " + sum + "."
                                        : "Not quite: r = " + sum + "; each layer adds (k-1)*d times the jump of the layers before it.";
-    lab.answered++;
-    lab.correct += right;
     lab.ex_answered = true;
-    lab.last_answer = {{"correct", right}, {"expected", expected}, {"given", value}, {"feedback", feedback}};
-    lab.pending.answer(right);
+    lab.record.exercise["answered"] = true;
+    lab.record.checked(right, expected, value, feedback, lab.pending);
     return "";
 }
 
 // ---------------------------------------------------------------------------------------------
 // State and commands.
-
-json layer_json(const StackLayer& L) {
-    json j = {{"type", L.pool ? "pool" : "conv"}, {"kernel", L.kernel}, {"stride", L.stride}};
-    if (!L.pool) j["dilation"] = L.dilation;
-    return j;
-}
-
-json layers_json(const std::vector<StackLayer>& layers) {
-    json list = json::array();
-    for (const StackLayer& L : layers) list.push_back(layer_json(L));
-    return list;
-}
 
 json map_rows(const FieldMap& m) {
     json rows = json::array();
@@ -584,60 +601,60 @@ json support_json(const FieldMap& m) {
     return {{"first", first}, {"last", last}};
 }
 
-json rf_state() {
-    RfLab& lab = g_lab;
-    recompute(lab);  // the training may have finished since the last command
-    json s;
-    s["layers"] = layers_json(lab.layers);
+json fields_json(const RfLab& lab) {
     json fields = json::array();
     if (lab.message.empty())
         for (size_t l = 1; l < lab.fields.size(); l++)
             fields.push_back({{"layer", l}, {"size", lab.fields[l].size}, {"jump", lab.fields[l].jump}, {"start", lab.fields[l].start},
                               {"r_formula", r_formula(lab.layers, lab.fields, l)}, {"j_formula", j_formula(lab.layers, lab.fields, l)}});
-    s["fields"] = fields;
-    s["message"] = lab.message.empty() ? json(nullptr) : json(lab.message);
-    s["receptive_field"] = lab.fields.back().size;
-    s["jump"] = lab.fields.back().jump;
-    s["weights"] = stack_weights(lab.layers);
-    s["single_conv_weights"] = lab.fields.back().size * lab.fields.back().size;
-    s["comparison"] = comparison();
-    if (lab.paths.size > 0)
-        s["paths"] = {{"size", lab.paths.size}, {"unit", {lab.paths.unit_y, lab.paths.unit_x}},
-                      {"field", {{"first", {lab.paths.first_y, lab.paths.first_x}}, {"size", lab.paths.field}}},
-                      {"support", support_json(lab.paths)}, {"map", map_rows(lab.paths)}};
-    else s["paths"] = nullptr;
-    s["net"] = lab.net;
-    if (lab.erf.size > 0)
-        s["erf"] = {{"net", lab.erf_net}, {"note", lab.erf_note.empty() ? json(nullptr) : json(lab.erf_note)},
-                    {"inputs", lab.erf_inputs}, {"size", lab.erf.size}, {"unit", {lab.erf.unit_y, lab.erf.unit_x}},
-                    {"field", {{"first", {lab.erf.first_y, lab.erf.first_x}}, {"size", lab.erf.field}}},
-                    {"effective_size", lab.erf_size},
-                    {"middle", {{"size", lab.erf_middle}, {"share", lab.erf_central},
-                                {"even_share", double(lab.erf_middle * lab.erf_middle) / double(lab.erf.field * lab.erf.field)}}},
-                    {"outside", lab.erf_outside},
-                    {"map", map_rows(lab.erf)}};
-    else s["erf"] = {{"net", lab.erf_net}, {"note", lab.erf_note}, {"map", nullptr}};
-    const SeedTraining& t = g_training;
-    s["training"] = {{"state", training_state()}, {"steps", t.steps}, {"of", kTrainSteps},
-                     {"test_accuracy", std::isnan(t.test_accuracy) ? json(nullptr) : json(t.test_accuracy)},
-                     {"note", t.note.empty() ? json(nullptr) : json(t.note)}};
-    s["exercise"] = lab.exercise ? json{{"layers", layers_json(lab.ex_layers)}, {"seed", lab.ex_seed},
-                                        {"question", "What is the receptive field of: " + stack_words(lab.ex_layers) + "?"},
-                                        {"answered", lab.ex_answered}}
-                                 : json(nullptr);
-    s["score"] = {{"answered", lab.answered}, {"correct", lab.correct}};
-    s["last_answer"] = lab.last_answer;
-    return s;
+    return fields;
 }
+
+json paths_json(const RfLab& lab) {
+    const FieldMap& m = lab.paths;
+    if (m.size == 0) return nullptr;
+    return {{"size", m.size}, {"unit", {m.unit_y, m.unit_x}}, {"field", {{"first", {m.first_y, m.first_x}}, {"size", m.field}}},
+            {"support", support_json(m)}, {"map", map_rows(m)}};
+}
+
+json erf_json(const RfLab& lab) {
+    const FieldMap& m = lab.erf;
+    const char* net = choice_name(kNets, lab.erf_net);
+    if (m.size == 0) return {{"net", net}, {"note", lab.erf_note}, {"map", nullptr}};
+    return {{"net", net}, {"note", lab.erf_note.empty() ? json(nullptr) : json(lab.erf_note)}, {"inputs", lab.erf_inputs},
+            {"size", m.size}, {"unit", {m.unit_y, m.unit_x}}, {"field", {{"first", {m.first_y, m.first_x}}, {"size", m.field}}},
+            {"effective_size", lab.erf_size},
+            {"middle", {{"size", lab.erf_middle}, {"share", lab.erf_central},
+                        {"even_share", double(lab.erf_middle * lab.erf_middle) / double(m.field * m.field)}}},
+            {"outside", lab.erf_outside}, {"map", map_rows(m)}};
+}
+
+json training_json(const RfLab&) {
+    const SeedTraining& t = g_training;
+    return {{"state", training_state()}, {"steps", t.run.step}, {"of", kTrainSteps},
+            {"test_accuracy", std::isnan(t.test_accuracy) ? json(nullptr) : json(t.test_accuracy)},
+            {"note", t.note.empty() ? json(nullptr) : json(t.note)}};
+}
+
+const Output<RfLab> kOutputs[] = {
+    {"fields", fields_json},
+    {"message", [](const RfLab& lab) { return lab.message.empty() ? json(nullptr) : json(lab.message); }},
+    {"receptive_field", [](const RfLab& lab) { return json(lab.fields.back().size); }},
+    {"jump", [](const RfLab& lab) { return json(lab.fields.back().jump); }},
+    {"weights", [](const RfLab& lab) { return json(stack_weights(lab.layers)); }},
+    {"single_conv_weights", [](const RfLab& lab) { return json(lab.fields.back().size * lab.fields.back().size); }},
+    {"comparison", [](const RfLab&) { return comparison(); }},
+    {"paths", paths_json},
+    {"erf", erf_json},
+    {"training", training_json},
+};
 
 std::string read_layer(const json& v, const std::string& where, StackLayer& L) {
     if (!v.is_object()) return where + " must be {\"type\": \"conv\" or \"pool\", \"kernel\", \"stride\", \"dilation\"}";
     if (std::string e = check_fields(v, {"type", "kernel", "stride", "dilation"}, {}); !e.empty()) return where + ": " + e;
-    std::string type = "conv";
-    if (std::string e = read_string(v, "type", type); !e.empty()) return where + ": " + e;
-    if (type != "conv" && type != "pool") return where + ": \"type\" must be \"conv\" or \"pool\"";
+    static constexpr Choice<bool> kTypes[] = {{false, "conv"}, {true, "pool"}};
     L = StackLayer{};
-    L.pool = type == "pool";
+    if (std::string e = read_choice(v, "type", kTypes, L.pool); !e.empty()) return where + ": " + e;
     if (L.pool) L.kernel = L.stride = 2;
     if (std::string e = read_int(v, "kernel", 1, 7, L.kernel); !e.empty()) return where + ": " + e;
     if (L.pool) L.stride = L.kernel;  // pooling's stride defaults to its kernel, as in PyTorch
@@ -645,6 +662,34 @@ std::string read_layer(const json& v, const std::string& where, StackLayer& L) {
     if (std::string e = read_int(v, "dilation", 1, 4, L.dilation); !e.empty()) return where + ": " + e;
     if (L.pool && L.dilation != 1) return where + ": a pooling has no dilation here";
     return "";
+}
+
+std::string read_layers(const json& f, RfLab& lab) {
+    if (!f.contains("layers")) return "";
+    const json& v = f["layers"];
+    if (!v.is_array() || v.empty() || v.size() > size_t(kMaxLayers))
+        return "\"layers\" must be a list of 1 to " + std::to_string(kMaxLayers) + " layers";
+    std::vector<StackLayer> layers(v.size());
+    for (size_t i = 0; i < v.size(); i++)
+        if (std::string e = read_layer(v[i], "layer " + std::to_string(i + 1), layers[i]); !e.empty()) return e;
+    lab.layers = layers;
+    return "";
+}
+
+// The settings: the stack and the network measured. (Its other fields are the exercise and what
+// is derived from these two.)
+const Field<RfLab> kSettingFields[] = {
+    {"layers", read_layers, [](const RfLab& lab) { return layers_json(lab.layers); }},
+    choice_field("net", &RfLab::net, kNets),
+};
+
+json rf_state() {
+    recompute(g_lab);  // the training may have finished since the last command
+    json s;
+    write_fields(s, kSettingFields, g_lab);
+    write_outputs(s, kOutputs, g_lab);
+    g_lab.record.write(s);
+    return s;
 }
 
 struct Preset {
@@ -667,21 +712,20 @@ const std::vector<Preset>& presets() {
 }
 
 std::string apply_command(RfLab& lab, const json& f) {
-    if (std::string e = check_fields(f, {"reset", "layers", "add_layer", "remove_layer", "preset", "net", "train", "new_exercise", "seed", "answer"},
-                                     {"lab", "fields", "message", "receptive_field", "jump", "weights", "single_conv_weights", "comparison", "paths",
-                                      "erf", "training", "exercise", "score", "last_answer"});
+    if (std::string e = check_command(f, kSettingFields,
+                                      {"reset", "add_layer", "remove_layer", "preset", "train", "new_exercise", "seed", "answer"}, kOutputs);
         !e.empty())
         return e;
     std::string e;
     bool reset = false;
     if (!(e = read_bool(f, "reset", reset)).empty()) return e;
     if (reset) {
-        const int answered = lab.answered, correct = lab.correct;
+        const ExerciseRecord kept = lab.record;
         lab = make_lab();
-        lab.answered = answered;  // the score is the student's, kept across resets
-        lab.correct = correct;
+        lab.record.answered = kept.answered;  // the score is the student's, kept across resets
+        lab.record.correct = kept.correct;
     }
-    // 1. The stack.
+    // 1. The stack, and the network of the effective field.
     std::string preset;
     if (!(e = read_string(f, "preset", preset)).empty()) return e;
     if (!preset.empty()) {
@@ -694,15 +738,7 @@ std::string apply_command(RfLab& lab, const json& f) {
         if (!found) return "no preset \"" + preset.substr(0, 30) + "\"; try: " + names;
         lab.layers = found->layers;
     }
-    if (f.contains("layers")) {
-        const json& v = f["layers"];
-        if (!v.is_array() || v.empty() || v.size() > size_t(kMaxLayers))
-            return "\"layers\" must be a list of 1 to " + std::to_string(kMaxLayers) + " layers";
-        std::vector<StackLayer> layers(v.size());
-        for (size_t i = 0; i < v.size(); i++)
-            if (!(e = read_layer(v[i], "layer " + std::to_string(i + 1), layers[i])).empty()) return e;
-        lab.layers = layers;
-    }
+    if (!(e = read_fields(f, kSettingFields, lab)).empty()) return e;
     if (f.contains("remove_layer")) {
         int index = 0;
         if (!(e = read_int(f, "remove_layer", 0, int(lab.layers.size()) - 1, index)).empty()) return e + " (a layer's index, from 0)";
@@ -716,25 +752,15 @@ std::string apply_command(RfLab& lab, const json& f) {
         if (lab.layers.size() >= size_t(kMaxLayers)) return "the stack has " + std::to_string(kMaxLayers) + " layers, the most this lab takes";
         lab.layers.push_back(L);
     }
-    // 2. The network of the effective field, and its training.
-    std::string net;
-    if (!(e = read_string(f, "net", net)).empty()) return e;
-    if (!net.empty()) {
-        if (net != "stack" && net != "seed-random" && net != "seed-trained")
-            return "\"net\" must be \"stack\", \"seed-random\" or \"seed-trained\"";
-        lab.net = net;
-    }
+    // 2. Training the seed net.
     bool train = false;
     if (!(e = read_bool(f, "train", train)).empty()) return e;
     if (train) {
         lab.train_requested = true;
-        if (net.empty()) lab.net = "seed-trained";
+        if (!f.contains("net")) lab.net = Net::seed_trained;
     }
     // 3. The exercise.
-    bool wanted = false;
-    uint64_t seed = 0;
-    if (std::string error = read_new_exercise(f, wanted, seed); !error.empty()) return error;
-    if (wanted) new_exercise(lab, seed);
+    if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
     if (f.contains("answer")) {
         float value = 0;
         if (!(e = read_number(f, "answer", -1e9f, 1e9f, value)).empty()) return e + " (the receptive field, in pixels)";
@@ -744,18 +770,15 @@ std::string apply_command(RfLab& lab, const json& f) {
     return "";
 }
 
+// Training starts once the command that asked for it has been kept.
+void start_training_if_asked(RfLab& lab) {
+    if (!lab.train_requested) return;
+    lab.train_requested = false;
+    start_training();
+}
+
 std::string rf_command(const json& fields) {
-    RfLab next = g_lab;  // work on a copy: an error leaves the lab exactly as it was
-    next.pending = PendingEvents{};
-    next.train_requested = false;
-    std::string error = apply_command(next, fields);
-    if (!error.empty()) return error;
-    const bool train = next.train_requested;
-    next.train_requested = false;
-    g_lab = std::move(next);
-    if (train) start_training();
-    post_events("receptive-field", g_lab.pending);
-    return "";
+    return command_on_copy("receptive-field", g_lab, fields, apply_command, start_training_if_asked);
 }
 
 void ui_command(const json& fields) {
@@ -828,17 +851,18 @@ void draw_layers(RfLab& lab) {
 void draw_network_choice(RfLab& lab) {
     ImGui::Separator();
     ImGui::TextDisabled("EFFECTIVE FIELD OF");
-    if (ImGui::RadioButton("your stack, random weights", lab.net == "stack")) ui_command({{"net", "stack"}});
-    if (ImGui::RadioButton("the seed net, random", lab.net == "seed-random")) ui_command({{"net", "seed-random"}});
-    if (ImGui::RadioButton("the seed net, trained", lab.net == "seed-trained")) ui_command({{"net", "seed-trained"}});
+    if (ImGui::RadioButton("your stack, random weights", lab.net == Net::stack)) ui_command({{"net", "stack"}});
+    if (ImGui::RadioButton("the seed net, random", lab.net == Net::seed_random)) ui_command({{"net", "seed-random"}});
+    if (ImGui::RadioButton("the seed net, trained", lab.net == Net::seed_trained)) ui_command({{"net", "seed-trained"}});
+    if (ImGui::RadioButton("your network (the training lab's)", lab.net == Net::yours)) ui_command({{"net", "yours"}});
     const SeedTraining& t = g_training;
     const std::string state = training_state();
     if (state == "trained") {
         ImGui::PushTextWrapPos(0);
-        ImGui::TextColored(kDim, "Trained %d steps: %.0f%% right on 1000 test pictures.", t.steps, t.test_accuracy * 100);
+        ImGui::TextColored(kDim, "Trained %d steps: %.0f%% right on 1000 test pictures.", int(t.run.step), t.test_accuracy * 100);
         ImGui::PopTextWrapPos();
     } else if (state == "training") {
-        ImGui::ProgressBar(float(t.steps) / kTrainSteps, ImVec2(-FLT_MIN, 0), "training...");
+        ImGui::ProgressBar(float(t.run.step) / kTrainSteps, ImVec2(-FLT_MIN, 0), "training...");
     } else if (state == "loading") {
         ImGui::ProgressBar(std::max(dataset_loading("fashion"), 0.0f), ImVec2(-FLT_MIN, 0), "Fashion-MNIST...");
     } else {
@@ -935,8 +959,9 @@ void draw_maps(RfLab& lab) {
     ui_anchor("paths-map");
     ImGui::SameLine(0, 30);
     ImGui::BeginGroup();
-    const char* title = lab.erf_net == "stack" ? "Effective field: your stack, random weights"
-                        : lab.erf_net == "seed-trained" ? "Effective field: the trained seed net"
+    const char* title = lab.erf_net == Net::stack ? "Effective field: your stack, random weights"
+                        : lab.erf_net == Net::seed_trained ? "Effective field: the trained seed net"
+                        : lab.erf_net == Net::yours        ? "Effective field: your network"
                                                         : "Effective field: the seed net, random start";
     ImGui::TextUnformatted(title);
     ImGui::SameLine();
@@ -963,12 +988,8 @@ void draw_maps(RfLab& lab) {
 
 void draw_exercise(RfLab& lab) {
     ImGui::Separator();
-    const bool new_clicked = ImGui::Button("New exercise");
-    ui_anchor("new-exercise");
-    if (new_clicked) ui_command({{"new_exercise", uint64_t(std::time(nullptr)) * 7919u + uint64_t(ImGui::GetFrameCount())}});
-    ImGui::SameLine();
-    ImGui::Text("Score: %d of %d right", lab.correct, lab.answered);
-    if (lab.exercise) {
+    if (new_exercise_button(lab.record.answered, lab.record.correct, true)) ui_command({{"new_exercise", true}});
+    if (lab.record.open()) {
         ImGui::TextWrapped("Predict the receptive field of: %s.", stack_words(lab.ex_layers).c_str());
         ImGui::Text("r =");
         ImGui::SameLine();
@@ -986,9 +1007,7 @@ void draw_exercise(RfLab& lab) {
             else ui_command({{"answer", value}});
         }
     }
-    if (lab.last_answer.is_object()) {
-        answer_feedback(lab.last_answer.value("correct", false), lab.last_answer["feedback"].get<std::string>());
-    }
+    last_answer_feedback(lab.record.last_answer);
 }
 
 void rf_draw() {
@@ -1025,6 +1044,6 @@ void rf_draw() {
 
 }  // namespace
 
-CNNLAB_REGISTER_LAB("receptive-field", "Receptive fields",
-                    "Stack layers and see how much of the picture one unit sees, in theory and in practice.", rf_draw,
-                    rf_state, rf_command, nullptr, seed_dataset);
+CNNLAB_REGISTER_LAB(.id = "receptive-field", .name = "Receptive fields",
+                    .summary = "Stack layers and see how much of the picture one unit sees, in theory and in practice.",
+                    .draw = rf_draw, .state = rf_state, .command = rf_command, .on_dataset = seed_dataset);

@@ -18,8 +18,9 @@
 #include "../../engine/model.h"
 #include "../../engine/model_presets.h"
 #include "../../engine/optim.h"
+#include "../../engine/train_run.h"
 #include "../app.h"
-#include "../fields.h"
+#include "../lab_kit.h"
 #include "../widgets.h"
 
 namespace {
@@ -29,35 +30,42 @@ const char* kDigitClasses[10] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9
 
 const char* kLayerTypes[] = {"conv", "maxpool", "avgpool", "global_avgpool", "batchnorm", "relu", "dropout", "flatten", "linear", "residual block"};
 
-struct TrainLab {
-    // Data.
+// The learning rate over the run: constant, or falling along half a cosine to 0 over the epochs.
+enum class Schedule { constant, cosine };
+constexpr Choice<Schedule> kSchedules[] = {{Schedule::constant, "constant"}, {Schedule::cosine, "cosine"}};
+// Data augmentation: none, or each training picture turned left-right with probability 1/2.
+enum class Augment { none, mirror };
+constexpr Choice<Augment> kAugments[] = {{Augment::none, "none"}, {Augment::mirror, "mirror"}};
+constexpr Choice<OptimizerKind> kOptimizers[] = {{OptimizerKind::sgd, "sgd"}, {OptimizerKind::adam, "adam"}};
+
+// What the student chose: the data, the network, how it trains.
+struct TrainSettings {
     std::string dataset = "fashion";  // "fashion" | "mnist"
-    Dataset train, test;
-    bool have_data = false;
-    std::string data_error;
-    // The model.
-    std::string preset = "seed";
-    json layers;                     // the description's layer list (the editor changes it)
-    Model model;                     // built from it; empty (no layers) while the description is impossible
-    std::string message;             // why the description or the last run failed, "" when all is well
-    // Training settings.
-    OptimizerSettings optimizer = [] { OptimizerSettings o; o.kind = "adam"; o.lr = 0.002f; return o; }();
+    std::string preset = "seed";      // a model preset's id, or "custom"
+    json layers;                      // the description's layer list (the editor changes it)
+    OptimizerSettings optimizer = {.kind = OptimizerKind::adam, .lr = 0.002f};
     int batch = 32;
     int epochs = 5;
-    std::string schedule = "constant";  // "constant" | "cosine": the rate falls along half a cosine to 0 over the epochs
-    std::string augment = "none";       // "none" | "mirror": each training picture turned left-right with probability 1/2
-    float label_smoothing = 0.0f;       // the loss's target: (1-eps)*onehot(label) + eps/10; 0: the plain one-hot
+    Schedule schedule = Schedule::constant;
+    Augment augment = Augment::none;
+    float label_smoothing = 0.0f;     // the loss's target: (1-eps)*onehot(label) + eps/10; 0: the plain one-hot
     uint64_t seed = 1;
-    std::string backend = "cpu";     // "cpu" | "gpu": where the conv layers run (the rest is always the CPU's)
-    // The run.
+    Backend backend = Backend::cpu;   // where the conv layers run (the rest is always the CPU's)
+    int sample = 0;                   // the test image whose feature maps are shown
+    bool operator==(const TrainSettings&) const = default;
+};
+
+struct TrainLab {
+    TrainSettings settings;
+    // Data: the app's copy of the chosen dataset, once it is here (request_dataset).
+    const LoadedDataset* data = nullptr;
+    std::string data_error;
+    // The model.
+    Model model;                     // built from settings.layers; empty (no layers) while the description is impossible
+    std::string message;             // why the description or the last run failed, "" when all is well
+    // The run: where it is, the optimizer's state, the batch (engine/train_run.h).
+    TrainRun run;
     bool running = false;
-    int64_t step = 0;                // steps taken
-    int epoch = 0;                   // epochs finished
-    int cursor = 0;                  // next sample of this epoch
-    std::vector<int32_t> order;      // this epoch's order
-    Optimizer opt;
-    std::vector<float> batch_images; // (B, 1, 28, 28)
-    std::vector<int32_t> batch_labels;
     float last_loss = NAN;
     double loss_sum = 0;             // since the last curve point
     int loss_count = 0;
@@ -80,7 +88,6 @@ struct TrainLab {
     double images_per_second = 0;
     double step_ms = 0;              // a training step's time, smoothed over the last few (a frame holds at least one)
     // Views.
-    int sample = 0;                  // the test image whose feature maps are shown
     std::vector<float> drawing = std::vector<float>(784, 0.0f);  // (28, 28) the student's picture
     std::vector<float> drawing_probs = std::vector<float>(10, 0.0f);
     int editing = -1;                // the layer open in the editor
@@ -88,9 +95,11 @@ struct TrainLab {
 };
 
 TrainLab g_lab;
-// Whether the lab has been used (a command, a state, a frame). Until then it keeps no dataset that
-// arrives for another lab (the receptive-field lab's Fashion-MNIST): a parsed copy is 220 MB.
-bool g_lab_used = false;
+
+bool have_data(const TrainLab& lab) { return lab.data != nullptr; }
+const Dataset& train_set(const TrainLab& lab) { return lab.data->train; }
+const Dataset& test_set(const TrainLab& lab) { return lab.data->test; }
+void share_network(const TrainLab& lab);
 
 // The GPU side of the "gpu" backend: the conv layers' textures (engine/gpu_model.h).
 GpuConvDevice g_device;
@@ -99,7 +108,7 @@ int g_device_generation = -1;  // gpu_generation() its textures belong to
 // Points the model's conv layers at the GPU or the CPU before it runs. With "gpu" chosen but no
 // GPU (lost context), the CPU does the work and backend_note() says why.
 void use_backend(TrainLab& lab) {
-    GpuContext* ctx = lab.backend == "gpu" ? gpu() : nullptr;
+    GpuContext* ctx = lab.settings.backend == Backend::gpu ? gpu() : nullptr;
     if (g_device_generation != gpu_generation()) {  // the old textures died with their context
         gpu_release(g_device, false);
         g_device.error.clear();
@@ -110,28 +119,39 @@ void use_backend(TrainLab& lab) {
 }
 
 std::string backend_note(const TrainLab& lab) {
-    if (lab.backend != "gpu") return "";
+    if (lab.settings.backend != Backend::gpu) return "";
     if (!gpu()) return "The GPU is not available (" + gpu_note() + "): training runs on the CPU.";
     if (!g_device.error.empty()) return "Some conv layers ran on the CPU: " + g_device.error;
     return "";
 }
 
-const char* const* class_names(const TrainLab& lab) { return lab.dataset == "mnist" ? kDigitClasses : kFashionClasses; }
+const char* const* class_names(const TrainLab& lab) { return lab.settings.dataset == "mnist" ? kDigitClasses : kFashionClasses; }
 bool model_ready(const TrainLab& lab) { return !lab.model.layers.empty(); }
 
 // ---- building -------------------------------------------------------------------------------
 
 std::string description(const json& layers) { return json{{"input", {1, 28, 28}}, {"layers", layers}}.dump(); }
 
+// The run's recipe from the lab's settings (read again before every step: a change applies at once).
+TrainRecipe recipe_of(const TrainSettings& s) {
+    return {.optimizer = s.optimizer, .batch = s.batch, .epochs = s.epochs, .cosine = s.schedule == Schedule::cosine,
+            .mirror = s.augment == Augment::mirror, .label_smoothing = s.label_smoothing, .seed = s.seed};
+}
+
+// Epochs finished and measured: the run counts an epoch at its last step, the lab once the
+// measurement on the test set that ends it is done.
+int epochs_done(const TrainLab& lab) {
+    return lab.run.epoch - (lab.evaluation.active && lab.evaluation.ends_epoch ? 1 : 0);
+}
+
 // Builds the model from `layers`; on an impossible description the message names the layer and
 // the model is left empty (training cannot start). Resets the run.
 void build(TrainLab& lab) {
     Model m;
-    Status s = model_from_json(m, description(lab.layers), lab.seed);
+    Status s = model_from_json(m, description(lab.settings.layers), lab.settings.seed);
     lab.running = false;
-    lab.step = lab.epoch = lab.cursor = 0;
+    lab.run = TrainRun{};
     lab.step_ms = 0;
-    lab.order.clear();
     lab.loss_curve.clear();
     lab.test_curve.clear();
     lab.test_accuracy = NAN;
@@ -154,15 +174,15 @@ void build(TrainLab& lab) {
     }
     lab.model = std::move(m);
     lab.message.clear();
-    (void)ensure_batch(lab.model, std::max(lab.batch, 200));  // 200: evaluation batches
-    optimizer_init(lab.opt, lab.optimizer, int64_t(lab.model.params.size()));
+    (void)ensure_batch(lab.model, std::max(lab.settings.batch, 200));  // 200: evaluation batches
+    train_run_start(lab.run, recipe_of(lab.settings), int64_t(lab.model.params.size()));
 }
 
 void use_preset(TrainLab& lab, const std::string& id) {
     for (const ModelPreset& p : model_presets())
         if (id == p.id) {
-            lab.preset = id;
-            lab.layers = json::parse(p.layers);
+            lab.settings.preset = id;
+            lab.settings.layers = json::parse(p.layers);
             build(lab);
         }
 }
@@ -175,36 +195,30 @@ TrainLab make_lab() {
 
 // ---- data -------------------------------------------------------------------------------------
 
-void train_dataset(const DatasetFiles& files) {
+void train_dataset(const LoadedDataset& data) {
     TrainLab& lab = g_lab;
-    if (files.name != lab.dataset || !g_lab_used) return;
-    if (!files.error.empty()) {
-        lab.data_error = files.error;
+    if (data.name != lab.settings.dataset) return;  // asked for before a change of dataset
+    if (!data.error.empty()) {
+        lab.data_error = data.error;
         return;
     }
-    Dataset train, test;
-    Status s = parse_idx_dataset(train, files.train_images, files.train_labels, files.name + " training images", files.name + " training labels");
-    if (s.ok()) s = parse_idx_dataset(test, files.test_images, files.test_labels, files.name + " test images", files.name + " test labels");
-    if (s.ok() && (train.rows != 28 || train.cols != 28 || train.classes != 10)) s = error_status("the dataset is not 28x28 images of 10 classes");
-    if (!s.ok()) {
-        lab.data_error = s.message;
+    if (data.train.rows != 28 || data.train.cols != 28 || data.train.classes != 10) {
+        lab.data_error = "the dataset is not 28x28 images of 10 classes";
         return;
     }
-    lab.train = std::move(train);
-    lab.test = std::move(test);
+    lab.data = &data;
     lab.evaluation = {};  // indices into the old data mean nothing in the new
     lab.mistakes.clear();
-    lab.order.clear();    // the epoch's order is drawn again (the same, for the same data)
-    if (lab.cursor >= lab.train.count) lab.cursor = 0;
-    lab.have_data = true;
+    lab.run.order.clear();  // the epoch's order is drawn again (the same, for the same data)
+    if (lab.run.cursor >= data.train.count) lab.run.cursor = 0;
     lab.data_error.clear();
-    lab.sample = std::min(lab.sample, lab.test.count - 1);
+    lab.settings.sample = std::min(lab.settings.sample, data.test.count - 1);
     post_event("dataset-loaded");
 }
 
 void ask_for_data(TrainLab& lab) {
-    if (lab.have_data || !lab.data_error.empty() || dataset_loading(lab.dataset) >= 0) return;
-    request_dataset(lab.dataset);
+    if (have_data(lab) || !lab.data_error.empty() || dataset_loading(lab.settings.dataset) >= 0) return;
+    request_dataset("train", lab.settings.dataset);
 }
 
 // ---- training ---------------------------------------------------------------------------------
@@ -215,7 +229,7 @@ void start_evaluation(TrainLab& lab, int count = 1 << 30, bool ends_epoch = fals
     lab.evaluation = {};
     lab.evaluation.active = true;
     lab.evaluation.ends_epoch = ends_epoch;
-    lab.evaluation.total = std::min(count, lab.test.count);
+    lab.evaluation.total = std::min(count, test_set(lab).count);
 }
 
 // Runs the measurement in progress for about `budget_ms` (at least one batch of `B` images) and,
@@ -223,16 +237,16 @@ void start_evaluation(TrainLab& lab, int count = 1 << 30, bool ends_epoch = fals
 void evaluate_for(TrainLab& lab, double budget_ms, int B = 25) {
     TrainLab::Evaluation& e = lab.evaluation;
     if (!e.active) return;
-    e.total = std::min(e.total, lab.test.count);  // the data may have changed since it started
+    e.total = std::min(e.total, test_set(lab).count);  // the data may have changed since it started
     const int classes = 10;
     const auto start = std::chrono::steady_clock::now();
     std::vector<float> images(size_t(B) * 784);  // (B, 1, 28, 28)
     std::vector<int32_t> labels(static_cast<size_t>(B));
-    const std::vector<int32_t> order = sample_order(lab.test.count, nullptr);  // the test set in its own order
+    const std::vector<int32_t> order = sample_order(test_set(lab).count, nullptr);  // the test set in its own order
     use_backend(lab);
     while (e.done < e.total) {
         const int n = std::min(B, e.total - e.done);
-        gather_batch(images.data(), labels.data(), lab.test, order, e.done, n);
+        gather_batch(images.data(), labels.data(), test_set(lab), order, e.done, n);
         const float* logits = model_forward(lab.model, images.data(), n, false);  // (n, classes)
         for (int i = 0; i < n; i++) {
             const int best = predicted_class(logits + i * classes, classes);
@@ -248,21 +262,20 @@ void evaluate_for(TrainLab& lab, double budget_ms, int B = 25) {
         std::memcpy(lab.confusion, e.confusion, sizeof lab.confusion);
         lab.mistakes = e.mistakes;
         lab.test_accuracy = double(e.correct) / e.total;
-        lab.tested_at = lab.step;
+        lab.tested_at = lab.run.step;
         lab.test_curve.push_back(float(lab.test_accuracy));
     }
     const bool ends_epoch = e.ends_epoch;
     lab.evaluation = {};
     if (ends_epoch) {
-        lab.epoch++;
         post_event("epoch-done");
-        if (lab.epoch >= lab.epochs) lab.running = false;
+        if (lab.run.epoch >= lab.settings.epochs) lab.running = false;
     }
 }
 
 // Finishes the measurement in progress at once (a command, a pause: the answer must be complete).
 void finish_evaluation(TrainLab& lab) {
-    if (lab.evaluation.active && lab.have_data) evaluate_for(lab, INFINITY, 200);
+    if (lab.evaluation.active && have_data(lab)) evaluate_for(lab, INFINITY, 200);
 }
 
 // Measures the model on the first `count` test images at once (after the measurement in
@@ -273,14 +286,13 @@ void evaluate(TrainLab& lab, int count = 1 << 30) {
     finish_evaluation(lab);
 }
 
-// The learning rate for the next step: the chosen one, or with the cosine schedule its share at
-// this point of the run, counted in pictures (epochs done x training pictures + this epoch's), so
-// that a change of batch size or a restored session (which restarts its epoch) stays on the curve.
+// The learning rate for the next step (with the cosine schedule, its share at this point of the run).
 float learning_rate_now(const TrainLab& lab) {
-    if (lab.schedule != "cosine" || lab.train.count == 0) return lab.optimizer.lr;
-    const bool epoch_over = lab.evaluation.active && lab.evaluation.ends_epoch;  // measured, not yet counted
-    const int64_t done = int64_t(lab.epoch + (epoch_over ? 1 : 0)) * lab.train.count + lab.cursor;
-    return cosine_lr(lab.optimizer.lr, done, int64_t(lab.epochs) * lab.train.count);
+    TrainRun now;  // where the run is, with the settings as they are now
+    now.recipe = recipe_of(lab.settings);
+    now.epoch = lab.run.epoch;
+    now.cursor = lab.run.cursor;
+    return train_run_lr(now, have_data(lab) ? train_set(lab).count : 0);
 }
 
 // A quick look at the test accuracy (2,000 test pictures) every this many training pictures: 300
@@ -292,38 +304,19 @@ constexpr int kQuickLookEvery = 9600;
 // is no longer a number: the run diverged.
 bool train_step(TrainLab& lab) {
     finish_evaluation(lab);  // it measures the weights as they were when it started
-    if (lab.cursor == 0 || lab.order.empty()) {
-        Rng rng(lab.seed * 1000003u + uint64_t(lab.epoch));
-        lab.order = sample_order(lab.train.count, &rng);
-    }
-    const int n = std::min(lab.batch, lab.train.count - lab.cursor);
-    lab.batch_images.resize(size_t(lab.batch) * 784);
-    lab.batch_labels.resize(size_t(lab.batch));
-    gather_batch(lab.batch_images.data(), lab.batch_labels.data(), lab.train, lab.order, lab.cursor, n);
-    if (lab.augment == "mirror") {
-        Rng rng(lab.seed * 7919u + uint64_t(lab.step));  // which pictures are mirrored: the same for the same run
-        random_mirror(lab.batch_images.data(), n, 28, 28, rng);
-    }
-    zero_grad(lab.model);
     use_backend(lab);
-    lab.model.label_smoothing = lab.label_smoothing;  // set each step: build() makes a fresh Model, and a change applies at once
-    model_forward(lab.model, lab.batch_images.data(), n, true);
-    const float loss = model_loss(lab.model, lab.batch_labels.data(), n);
-    // An untrained network's loss is about ln(10) = 2.3; past 1000 the weights have blown up and
-    // will not come back (soon after, the numbers overflow to infinity and NaN).
-    if (!std::isfinite(loss) || loss > 1000.0f) {
+    lab.run.recipe = recipe_of(lab.settings);
+    const int cursor = lab.run.cursor;
+    const float loss = train_run_step(lab.run, lab.model, train_set(lab));
+    if (!std::isfinite(loss) || loss > kDivergedLoss) {  // the weights blew up and will not come back: nothing was changed
         lab.running = false;
-        lab.message = "Training stopped at step " + std::to_string(lab.step + 1) + ": the loss became " +
+        lab.message = "Training stopped at step " + std::to_string(lab.run.step + 1) + ": the loss became " +
                       (std::isnan(loss) ? "NaN (not a number)" : std::isinf(loss) ? "infinite" : format_number(loss)) +
                       ". The steps were too large for this network: the weights grew until the numbers overflowed. "
                       "Lower the learning rate and press Reset.";
         post_event("training-diverged");
         return false;
     }
-    model_backward(lab.model, lab.batch_images.data(), lab.batch_labels.data(), n);
-    lab.opt.settings.lr = learning_rate_now(lab);
-    optimizer_step(lab.opt, lab.model.params.data(), lab.model.grads.data(), int64_t(lab.model.params.size()));
-    lab.step++;
     lab.last_loss = loss;
     lab.loss_sum += loss;
     if (++lab.loss_count == 50) {
@@ -331,11 +324,9 @@ bool train_step(TrainLab& lab) {
         lab.loss_sum = 0;
         lab.loss_count = 0;
     }
-    lab.cursor += n;
-    if (lab.cursor >= lab.train.count) {  // the epoch's last step: measure on the whole test set, then the epoch is done
-        lab.cursor = 0;
-        start_evaluation(lab, lab.test.count, true);
-    } else if (lab.cursor / kQuickLookEvery != (lab.cursor - n) / kQuickLookEvery) {
+    if (lab.run.cursor == 0) {  // the epoch's last step: measure on the whole test set, then the epoch is done
+        start_evaluation(lab, test_set(lab).count, true);
+    } else if (lab.run.cursor / kQuickLookEvery != cursor / kQuickLookEvery) {
         start_evaluation(lab, 2000);  // a quick look on part of the test set
     }
     return true;
@@ -354,7 +345,7 @@ void train_for(TrainLab& lab, double budget_ms) {
             evaluate_for(lab, budget_ms - since(start));
         } else {
             if (!train_step(lab)) return;
-            images += lab.batch;
+            images += lab.settings.batch;
             const double ms = since(t);
             lab.step_ms = lab.step_ms > 0 ? 0.7 * lab.step_ms + 0.3 * ms : ms;  // smoothed: an epoch's first step also shuffles
             training_ms += ms;
@@ -362,6 +353,14 @@ void train_for(TrainLab& lab, double budget_ms) {
     } while (lab.running && since(start) < budget_ms);
     if (images > 0 && training_ms > 0)
         lab.images_per_second = 0.8 * lab.images_per_second + 0.2 * (images / (training_ms / 1000.0));
+}
+
+// Class probabilities of test picture `index`, eval mode.
+void predict(TrainLab& lab, const float* image, float* probs);
+void predict_test(TrainLab& lab, int index, float* probs) {
+    float image[784];  // (28, 28)
+    picture_values(image, test_set(lab), index);
+    predict(lab, image, probs);
 }
 
 // Class probabilities of one (28, 28) picture, eval mode.
@@ -379,8 +378,8 @@ void predict(TrainLab& lab, const float* image, float* probs) {
 
 std::vector<uint8_t> model_file(const TrainLab& lab) {
     NamedTensors state = model_state(lab.model);
-    state.metadata["cnnlab_model"] = description(lab.layers);
-    state.metadata["dataset"] = lab.dataset;
+    state.metadata["cnnlab_model"] = description(lab.settings.layers);
+    state.metadata["dataset"] = lab.settings.dataset;
     return safetensors_serialize(state);
 }
 
@@ -394,9 +393,10 @@ std::string load_model_file(TrainLab& lab, const std::vector<uint8_t>& bytes, co
     finish_evaluation(lab);  // it measures the weights about to be replaced (and may end an epoch)
     lab.model.params = copy.params;
     lab.model.buffers = copy.buffers;
-    optimizer_init(lab.opt, lab.optimizer, int64_t(lab.model.params.size()));
+    optimizer_init(lab.run.opt, lab.settings.optimizer, int64_t(lab.model.params.size()));
     lab.test_accuracy = NAN;
-    if (lab.have_data) evaluate(lab);
+    if (have_data(lab)) evaluate(lab);
+    share_network(lab);
     return "";
 }
 
@@ -431,40 +431,149 @@ bool unbase64(const std::string& text, std::vector<uint8_t>& out) {
     return true;
 }
 
-// Keeps the settings, the network and its weights in the browser's storage, for a reload.
+// ---- The settings' fields, each read and written as the state shows it ------------------------
+
+// "model": a preset's name, or a description {"layers": [...]} (or the list alone). A state sent
+// back names "custom" and carries its layers: the layers field then holds the network.
+std::string read_model(const json& f, TrainSettings& s) {
+    if (!f.contains("model")) return "";
+    const json& m = f["model"];
+    if (m.is_string() && m.get<std::string>() == "custom" && f.contains("layers")) {
+        s.preset = "custom";
+        return "";
+    }
+    if (m.is_string()) {
+        std::string names;
+        for (const ModelPreset& p : model_presets()) {
+            if (m.get<std::string>() == p.id) {
+                s.layers = json::parse(p.layers);
+                s.preset = p.id;
+                return "";
+            }
+            names += std::string(names.empty() ? "" : ", ") + p.id;
+        }
+        return "no model preset \"" + m.get<std::string>().substr(0, 30) + "\"; the presets are " + names;
+    }
+    if (m.is_object() && m.contains("layers") && m["layers"].is_array()) s.layers = m["layers"];
+    else if (m.is_array()) s.layers = m;
+    else return "\"model\" must be a preset name or a description {\"layers\": [...]}";
+    s.preset = "custom";
+    return "";
+}
+
+// "layers": the description's layer list (a preset named in "model" comes first).
+std::string read_layers(const json& f, TrainSettings& s) {
+    if (!f.contains("layers") || (f.contains("model") && s.preset != "custom")) return "";
+    if (!f["layers"].is_array()) return "\"layers\" must be a list of layers";
+    if (f["layers"] != s.layers) {
+        s.layers = f["layers"];
+        s.preset = "custom";
+    }
+    return "";
+}
+
+// "optimizer": "sgd" (with momentum 0.9) or "adam".
+std::string read_optimizer(const json& f, TrainSettings& s) {
+    OptimizerKind kind = s.optimizer.kind;
+    if (std::string e = read_choice(f, "optimizer", kOptimizers, kind); !e.empty()) return e;
+    if (kind != s.optimizer.kind) {
+        s.optimizer.kind = kind;
+        if (kind == OptimizerKind::sgd) s.optimizer.momentum = 0.9f;
+    }
+    return "";
+}
+
+std::string read_seed(const json& f, TrainSettings& s) {
+    int seed = int(s.seed);
+    if (std::string e = read_int(f, "seed", 0, 1000000, seed); !e.empty()) return e;
+    s.seed = uint64_t(seed);
+    return "";
+}
+
+std::string read_backend(const json& f, TrainSettings& s) {
+    Backend backend = s.backend;
+    if (std::string e = read_choice(f, "backend", kBackends, backend); !e.empty()) return e;
+    if (backend == Backend::gpu && f.contains("backend") && !gpu())
+        return "there is no GPU to train on here (" + gpu_note() + "); training stays on the CPU";
+    s.backend = backend;
+    return "";
+}
+
+// "sample": a test picture's index, below the test set's size once it is here.
+std::string read_sample(const json& f, TrainSettings& s) {
+    int sample = s.sample;
+    if (std::string e = read_int(f, "sample", 0, 59999, sample); !e.empty()) return e;
+    if (f.contains("sample") && have_data(g_lab) && sample >= test_set(g_lab).count)
+        return "\"sample\" must be a test image index below " + std::to_string(test_set(g_lab).count);
+    s.sample = sample;
+    return "";
+}
+
+const Field<TrainSettings> kSettingFields[] = {
+    {"dataset", [](const json& f, TrainSettings& s) {
+         static constexpr Choice<int> kDatasets[] = {{0, "fashion"}, {1, "mnist"}};
+         int d = s.dataset == "mnist";
+         if (std::string e = read_choice(f, "dataset", kDatasets, d); !e.empty()) return e;
+         s.dataset = kDatasets[d].name;
+         return std::string();
+     }, [](const TrainSettings& s) { return json(s.dataset); }},
+    {"model", read_model, [](const TrainSettings& s) { return json(s.preset); }},
+    {"layers", read_layers, [](const TrainSettings& s) { return s.layers; }},
+    {"optimizer", read_optimizer, [](const TrainSettings& s) { return json(optimizer_name(s.optimizer.kind)); }},
+    {"lr", [](const json& f, TrainSettings& s) { return read_number(f, "lr", 1e-6f, 1e6f, s.optimizer.lr); },  // huge rates allowed: they show divergence
+     [](const TrainSettings& s) { return json(s.optimizer.lr); }},
+    whole_field("batch", &TrainSettings::batch, 1, 512),
+    whole_field("epochs", &TrainSettings::epochs, 1, 100),
+    choice_field("schedule", &TrainSettings::schedule, kSchedules),
+    choice_field("augment", &TrainSettings::augment, kAugments),
+    number_field("label_smoothing", &TrainSettings::label_smoothing, 0.0f, 1.0f),
+    {"seed", read_seed, [](const TrainSettings& s) { return json(s.seed); }},
+    {"backend", read_backend, [](const TrainSettings& s) { return json(choice_name(kBackends, s.backend)); }},
+    {"sample", read_sample, [](const TrainSettings& s) { return json(s.sample); }},
+};
+
+// Puts the network and its weights in the app as "your network", for the other labs.
+void share_network(const TrainLab& lab) {
+    if (!model_ready(lab)) return;
+    std::string about = (lab.settings.preset == "custom" ? std::string("your own network") : "the " + lab.settings.preset + " preset") +
+                        " trained on " + (lab.settings.dataset == "mnist" ? "MNIST digits" : "Fashion-MNIST") + " for " +
+                        std::to_string(lab.run.step) + " steps";
+    if (std::isfinite(lab.test_accuracy)) about += ", " + format_number(float(lab.test_accuracy)) + " right on the test set";
+    set_your_network({.description = description(lab.settings.layers), .weights = model_state(lab.model),
+                      .dataset = lab.settings.dataset, .about = about});
+}
+
+// Keeps the settings, the network and its weights in the browser's storage, for a reload, and
+// shares the network with the other labs.
 void keep_session(TrainLab& lab) {
     if (!model_ready(lab)) return;
-    json session = {{"dataset", lab.dataset}, {"preset", lab.preset}, {"layers", lab.layers}, {"lr", lab.optimizer.lr},
-                    {"optimizer", lab.optimizer.kind}, {"batch", lab.batch}, {"epochs", lab.epochs}, {"schedule", lab.schedule}, {"augment", lab.augment},
-                    {"label_smoothing", lab.label_smoothing}, {"step", lab.step},
-                    {"epoch", lab.epoch}, {"weights", base64(model_file(lab))}};
+    share_network(lab);
+    json session;
+    write_fields(session, kSettingFields, lab.settings);
+    session["step"] = lab.run.step;
+    session["epoch"] = epochs_done(lab);
+    session["weights"] = base64(model_file(lab));
     store("train", session.dump());
 }
 
+// The kept session, read like a command: a field that no longer reads (an older version, a
+// damaged store) leaves the session unused, never half-restored.
 void restore_session(TrainLab& lab) {
     const std::string text = stored("train");
     if (text.empty()) return;
     json s = json::parse(text, nullptr, false);
     if (!s.is_object() || !s.contains("layers") || !s.contains("weights") || !s["weights"].is_string()) return;
+    s.erase("backend");  // the GPU of the last visit may not be there now
+    if (!s.contains("model") && s.contains("preset")) s["model"] = s["preset"];  // sessions kept before "model" named it
     TrainLab next = make_lab();
-    next.dataset = s.value("dataset", "fashion") == "mnist" ? "mnist" : "fashion";
-    next.preset = s.value("preset", "seed");
-    next.layers = s["layers"];
-    next.optimizer.kind = s.value("optimizer", "adam") == "sgd" ? "sgd" : "adam";
-    next.optimizer.lr = s.value("lr", 0.002f);
-    next.batch = std::clamp(s.value("batch", 32), 1, 512);
-    next.epochs = std::clamp(s.value("epochs", 5), 1, 100);
-    next.schedule = s.value("schedule", "constant") == "cosine" ? "cosine" : "constant";
-    next.augment = s.value("augment", "none") == "mirror" ? "mirror" : "none";
-    next.label_smoothing = std::clamp(s.value("label_smoothing", 0.0f), 0.0f, 1.0f);
-    if (!check_optimizer(next.optimizer).ok()) return;
+    if (!read_fields(s, kSettingFields, next.settings).empty() || !check_optimizer(next.settings.optimizer).ok()) return;
     build(next);
     std::vector<uint8_t> bytes;
     if (!model_ready(next) || !unbase64(s["weights"].get<std::string>(), bytes) || !load_model_file(next, bytes, "the kept session").empty())
-        return;  // a broken or outdated session is ignored, not half-restored
-    next.step = s.value("step", int64_t(0));
-    next.epoch = s.value("epoch", 0);
-    next.note = "Restored your last session (step " + std::to_string(next.step) + ").";
+        return;
+    next.run.step = s.value("step", int64_t(0));
+    next.run.epoch = s.value("epoch", 0);  // the run resumes at the start of the epoch it was in
+    next.note = "Restored your last session (step " + std::to_string(next.run.step) + ").";
     lab = std::move(next);
 }
 
@@ -491,7 +600,7 @@ json layer_table(const TrainLab& lab) {
         int64_t params = 0;
         for (const ParamInfo& t : lab.model.tensors)
             if (!t.buffer && t.name.rfind(L.name + ".", 0) == 0) params += shape_numel(t.shape);
-        rows.push_back({{"name", L.name}, {"type", lab.layers[i].value("type", "")}, {"shape", L.out_shape}, {"params", params}});
+        rows.push_back({{"name", L.name}, {"type", lab.settings.layers[i].value("type", "")}, {"shape", L.out_shape}, {"params", params}});
     }
     return rows;
 }
@@ -505,186 +614,103 @@ json preset_recipe(const ModelPreset& p) {
     return r;
 }
 
+json recipe_json(const TrainLab& lab) {
+    for (const ModelPreset& p : model_presets())
+        if (lab.settings.preset == p.id) return preset_recipe(p);
+    return nullptr;
+}
+
+json or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+// What the lab computes and measures (read-only in the state).
+const Output<TrainLab> kOutputs[] = {
+    {"data_loaded", [](const TrainLab& lab) { return json(have_data(lab)); }},
+    {"data_progress", [](const TrainLab& lab) { return json(dataset_loading(lab.settings.dataset)); }},
+    {"data_error", [](const TrainLab& lab) { return or_null(lab.data_error); }},
+    {"shapes", layer_table},
+    {"params", [](const TrainLab& lab) { return model_ready(lab) ? json(lab.model.params.size()) : json(nullptr); }},
+    {"lr_now", [](const TrainLab& lab) { return json(learning_rate_now(lab)); }},
+    {"recipe", recipe_json},
+    {"backend_note", [](const TrainLab& lab) { return or_null(backend_note(lab)); }},
+    {"running", [](const TrainLab& lab) { return json(lab.running); }},
+    {"step", [](const TrainLab& lab) { return json(lab.run.step); }},
+    {"epoch", [](const TrainLab& lab) { return json(epochs_done(lab)); }},
+    {"train_loss", [](const TrainLab& lab) { return finite_or_null(lab.last_loss); }},
+    {"loss_curve", [](const TrainLab& lab) { return json(lab.loss_curve); }},
+    {"test_accuracy", [](const TrainLab& lab) { return finite_or_null(lab.test_accuracy); }},
+    {"test_curve", [](const TrainLab& lab) { return json(lab.test_curve); }},
+    {"measuring", [](const TrainLab& lab) {
+         return lab.evaluation.active ? json{{"done", lab.evaluation.done}, {"total", lab.evaluation.total}} : json(nullptr);
+     }},
+    {"images_per_second", [](const TrainLab& lab) { return json(lab.images_per_second); }},
+    {"step_ms", [](const TrainLab& lab) { return json(lab.step_ms); }},
+    {"frame_cpu_ms", [](const TrainLab&) { return json(frame_cpu_ms()); }},  // the main thread's last frame, training included
+    {"message", [](const TrainLab& lab) { return or_null(lab.message); }},
+    {"note", [](const TrainLab& lab) { return json(lab.note); }},
+    {"sample_label", [](const TrainLab& lab) {  // what the network says about the chosen test picture
+         return model_ready(lab) && have_data(lab) ? json(test_set(lab).labels[size_t(lab.settings.sample)]) : json(nullptr);
+     }},
+    {"sample_probs", [](const TrainLab& lab) {
+         if (!model_ready(lab) || !have_data(lab)) return json(nullptr);
+         float probs[10];  // predict runs the network on its own scratch buffers; settings and weights stay as they are
+         predict_test(const_cast<TrainLab&>(lab), lab.settings.sample, probs);
+         return json(std::vector<float>(probs, probs + 10));
+     }},
+};
+
 json train_state() {
     TrainLab& lab = g_lab;
     ensure_restored(lab);
     json s;
-    s["dataset"] = lab.dataset;
-    s["data_loaded"] = lab.have_data;
-    s["data_progress"] = dataset_loading(lab.dataset);
-    s["data_error"] = lab.data_error.empty() ? json(nullptr) : json(lab.data_error);
-    s["model"] = lab.preset;
-    s["layers"] = lab.layers;
-    s["shapes"] = layer_table(lab);
-    s["params"] = model_ready(lab) ? json(lab.model.params.size()) : json(nullptr);
-    s["optimizer"] = lab.optimizer.kind;
-    s["lr"] = lab.optimizer.lr;
-    s["batch"] = lab.batch;
-    s["epochs"] = lab.epochs;
-    s["schedule"] = lab.schedule;
-    s["augment"] = lab.augment;
-    s["label_smoothing"] = lab.label_smoothing;
-    s["lr_now"] = learning_rate_now(lab);
-    s["recipe"] = nullptr;
-    for (const ModelPreset& p : model_presets())
-        if (lab.preset == p.id) s["recipe"] = preset_recipe(p);
-    s["seed"] = lab.seed;
-    s["backend"] = lab.backend;
-    const std::string note = backend_note(lab);
-    s["backend_note"] = note.empty() ? json(nullptr) : json(note);
-    s["running"] = lab.running;
-    s["step"] = lab.step;
-    s["epoch"] = lab.epoch;
-    s["train_loss"] = std::isfinite(lab.last_loss) ? json(lab.last_loss) : json(nullptr);
-    s["loss_curve"] = lab.loss_curve;
-    s["test_accuracy"] = std::isfinite(lab.test_accuracy) ? json(lab.test_accuracy) : json(nullptr);
-    s["test_curve"] = lab.test_curve;
-    s["measuring"] = lab.evaluation.active ? json{{"done", lab.evaluation.done}, {"total", lab.evaluation.total}} : json(nullptr);
-    s["images_per_second"] = lab.images_per_second;
-    s["step_ms"] = lab.step_ms;
-    s["frame_cpu_ms"] = frame_cpu_ms();  // the main thread's time for the last frame, training included
-    s["message"] = lab.message.empty() ? json(nullptr) : json(lab.message);
-    s["note"] = lab.note;
-    if (model_ready(lab) && lab.have_data) {  // what the network says about the chosen test picture
-        float probs[10];
-        predict(lab, lab.test.images.data() + size_t(lab.sample) * 784, probs);
-        s["sample"] = lab.sample;
-        s["sample_label"] = lab.test.labels[size_t(lab.sample)];
-        s["sample_probs"] = std::vector<float>(probs, probs + 10);
-    }
+    write_fields(s, kSettingFields, lab.settings);
+    write_outputs(s, kOutputs, lab);
     return s;
 }
 
-std::string apply_settings(TrainLab& lab, const json& f, bool& rebuild) {
-    std::string e;
-    std::string text;
-    if (!(e = read_string(f, "dataset", text)).empty()) return e;
-    if (!text.empty()) {
-        if (text != "fashion" && text != "mnist") return "\"dataset\" must be \"fashion\" or \"mnist\"";
-        if (text != lab.dataset) {
-            lab.dataset = text;
-            lab.have_data = false;
-            lab.data_error.clear();
-            lab.train = lab.test = Dataset{};
-            rebuild = true;
-        }
-    }
-    if (f.contains("model")) {
-        const json& m = f["model"];
-        if (m.is_string()) {
-            bool known = false;
-            std::string names;
-            for (const ModelPreset& p : model_presets()) {
-                known = known || m.get<std::string>() == p.id;
-                names += std::string(names.empty() ? "" : ", ") + p.id;
-            }
-            if (!known) return "no model preset \"" + m.get<std::string>().substr(0, 30) + "\"; the presets are " + names;
-            for (const ModelPreset& p : model_presets())
-                if (m.get<std::string>() == p.id) lab.layers = json::parse(p.layers);
-            lab.preset = m.get<std::string>();
-        } else if (m.is_object() && m.contains("layers") && m["layers"].is_array()) {
-            lab.layers = m["layers"];
-            lab.preset = "custom";
-        } else if (m.is_array()) {
-            lab.layers = m;
-            lab.preset = "custom";
-        } else {
-            return "\"model\" must be a preset name or a description {\"layers\": [...]}";
-        }
-        rebuild = true;
-    }
-    if (f.contains("layers") && !f.contains("model")) {
-        if (!f["layers"].is_array()) return "\"layers\" must be a list of layers";
-        if (f["layers"] != lab.layers) {
-            lab.layers = f["layers"];
-            lab.preset = "custom";
-            rebuild = true;
-        }
-    }
-    std::string kind;
-    if (!(e = read_string(f, "optimizer", kind)).empty()) return e;
-    if (!kind.empty()) {
-        if (kind != "sgd" && kind != "adam") return "\"optimizer\" must be \"sgd\" or \"adam\"";
-        if (kind != lab.optimizer.kind) { lab.optimizer.kind = kind; if (kind == "sgd") lab.optimizer.momentum = 0.9f; }
-    }
-    if (!(e = read_number(f, "lr", 1e-6f, 1e6f, lab.optimizer.lr)).empty()) return e;  // huge rates allowed: they show divergence
-    if (!(e = read_int(f, "batch", 1, 512, lab.batch)).empty()) return e;
-    if (!(e = read_int(f, "epochs", 1, 100, lab.epochs)).empty()) return e;
-    std::string schedule;
-    if (!(e = read_string(f, "schedule", schedule)).empty()) return e;
-    if (!schedule.empty()) {
-        if (schedule != "constant" && schedule != "cosine") return "\"schedule\" must be \"constant\" or \"cosine\"";
-        lab.schedule = schedule;
-    }
-    std::string augment;
-    if (!(e = read_string(f, "augment", augment)).empty()) return e;
-    if (!augment.empty()) {
-        if (augment != "none" && augment != "mirror") return "\"augment\" must be \"none\" or \"mirror\"";
-        lab.augment = augment;
-    }
-    if (!(e = read_number(f, "label_smoothing", 0.0f, 1.0f, lab.label_smoothing)).empty()) return e;
-    int seed = int(lab.seed);
-    if (!(e = read_int(f, "seed", 0, 1000000, seed)).empty()) return e;
-    if (uint64_t(seed) != lab.seed) { lab.seed = uint64_t(seed); rebuild = true; }
-    std::string backend;
-    if (!(e = read_string(f, "backend", backend)).empty()) return e;
-    if (!backend.empty()) {
-        if (backend != "cpu" && backend != "gpu") return "\"backend\" must be \"cpu\" or \"gpu\"";
-        if (backend == "gpu" && !gpu()) return "there is no GPU to train on here (" + gpu_note() + "); training stays on the CPU";
-        lab.backend = backend;
-    }
-    int sample = lab.sample;
-    if (!(e = read_int(f, "sample", 0, 59999, sample)).empty()) return e;
-    if (f.contains("sample") && lab.have_data && sample >= lab.test.count) return "\"sample\" must be a test image index below " + std::to_string(lab.test.count);
-    lab.sample = sample;
-    return "";
+std::string apply_settings(TrainSettings& s, const json& f) {
+    if (std::string e = read_fields(f, kSettingFields, s); !e.empty()) return e;
+    OptimizerSettings checked = s.optimizer;
+    checked.lr = std::min(checked.lr, 1.0f);  // huge learning rates are allowed here: the lab shows what they do
+    return check_optimizer(checked).message;
 }
 
 std::string train_command(const json& f) {
     TrainLab& lab = g_lab;
     ensure_restored(lab);
-    std::string e = check_fields(f, {"action", "dataset", "model", "layers", "optimizer", "lr", "batch", "epochs", "schedule", "augment", "label_smoothing", "seed", "backend",
-                                     "sample"},
-                                 {"lab", "data_loaded", "data_progress", "data_error", "shapes", "params", "running", "step", "epoch",
-                                  "train_loss", "loss_curve", "test_accuracy", "test_curve", "measuring", "images_per_second", "step_ms", "frame_cpu_ms", "message", "note", "backend_note",
-                                  "sample_label", "sample_probs", "lr_now", "recipe"});
+    std::string e = check_command(f, kSettingFields, {"action"}, kOutputs);
     if (!e.empty()) return e;
     std::string action;
     if (!(e = read_string(f, "action", action)).empty()) return e;
     const char* actions[] = {"", "start", "pause", "step", "reset", "save", "load", "evaluate"};
     if (std::find_if(std::begin(actions), std::end(actions), [&](const char* a) { return action == a; }) == std::end(actions))
         return "\"action\" must be start, pause, step, reset, save, load or evaluate";
-    // Settings are checked on a copy (without the datasets, which stay), then committed together.
-    TrainLab next;
-    next.dataset = lab.dataset, next.layers = lab.layers, next.preset = lab.preset, next.optimizer = lab.optimizer;
-    next.batch = lab.batch, next.epochs = lab.epochs, next.schedule = lab.schedule, next.augment = lab.augment, next.label_smoothing = lab.label_smoothing, next.seed = lab.seed, next.sample = lab.sample, next.backend = lab.backend;
-    next.have_data = lab.have_data, next.test.count = lab.test.count;
-    bool rebuild = false;
-    if (!(e = apply_settings(next, f, rebuild)).empty()) return e;
-    OptimizerSettings checked = next.optimizer;
-    checked.lr = std::min(checked.lr, 1.0f);  // huge learning rates are allowed here: the lab shows what they do
-    if (!(e = check_optimizer(checked).message).empty()) return e;
-    // A new kind of optimizer starts its own state afresh; a new learning rate needs no reset (each
-    // step reads it: learning_rate_now), and resetting Adam's averages would make the next steps far too big.
-    const bool optimizer_changed = next.optimizer.kind != lab.optimizer.kind;
-    if (next.dataset != lab.dataset) {
-        lab.dataset = next.dataset;
-        lab.have_data = false;
+    // The settings are checked on a copy (the datasets and the network stay), then kept together.
+    const TrainSettings before = lab.settings;
+    if (!(e = command_on_copy("train", lab.settings, f, apply_settings)).empty()) return e;
+    const TrainSettings& s = lab.settings;
+    if (s.dataset != before.dataset) {
+        lab.data = nullptr;
         lab.data_error.clear();
-        lab.train = lab.test = Dataset{};
     }
-    lab.layers = next.layers, lab.preset = next.preset, lab.optimizer = next.optimizer, lab.batch = next.batch;
-    lab.epochs = next.epochs, lab.schedule = next.schedule, lab.augment = next.augment, lab.label_smoothing = next.label_smoothing, lab.seed = next.seed, lab.sample = next.sample, lab.backend = next.backend;
+    // A new network (or dataset, or seed) starts a new run. A new kind of optimizer starts its own
+    // state afresh; a new learning rate needs no reset (each step reads it: learning_rate_now), and
+    // resetting Adam's averages would make the next steps far too big.
+    const bool rebuild = s.dataset != before.dataset || s.layers != before.layers || s.seed != before.seed || f.contains("model");
     if (rebuild || action == "reset") build(lab);
     else if (model_ready(lab)) {
-        (void)ensure_batch(lab.model, std::max(lab.batch, 200));
-        if (optimizer_changed) { const int64_t t = lab.opt.t; optimizer_init(lab.opt, lab.optimizer, int64_t(lab.model.params.size())); lab.opt.t = t; }
+        (void)ensure_batch(lab.model, std::max(s.batch, 200));
+        if (s.optimizer.kind != before.optimizer.kind) {
+            const int64_t t = lab.run.opt.t;
+            optimizer_init(lab.run.opt, s.optimizer, int64_t(lab.model.params.size()));
+            lab.run.opt.t = t;
+        }
     }
     if (action == "start" || action == "step" || action == "evaluate") {
         if (!model_ready(lab)) return "the network cannot be built: " + lab.message;
-        if (!lab.have_data) {
+        if (!have_data(lab)) {
             ask_for_data(lab);
-            if (!lab.have_data) return "the " + lab.dataset + " dataset is still loading; try again when data_loaded is true";
+            if (!have_data(lab)) return "the " + s.dataset + " dataset is still loading; try again when data_loaded is true";
         }
         if (!lab.message.empty() && action != "evaluate") return lab.message;  // diverged: reset first
         if (action == "start") { lab.running = true; post_event("training-started"); }
@@ -694,7 +720,7 @@ std::string train_command(const json& f) {
     if (action == "pause") { lab.running = false; keep_session(lab); }  // a measurement under way goes on in frames
     if (action == "save") {
         if (!model_ready(lab)) return "there is no network to save: " + lab.message;
-        std::string err = save_file("cnnlab-" + lab.dataset + "-" + lab.preset + ".safetensors", model_file(lab));
+        std::string err = save_file("cnnlab-" + s.dataset + "-" + s.preset + ".safetensors", model_file(lab));
         lab.note = err.empty() ? "Saved the trained weights." : "Not saved: " + err + ".";
     }
     if (action == "load") request_file("model", ".safetensors");
@@ -766,10 +792,10 @@ void draw_diagram(TrainLab& lab) {
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
     const char* shown = "custom";
     for (const ModelPreset& p : model_presets())
-        if (lab.preset == p.id) shown = p.name;
+        if (lab.settings.preset == p.id) shown = p.name;
     if (ImGui::BeginCombo("##model", shown)) {
         for (const ModelPreset& p : model_presets()) {
-            if (ImGui::Selectable(p.name, lab.preset == p.id)) {  // the network, and the settings it trains well with
+            if (ImGui::Selectable(p.name, lab.settings.preset == p.id)) {  // the network, and the settings it trains well with
                 json command = preset_recipe(p);
                 command["model"] = p.id;
                 (void)train_command(command);
@@ -781,9 +807,9 @@ void draw_diagram(TrainLab& lab) {
     ImGui::Text("input 1x28x28");
     bool changed = false;
     int remove = -1, move_up = -1;
-    for (size_t i = 0; i < lab.layers.size(); i++) {
+    for (size_t i = 0; i < lab.settings.layers.size(); i++) {
         ImGui::PushID(int(i));
-        const json& L = lab.layers[i];
+        const json& L = lab.settings.layers[i];
         std::string label = L.value("type", "?");
         if (label == "conv") label += " " + std::to_string(L.value("out", 0)) + "x" + std::to_string(L.value("kernel", 3)) + "x" + std::to_string(L.value("kernel", 3));
         if (label == "linear") label += " " + std::to_string(L.value("out", 0));
@@ -799,7 +825,7 @@ void draw_diagram(TrainLab& lab) {
         ImGui::SameLine(ImGui::GetFontSize() * 9);
         ImGui::TextDisabled("%s  %s", shape.c_str(), params.c_str());
         if (lab.editing == int(i)) {
-            json& E = lab.layers[i];
+            json& E = lab.settings.layers[i];
             auto edit_int = [&](const char* key, int lo, int hi, int fallback) {
                 int v = E.value(key, fallback);
                 ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
@@ -815,14 +841,14 @@ void draw_diagram(TrainLab& lab) {
         }
         ImGui::PopID();
     }
-    if (move_up > 0) { std::swap(lab.layers[size_t(move_up)], lab.layers[size_t(move_up - 1)]); changed = true; lab.editing = move_up - 1; }
-    if (remove >= 0) { lab.layers.erase(size_t(remove)); changed = true; lab.editing = -1; }
+    if (move_up > 0) { std::swap(lab.settings.layers[size_t(move_up)], lab.settings.layers[size_t(move_up - 1)]); changed = true; lab.editing = move_up - 1; }
+    if (remove >= 0) { lab.settings.layers.erase(size_t(remove)); changed = true; lab.editing = -1; }
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
     if (ImGui::BeginCombo("##add", "add a layer...")) {
         for (const char* type : kLayerTypes)
             if (ImGui::Selectable(type)) {
                 const std::string t = type;
-                const size_t at = lab.editing >= 0 ? size_t(lab.editing) + 1 : lab.layers.size();
+                const size_t at = lab.editing >= 0 ? size_t(lab.editing) + 1 : lab.settings.layers.size();
                 json add = {{"type", t}};
                 if (t == "conv") add = {{"type", "conv"}, {"out", 8}, {"kernel", 3}, {"padding", 1}};
                 if (t == "maxpool" || t == "avgpool") add["kernel"] = 2;
@@ -832,23 +858,23 @@ void draw_diagram(TrainLab& lab) {
                 if (t == "residual block") {  // conv-bn-relu-conv-bn + the input, keeping the channel count
                     int channels = 1;
                     if (model_ready(lab) && at > 0 && lab.model.layers[at - 1].out_shape.size() == 3) channels = lab.model.layers[at - 1].out_shape[0];
-                    const std::string in = "res" + std::to_string(lab.layers.size()) + "_in";
+                    const std::string in = "res" + std::to_string(lab.settings.layers.size()) + "_in";
                     inserted = {{{"type", "relu"}, {"name", in}}, {{"type", "conv"}, {"out", channels}, {"kernel", 3}, {"padding", 1}},
                                 {{"type", "batchnorm"}}, {{"type", "relu"}}, {{"type", "conv"}, {"out", channels}, {"kernel", 3}, {"padding", 1}},
                                 {{"type", "batchnorm"}}, {{"type", "add"}, {"with", in}}};
                 }
                 json rebuilt = json::array();
-                for (size_t i = 0; i <= lab.layers.size(); i++) {
+                for (size_t i = 0; i <= lab.settings.layers.size(); i++) {
                     if (i == at) for (const json& x : inserted) rebuilt.push_back(x);
-                    if (i < lab.layers.size()) rebuilt.push_back(lab.layers[i]);
+                    if (i < lab.settings.layers.size()) rebuilt.push_back(lab.settings.layers[i]);
                 }
-                lab.layers = rebuilt;
+                lab.settings.layers = rebuilt;
                 changed = true;
             }
         ImGui::EndCombo();
     }
     if (changed) {
-        lab.preset = "custom";
+        lab.settings.preset = "custom";
         build(lab);
     }
     if (model_ready(lab)) {
@@ -868,37 +894,37 @@ void draw_diagram(TrainLab& lab) {
 void draw_training_controls(TrainLab& lab) {
     ImGui::TextDisabled("TRAINING");
     const char* datasets[] = {"Fashion-MNIST", "MNIST digits"};
-    int d = lab.dataset == "mnist" ? 1 : 0;
+    int d = lab.settings.dataset == "mnist" ? 1 : 0;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     if (ImGui::Combo("data", &d, datasets, 2)) (void)train_command({{"dataset", d ? "mnist" : "fashion"}});
     const char* kinds[] = {"Adam", "SGD + momentum"};
-    int k = lab.optimizer.kind == "sgd" ? 1 : 0;
+    int k = lab.settings.optimizer.kind == OptimizerKind::sgd ? 1 : 0;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     if (ImGui::Combo("optimizer", &k, kinds, 2)) (void)train_command({{"optimizer", k ? "sgd" : "adam"}});
-    float lr = lab.optimizer.lr;
+    float lr = lab.settings.optimizer.lr;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     if (ImGui::SliderFloat("learning rate", &lr, 1e-4f, 1.0f, "%.4g", ImGuiSliderFlags_Logarithmic)) (void)train_command({{"lr", lr}});
-    int batch = lab.batch;
+    int batch = lab.settings.batch;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     if (ImGui::SliderInt("batch", &batch, 1, 256)) (void)train_command({{"batch", batch}});
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    ImGui::SliderInt("epochs", &lab.epochs, 1, 20);
+    ImGui::SliderInt("epochs", &lab.settings.epochs, 1, 20);
     const char* schedules[] = {"constant", "cosine decay"};
-    int sch = lab.schedule == "cosine" ? 1 : 0;
+    int sch = lab.settings.schedule == Schedule::cosine ? 1 : 0;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     if (ImGui::Combo("schedule", &sch, schedules, 2)) (void)train_command({{"schedule", sch ? "cosine" : "constant"}});
     ImGui::SameLine();
     help_marker("How the learning rate changes during the run. Constant: the same size of step throughout. Cosine decay: "
                 "it starts at the rate above and falls along half a cosine curve to zero at the end of the last epoch, so "
                 "the late steps are small and the weights settle into a minimum instead of jumping around it.");
-    bool mirror = lab.augment == "mirror";
+    bool mirror = lab.settings.augment == Augment::mirror;
     if (ImGui::Checkbox("mirror pictures", &mirror)) (void)train_command({{"augment", mirror ? "mirror" : "none"}});
     ImGui::SameLine();
     help_marker("Data augmentation: each training picture is turned left-right (a mirror image) half of the time. "
                 "A mirrored shirt is still a shirt, so the network sees more varied examples of every class than the "
                 "dataset holds and learns what matters, not where it sits. The test pictures are never changed. "
                 "Digits are another matter: a mirrored 2 or 7 is not a digit any more, so for MNIST it teaches wrong shapes.");
-    float smoothing = lab.label_smoothing;
+    float smoothing = lab.settings.label_smoothing;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     if (ImGui::SliderFloat("label smoothing", &smoothing, 0.0f, 0.5f, "%.2f")) (void)train_command({{"label_smoothing", smoothing}});
     ImGui::SameLine();
@@ -907,15 +933,15 @@ void draw_training_controls(TrainLab& lab) {
                 "the target is 0.91 for the right class and 0.01 for each of the other nine: the network is pulled back "
                 "when it gets surer than that and spends its steps on the pictures it still gets wrong. The loss it shows then cannot fall "
                 "to 0 (the lowest is about 0.5 at 0.1). PyTorch: F.cross_entropy(scores, labels, label_smoothing=0.1).");
-    if (lab.schedule == "cosine") {
+    if (lab.settings.schedule == Schedule::cosine) {
         const float now = learning_rate_now(lab);
-        if (now > 0.0f || lab.step == 0) ImGui::TextDisabled("learning rate now %.3g", now);
-        else ImGui::TextDisabled("learning rate now 0: the schedule has run its %d epochs (raise them to go on)", lab.epochs);
+        if (now > 0.0f || lab.run.step == 0) ImGui::TextDisabled("learning rate now %.3g", now);
+        else ImGui::TextDisabled("learning rate now 0: the schedule has run its %d epochs (raise them to go on)", lab.settings.epochs);
     }
-    ImGui::BeginDisabled(!gpu() && lab.backend == "cpu");
-    if (ImGui::RadioButton("CPU", lab.backend == "cpu")) (void)train_command({{"backend", "cpu"}});
+    ImGui::BeginDisabled(!gpu() && lab.settings.backend == Backend::cpu);
+    if (ImGui::RadioButton("CPU", lab.settings.backend == Backend::cpu)) (void)train_command({{"backend", "cpu"}});
     ImGui::SameLine();
-    if (ImGui::RadioButton("GPU", lab.backend == "gpu")) (void)train_command({{"backend", "gpu"}});
+    if (ImGui::RadioButton("GPU", lab.settings.backend == Backend::gpu)) (void)train_command({{"backend", "gpu"}});
     ui_anchor("backend-gpu");
     ImGui::EndDisabled();
     ImGui::SameLine();
@@ -926,7 +952,7 @@ void draw_training_controls(TrainLab& lab) {
         ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", note.c_str());
         ImGui::PopTextWrapPos();
     }
-    const bool can = model_ready(lab) && lab.have_data && lab.message.empty();
+    const bool can = model_ready(lab) && have_data(lab) && lab.message.empty();
     ImGui::BeginDisabled(!can);
     if (ImGui::Button(lab.running ? "Pause" : "Start", ImVec2(ImGui::GetFontSize() * 4, 0))) (void)train_command({{"action", lab.running ? "pause" : "start"}});
     ui_anchor("start");
@@ -938,17 +964,17 @@ void draw_training_controls(TrainLab& lab) {
     if (ImGui::Button("Save model")) (void)train_command({{"action", "save"}});
     ImGui::SameLine();
     if (ImGui::Button("Load model...")) (void)train_command({{"action", "load"}});
-    if (!lab.have_data) {
-        const float progress = dataset_loading(lab.dataset);
+    if (!have_data(lab)) {
+        const float progress = dataset_loading(lab.settings.dataset);
         if (!lab.data_error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", lab.data_error.c_str());
         else ImGui::ProgressBar(std::max(progress, 0.0f), ImVec2(-FLT_MIN, 0), progress >= 0 ? "loading the data..." : "data not loaded");
     } else {
-        ImGui::Text("step %lld, epoch %d of %d", (long long)lab.step, lab.epoch, lab.epochs);
-        ImGui::Text("%.0f images/s  (%zu training images)", lab.images_per_second, size_t(lab.train.count));
+        ImGui::Text("step %lld, epoch %d of %d", (long long)lab.run.step, epochs_done(lab), lab.settings.epochs);
+        ImGui::Text("%.0f images/s  (%zu training images)", lab.images_per_second, size_t(train_set(lab).count));
         if (lab.evaluation.active)
             ImGui::TextDisabled("measuring on %d test images: %d%%", lab.evaluation.total, 100 * lab.evaluation.done / std::max(lab.evaluation.total, 1));
-        if (lab.running && lab.step_ms > 33.0 && lab.batch > 1) {  // one step is longer than a frame: the page stutters
-            const int smaller = std::max(1, int(lab.batch * 25.0 / lab.step_ms));
+        if (lab.running && lab.step_ms > 33.0 && lab.settings.batch > 1) {  // one step is longer than a frame: the page stutters
+            const int smaller = std::max(1, int(lab.settings.batch * 25.0 / lab.step_ms));
             ImGui::PushTextWrapPos(0.0f);
             ImGui::TextDisabled("One step takes %.0f ms, longer than a frame (33 ms), so the page moves in jerks. "
                                 "A batch of %d would keep it smooth.", lab.step_ms, smaller);
@@ -989,13 +1015,14 @@ void draw_results(TrainLab& lab) {
         break;
     }
     // What each layer sees of one test picture.
-    if (lab.have_data) {
-        const float* image = lab.test.images.data() + size_t(lab.sample) * 784;
+    if (have_data(lab)) {
+        float image[784];  // (28, 28)
+        picture_values(image, test_set(lab), lab.settings.sample);
         float probs[10];
         predict(lab, image, probs);  // fills the activations for one picture
-        ImGui::Text("Test picture %d, a %s: what each layer sees", lab.sample, names[lab.test.labels[size_t(lab.sample)]]);
+        ImGui::Text("Test picture %d, a %s: what each layer sees", lab.settings.sample, names[test_set(lab).labels[size_t(lab.settings.sample)]]);
         ImGui::SameLine();
-        if (ImGui::SmallButton("another")) lab.sample = (lab.sample * 7919 + 13) % lab.test.count;
+        if (ImGui::SmallButton("another")) lab.settings.sample = (lab.settings.sample * 7919 + 13) % test_set(lab).count;
         draw_picture(0, "sample", image, 2.0f);
         for (size_t i = 0; i < lab.model.layers.size(); i++) {
             const Layer& L = lab.model.layers[i];
@@ -1007,7 +1034,7 @@ void draw_results(TrainLab& lab) {
             ImGui::SameLine();
             ImGui::BeginGroup();
             const bool unnamed = L.name.find_first_not_of("0123456789") == std::string::npos;
-            ImGui::TextDisabled("%s", unnamed ? (lab.layers[i].value("type", "") + " " + L.name).c_str() : L.name.c_str());
+            ImGui::TextDisabled("%s", unnamed ? (lab.settings.layers[i].value("type", "") + " " + L.name).c_str() : L.name.c_str());
             for (int c = 0; c < C; c++) {
                 if (c % 2) ImGui::SameLine();  // two maps a row
                 ImGui::PushID(int(i * 64 + size_t(c)));
@@ -1050,19 +1077,21 @@ void draw_results(TrainLab& lab) {
             if (m % 6) ImGui::SameLine();
             ImGui::PushID(int(m));
             const int idx = lab.mistakes[m];
-            draw_picture(200 + int(m), "mistake", lab.test.images.data() + size_t(idx) * 784, 1.5f);
+            float image[784];  // (28, 28)
+            picture_values(image, test_set(lab), idx);
+            draw_picture(200 + int(m), "mistake", image, 1.5f);
             if (ImGui::IsItemHovered()) {
                 float p[10];
-                predict(lab, lab.test.images.data() + size_t(idx) * 784, p);
+                predict(lab, image, p);
                 const int best = predicted_class(p, 10);
-                ImGui::SetTooltip("a %s, taken for a %s (%.0f%%)", names[lab.test.labels[size_t(idx)]], names[best], double(p[best]) * 100);
+                ImGui::SetTooltip("a %s, taken for a %s (%.0f%%)", names[test_set(lab).labels[size_t(idx)]], names[best], double(p[best]) * 100);
             }
             ImGui::PopID();
         }
         ImGui::EndGroup();
     }
     // The student's own drawing.
-    ImGui::Text("Draw a %s (left button draws, right button erases):", lab.dataset == "mnist" ? "digit" : "piece of clothing");
+    ImGui::Text("Draw a %s (left button draws, right button erases):", lab.settings.dataset == "mnist" ? "digit" : "piece of clothing");
     GridResult pad = draw_picture(250, "drawing", lab.drawing.data(), 5.0f);
     ui_anchor("drawing");
     if (pad.hover_row >= 0 && (ImGui::IsMouseDown(ImGuiMouseButton_Left) || ImGui::IsMouseDown(ImGuiMouseButton_Right))) {
@@ -1088,24 +1117,26 @@ void draw_results(TrainLab& lab) {
     ImGui::EndGroup();
 }
 
-// Picks up the last session once, before the lab's first use (a command, a state, a frame).
+// Picks up the last session once, before the lab's first use (a command, a state, a frame), and
+// the chosen dataset when the app has it already (another lab asked for it).
 void ensure_restored(TrainLab& lab) {
-    g_lab_used = true;
     static bool restored = false;
-    if (restored) return;
-    restored = true;
-    restore_session(lab);
+    if (!restored) {
+        restored = true;
+        restore_session(lab);
+    }
+    if (!lab.data && loaded_dataset(lab.settings.dataset)) request_dataset("train", lab.settings.dataset);  // told at once
 }
 
 // A slice of the lab's work: training while it runs, and a measurement on the test set while one
 // is under way (it goes on after a pause). Returns true while there is more to do.
 bool train_work(double budget_ms) {
     TrainLab& lab = g_lab;
-    if (!g_lab_used || !lab.have_data || !model_ready(lab)) return false;
-    const int epoch_before = lab.epoch;
+    if (!have_data(lab) || !model_ready(lab)) return false;
+    const int epoch_before = epochs_done(lab);
     if (lab.running) train_for(lab, budget_ms);
     else if (lab.evaluation.active) evaluate_for(lab, budget_ms);
-    if (lab.epoch != epoch_before) keep_session(lab);  // an epoch finished (and was measured)
+    if (epochs_done(lab) != epoch_before) keep_session(lab);  // an epoch finished (and was measured)
     return lab.running || lab.evaluation.active;
 }
 
@@ -1130,8 +1161,10 @@ void train_draw() {
 
 }  // namespace
 
-CNNLAB_REGISTER_LAB("train", "Train a CNN", "Train a real network on clothes or digits and watch its kernels learn.", train_draw,
-                    train_state, train_command, nullptr, train_dataset, train_file, train_work);
+CNNLAB_REGISTER_LAB(.id = "train", .name = "Train a CNN",
+                    .summary = "Train a real network on clothes or digits and watch its kernels learn.", .draw = train_draw,
+                    .state = train_state, .command = train_command, .on_dataset = train_dataset, .on_file = train_file,
+                    .work = train_work);
 
 namespace {
 // g_lab starts as the seed net (a function-local init would run on first use; this runs at start).

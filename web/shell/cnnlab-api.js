@@ -167,19 +167,18 @@
       error = `the ${name} dataset could not be loaded: ${e.message || e}`;
     }
     const errorPtr = error ? text(error) : 0;
-    const ptrs = Module._malloc(16), sizes = Module._malloc(16), blocks = [];
     try {
-      parts.forEach((bytes, i) => {
-        const p = Module._malloc(bytes.length);
-        Module.HEAPU8.set(bytes, p);
-        blocks.push(p);
-        Module.HEAP32[(ptrs >> 2) + i] = p;
-        Module.HEAP32[(sizes >> 2) + i] = bytes.length;
-      });
-      Module._cnnlab_dataset(namePtr, ptrs, sizes, errorPtr);
+      // each file goes straight into the vector the app's dataset keeps (see cnnlab_dataset_part); the
+      // memory may grow on the way, so HEAPU8 is read after each part's room is made
+      if (!error) {
+        parts.forEach((bytes, i) => {
+          const p = Module._cnnlab_dataset_part(i, bytes.length);
+          Module.HEAPU8.set(bytes, p);
+        });
+      }
+      Module._cnnlab_dataset(namePtr, errorPtr);
     } finally {
-      blocks.forEach((p) => Module._free(p));
-      [namePtr, ptrs, sizes].forEach((p) => Module._free(p));
+      Module._free(namePtr);
       if (errorPtr) Module._free(errorPtr);
     }
   };

@@ -1,0 +1,89 @@
+#include "lab_kit.h"
+
+#include <cmath>
+
+static constexpr Choice<PaddingMode> kPaddingNames[] = {
+    {PaddingMode::valid, "valid"}, {PaddingMode::same, "same"}, {PaddingMode::full, "full"}};
+
+std::string read_padding(const json& fields, int lo, int hi, PaddingMode& mode, int& amount) {
+    if (!fields.contains("padding")) return "";
+    const json& v = fields["padding"];
+    const std::string names = "\"valid\", \"same\", \"full\"";
+    if (v.is_string()) {
+        if (read_choice<PaddingMode>(fields, "padding", kPaddingNames, mode).empty()) {
+            amount = 0;
+            return "";
+        }
+        return "\"padding\" must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + " or one of " + names +
+               " (it is \"" + v.get<std::string>().substr(0, 20) + "\")";
+    }
+    int given = 0;
+    if (std::string e = read_int(fields, "padding", lo, hi, given); !e.empty()) return e + ", or one of " + names;
+    mode = PaddingMode::number;
+    amount = given;
+    return "";
+}
+
+json padding_json(PaddingMode mode, int amount) {
+    return mode == PaddingMode::number ? json(amount) : json(choice_name<PaddingMode>(kPaddingNames, mode));
+}
+
+void ExerciseRecord::start(json setup, uint64_t seed, Pending& pending) {
+    setup["seed"] = seed;
+    exercise = std::move(setup);
+    last_answer = nullptr;
+    pending.add("exercise-new");
+}
+
+void ExerciseRecord::close() {
+    exercise = nullptr;
+    last_answer = nullptr;
+}
+
+void ExerciseRecord::checked(bool right, const json& expected, const json& given, const std::string& feedback, Pending& pending,
+                             const json& extra) {
+    answered++;
+    correct += right;
+    last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}};
+    for (auto it = extra.begin(); it != extra.end(); ++it) last_answer[it.key()] = it.value();
+    pending.answer(right);
+}
+
+void ExerciseRecord::write(json& state) const {
+    state["exercise"] = exercise;
+    state["score"] = {{"answered", answered}, {"correct", correct}};
+    state["last_answer"] = last_answer;
+}
+
+bool close_enough(float answer, float expected) { return std::fabs(answer - expected) <= 0.01f + 1e-3f * std::fabs(expected); }
+
+std::string read_cell(const json& fields, const char* name, int rows, int cols, const std::string& what, int& row, int& col) {
+    if (!fields.contains(name)) return "";
+    int r = 0, c = 0;
+    if (std::string e = read_position(fields[name], name, r, c); !e.empty()) return e;
+    if (r < 0 || r >= rows || c < 0 || c >= cols)
+        return std::string(name) + " [" + std::to_string(r) + ", " + std::to_string(c) + "] is outside the " + what + " (" +
+               std::to_string(rows) + " x " + std::to_string(cols) + ")";
+    row = r;
+    col = c;
+    return "";
+}
+
+std::string read_photo(const json& fields, const char* name, std::string& out) {
+    std::string photo;
+    if (std::string e = read_string(fields, name, photo); !e.empty() || !fields.contains(name)) return e;
+    for (const std::string& n : photo_names())
+        if (n == photo) {
+            out = photo;
+            return "";
+        }
+    std::string list;
+    for (const std::string& n : photo_names()) list += (list.empty() ? "" : ", ") + n;
+    return "there is no photo \"" + photo.substr(0, 30) + "\"; the photos are: " + list;
+}
+
+std::string read_grid(const json& fields, const char* name, bool one_d, int max_side, int max_length, float limit, Rows& out) {
+    std::string e = read_rows(fields, name, one_d ? 1 : max_side, one_d ? max_length : max_side, limit, one_d, out);
+    if (!e.empty() && one_d) e += std::string(" (1D mode: the ") + name + " is one row)";
+    return e;
+}
