@@ -1,5 +1,5 @@
 // conv.h — convolution, the reference path: the arithmetic a person does by hand, written as
-// plainly as possible. Faster paths (later) are tested against these functions.
+// plainly as possible. The fast paths (conv_fast.cpp, conv_winograd.cpp) are tested against them.
 //
 // One output value is a window of the (zero-padded) input times the kernel, summed:
 //   out[n,oc,oy,ox] = bias[oc] + sum over c, ky, kx of

@@ -442,7 +442,7 @@ void gpu_upload_image(GpuImage& image, const uint8_t* rgba, int width, int heigh
     glBindTexture(GL_TEXTURE_2D, 0);
 }
 
-Status gpu_colormap(GpuContext& ctx, GpuImage& image, const GpuTensor& t, int n, int channel, int mode, float lo, float hi) {
+Status gpu_colormap(GpuContext& ctx, GpuImage& image, const GpuTensor& t, int n, int channel, Colormap mode, float lo, float hi) {
     if (n < 0 || n >= t.N || channel < 0 || channel >= t.C) return error_status("GPU: colormap of a sample or channel the tensor does not have");
     size_image(image, t.W, t.H);
     return run_pass(ctx, ctx.colormap, image.texture, t.W, t.H, {{"u_input", t.texture}},
@@ -450,7 +450,7 @@ Status gpu_colormap(GpuContext& ctx, GpuImage& image, const GpuTensor& t, int n,
                         p.i2("u_size", t.W, t.H);
                         p.i1("u_sample", n);
                         p.i1("u_channel", channel);
-                        p.i1("u_mode", mode);
+                        p.i1("u_mode", int(mode));
                         p.f1("u_lo", lo);
                         p.f1("u_hi", hi);
                     },

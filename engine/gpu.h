@@ -89,9 +89,16 @@ struct GpuImage {
     int width = 0, height = 0;
 };
 void gpu_free(GpuImage& image);
-// Draws sample n of a tensor into `image` (re-allocated at W x H when its size differs):
-// mode 0 RGB from channels 0..2, 1 grey, 2 signed (blue-white-red), 3 gradient (gx, gy) as hue.
-Status gpu_colormap(GpuContext& ctx, GpuImage& image, const GpuTensor& t, int n, int channel, int mode, float lo, float hi);
+// How values become colours: shaders/colormap.frag.glsl's u_mode, and colormap_rgba's on the CPU.
+enum class Colormap {
+    rgb = 0,        // channels 0..2 as RGB, [lo, hi] -> [0, 1]
+    grey = 1,       // one channel, [lo, hi] -> black..white
+    diverging = 2,  // one channel: negative blue, zero white, positive red; |v| = hi is full colour
+    direction = 3,  // channels 0 and 1 as a gradient (gx, gy): hue = direction, brightness = magnitude / hi
+    magnitude = 4,  // channels 0 and 1 as a gradient: sqrt(gx^2 + gy^2) as grey, hi = white
+};
+// Draws sample n of a tensor into `image` (re-allocated at W x H when its size differs).
+Status gpu_colormap(GpuContext& ctx, GpuImage& image, const GpuTensor& t, int n, int channel, Colormap mode, float lo, float hi);
 // Uploads host RGBA8 pixels (height rows of width*4 bytes, top row first) into `image`.
 void gpu_upload_image(GpuImage& image, const uint8_t* rgba, int width, int height);
 

@@ -215,6 +215,12 @@ int64_t add_tensor(Model& m, int64_t& param_count, int64_t& buffer_count, const 
 
 }  // namespace
 
+const char* layer_kind_name(LayerKind kind) {
+    for (const Kind& k : kKinds)
+        if (k.kind == kind) return k.name;
+    return "";
+}
+
 Status model_from_json(Model& model, const std::string& description, uint64_t seed) {
     json spec = json::parse(description, nullptr, false);
     if (spec.is_discarded() || !spec.is_object()) return error_status("model: the description is not a JSON object");

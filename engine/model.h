@@ -30,6 +30,9 @@ enum class LayerKind {
     relu, leaky_relu, sigmoid, tanh, batchnorm, layernorm, instancenorm, add, concat
 };
 
+// The kind as a description spells it: "conv", "maxpool", ...
+const char* layer_kind_name(LayerKind kind);
+
 struct Layer {
     LayerKind kind;
     std::string name;

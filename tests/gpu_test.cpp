@@ -197,7 +197,7 @@ TEST_CASE("the colour map: signed values to blue, white and red") {
     REQUIRE(gpu_tensor(g_gpu, t, 1, 1, 1, 4, "x").ok());
     gpu_upload(g_gpu, t, x.data());
     GpuImage image;
-    REQUIRE(gpu_colormap(g_gpu, image, t, 0, 0, 2, 0, 2).ok());
+    REQUIRE(gpu_colormap(g_gpu, image, t, 0, 0, Colormap::diverging, 0, 2).ok());
     unsigned fbo = 0;
     glGenFramebuffers(1, &fbo);
     glBindFramebuffer(GL_FRAMEBUFFER, fbo);

@@ -96,7 +96,7 @@ void help_marker(const char* text) {
     }
 }
 
-void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, int W, int channel, int mode, float lo, float hi) {
+void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, int W, int channel, Colormap mode, float lo, float hi) {
     rgba.resize(size_t(W) * size_t(H) * 4);
     const size_t plane = size_t(W) * size_t(H);
     const float span = std::max(hi - lo, 1e-20f), top = std::max(hi, 1e-20f);
@@ -105,19 +105,19 @@ void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, i
         float r, g, b;
         const float c = chw[size_t(channel) * plane + i];
         const float v0 = chw[i], v1 = C > 1 ? chw[plane + i] : 0.0f, v2 = C > 2 ? chw[2 * plane + i] : 0.0f;
-        if (mode == 0) {
+        if (mode == Colormap::rgb) {
             r = (v0 - lo) / span, g = (v1 - lo) / span, b = (v2 - lo) / span;
-        } else if (mode == 1) {
+        } else if (mode == Colormap::grey) {
             r = g = b = (c - lo) / span;
-        } else if (mode == 2) {
+        } else if (mode == Colormap::diverging) {
             const float s = std::clamp(c / top, -1.0f, 1.0f), t = std::fabs(s);
             const float white = 0.92f;
             r = s >= 0 ? white + (0.84f - white) * t : white + (0.2f - white) * t;
             g = s >= 0 ? white + (0.24f - white) * t : white + (0.43f - white) * t;
             b = s >= 0 ? white + (0.2f - white) * t : white + (0.84f - white) * t;
-        } else if (mode == 4) {
+        } else if (mode == Colormap::magnitude) {
             r = g = b = std::sqrt(v0 * v0 + v1 * v1) / top;
-        } else {  // 3: hue from the direction, as hue() in the shader
+        } else {  // direction: hue from the direction, as hue() in the shader
             const float h = std::atan2(v1, v0) / 6.2831853f + 0.5f, m = std::clamp(std::sqrt(v0 * v0 + v1 * v1) / top, 0.0f, 1.0f);
             auto k = [&](float offset) {
                 float x = std::fmod(h * 6.0f + offset, 6.0f);

@@ -9,6 +9,8 @@
 #include <imgui.h>
 #include <nlohmann/json.hpp>
 
+#include "../engine/gpu.h"  // Colormap
+
 // What one cell of a grid looks like this frame.
 struct GridCell {
     std::string text;          // drawn centred in the cell ("" for none)
@@ -39,10 +41,8 @@ ImU32 signed_color(float value, float scale);        // negative blue, zero whit
 ImU32 readable_text_color(ImU32 fill);               // black or white, whichever reads on fill
 
 // The colours shaders/colormap.frag.glsl draws, computed on the CPU (for the CPU backend):
-// rgba (H, W, 4) from sample chw (C, H, W); modes as in the shader: 0 RGB from channels 0..2 over
-// [lo, hi], 1 grey, 2 signed blue-white-red (|v| = hi full colour), 3 gradient direction as hue
-// with brightness magnitude/hi, 4 gradient magnitude as grey.
-void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, int W, int channel, int mode, float lo, float hi);
+// rgba (H, W, 4) from sample chw (C, H, W), as the shader's modes (Colormap, engine/gpu.h).
+void colormap_rgba(std::vector<uint8_t>& rgba, const float* chw, int C, int H, int W, int channel, Colormap mode, float lo, float hi);
 
 // A lab's title and its few lines of introduction, in grey under it (every lab opens with them).
 void lab_intro(const char* title, const char* text);

@@ -601,10 +601,10 @@ std::string apply_command(HandConvLab& lab, const json& f) {
     recompute(lab);
 
     // 2. Mode and exercise.
-    std::string mode;
-    if (!(e = read_string(f, "mode", mode)).empty()) return e;
-    if (!mode.empty() && mode != "explore" && mode != "exercise") return "\"mode\" must be \"explore\" or \"exercise\"";
-    if (!mode.empty() && (mode == "exercise") != lab.exercise) set_mode(lab, mode == "exercise");
+    static constexpr Choice<bool> kModes[] = {{false, "explore"}, {true, "exercise"}};
+    bool exercise = lab.exercise;
+    if (!(e = read_choice(f, "mode", kModes, exercise)).empty()) return e;
+    if (exercise != lab.exercise) set_mode(lab, exercise);
     if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
     if (f.contains("cells") && !f["cells"].is_null()) {
         if (!lab.exercise) return "\"cells\" chooses which output cells an exercise asks for: use it in exercise mode";
@@ -1064,7 +1064,7 @@ void draw_steps(HandConvLab& lab) {
 void draw_score(const HandConvLab& lab) {
     if (!lab.exercise) return;
     ImGui::Separator();
-    ImGui::Text("Score: %d of %d cells right   (%d checks, %d shown)", count_marks(lab, Mark::right), count_asked(lab),
+    ImGui::Text("This exercise: %d of %d cells right   (%d checks, %d shown)", count_marks(lab, Mark::right), count_asked(lab),
                 lab.attempts, count_marks(lab, Mark::revealed));
     if (exercise_complete(lab)) {
         ImGui::SameLine();

@@ -247,17 +247,17 @@ void rebuild(ImageKernelsLab& lab) {
 }
 
 // How the result is coloured: mode and range for colormap (shader and CPU alike).
-void display_range(const ImageKernelsLab& lab, int& mode, float& lo, float& hi) {
+void display_range(const ImageKernelsLab& lab, Colormap& mode, float& lo, float& hi) {
     float sum = 0, sum_abs = 0, min_w = 0;
     for (const auto& row : lab.settings.kernel)
         for (float v : row) { sum += v; sum_abs += std::fabs(v); min_w = std::min(min_w, v); }
     const bool smoothing = std::fabs(sum - 1.0f) < 1e-3f && min_w > -1e-6f;  // blur, identity: results stay in 0..1
     const bool brightness = std::fabs(sum - 1.0f) < 1e-3f;                 // sharpen, emboss: about 0..1
-    if (lab.settings.preset == "gradient-direction") { mode = 3; lo = 0; hi = 2.0f / lab.settings.contrast; return; }
-    if (lab.settings.preset == "gradient-magnitude") { mode = 4; lo = 0; hi = 2.0f / lab.settings.contrast; return; }
+    if (lab.settings.preset == "gradient-direction") { mode = Colormap::direction; lo = 0; hi = 2.0f / lab.settings.contrast; return; }
+    if (lab.settings.preset == "gradient-magnitude") { mode = Colormap::magnitude; lo = 0; hi = 2.0f / lab.settings.contrast; return; }
     const bool rgb = lab.input.shape[1] == 3;
     if (smoothing || brightness) {
-        mode = rgb ? 0 : 1;
+        mode = rgb ? Colormap::rgb : Colormap::grey;
         lo = 0.5f - 0.5f / lab.settings.contrast;
         hi = 0.5f + 0.5f / lab.settings.contrast;
         return;
@@ -265,7 +265,7 @@ void display_range(const ImageKernelsLab& lab, int& mode, float& lo, float& hi) 
     // differences: zero in the middle; an eighth of the largest possible value is full colour
     // (edges in photos rarely go from black to white within one window)
     const float range = std::max(sum_abs * 0.125f, 1e-3f) / lab.settings.contrast;
-    mode = rgb ? 0 : 2;
+    mode = rgb ? Colormap::rgb : Colormap::diverging;
     lo = rgb ? -range : 0.0f;
     hi = range;
 }
@@ -283,12 +283,12 @@ void compute_frame(ImageKernelsLab& lab) {
     }
     const int C = lab.input.shape[1], H = lab.input.shape[2], W = lab.input.shape[3];
     if (!lab.input_uploaded) {
-        colormap_rgba(lab.rgba, lab.input.data.data(), C, H, W, 0, C == 3 ? 0 : 1, 0.0f, 1.0f);
+        colormap_rgba(lab.rgba, lab.input.data.data(), C, H, W, 0, C == 3 ? Colormap::rgb : Colormap::grey, 0.0f, 1.0f);
         lab.input_texture = upload_texture(lab.input_texture, lab.rgba.data(), W, H);
         lab.input_uploaded = true;
     }
     if (!lab.message.empty()) return;
-    int mode = 1;
+    Colormap mode = Colormap::grey;
     float lo = 0, hi = 1;
     display_range(lab, mode, lo, hi);
     const int OC = lab.weight.shape[0], OH = int(conv_output_size(H, lab.spec.rows)), OW = int(conv_output_size(W, lab.spec.cols));

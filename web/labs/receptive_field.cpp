@@ -314,8 +314,9 @@ void compute_your_map(RfLab& lab) {
         lab.erf_note = "Your network cannot be measured here: " + s.message + ".";
         return;
     }
-    lab.erf_note = "Your network: " + yours->about + "; the middle unit of its layer " + std::to_string(layer + 1) + " (" +
-                   model.layers[size_t(layer)].name + ").";
+    const Layer& L = model.layers[size_t(layer)];
+    lab.erf_note = "Your network: " + yours->about + "; the middle unit of its layer " + std::to_string(layer + 1) + ", a " +
+                   layer_kind_name(L.kind) + " giving " + shape_string(L.out_shape) + ".";
     measure_model_map(lab, model, layer);
 }
 

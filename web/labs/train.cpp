@@ -750,7 +750,7 @@ GridResult draw_picture_slot(int slot, const char* id, const float* values, int 
         g_slots.generation = gpu_generation();
     }
     if (int(g_slots.textures.size()) <= slot) g_slots.textures.resize(size_t(slot) + 1, 0), g_slots.shown.resize(size_t(slot) + 1);
-    colormap_rgba(g_slots.rgba, values, 1, H, W, 0, is_signed ? 2 : 1, 0.0f, is_signed ? scale : 1.0f);
+    colormap_rgba(g_slots.rgba, values, 1, H, W, 0, is_signed ? Colormap::diverging : Colormap::grey, 0.0f, is_signed ? scale : 1.0f);
     unsigned& texture = g_slots.textures[size_t(slot)];
     if (!texture || g_slots.shown[size_t(slot)] != g_slots.rgba) {
         texture = upload_texture(texture, g_slots.rgba.data(), W, H);
