@@ -3,8 +3,8 @@
 //   settings   one plain struct, compared with ==, whose fields are described once as data
 //              (Field<S>: a name, where the value lives, its type and range or choices). One reader
 //              (read_fields) turns a command into settings, one writer (write_fields) turns
-//              settings into state. What a lab computes from its settings (read-only state) is
-//              described the same way (Output<L>), so a command that carries a state back passes.
+//              settings into state. The rest of its state (what it computes, where the student
+//              is) is described the same way (Output<L>), so a command carrying a state back passes.
 //   exercise   ExerciseRecord: "exercise" (the set-up, with the seed that made it), "score"
 //              {answered, correct} and "last_answer" {correct, expected, given, feedback}, the
 //              same in every lab so a course page follows any of them alike.
@@ -125,8 +125,10 @@ void write_fields(json& state, const Fields& described, const S& s) {
     for (const Field<S>& d : described) state[d.name] = d.write(s);
 }
 
-// ---- Read-only state: what a lab computes, named once. A command may carry these back (a state
-// sent as a command, as a link does); they are ignored.
+// ---- The rest of a lab's state, named once: what it computes from its settings, and where the
+// student is in it (the position shown, playing or not). A command may carry these back (a state
+// sent as a command, as a link does): those the lab also takes as actions ("position") are read
+// by its command; the others are ignored.
 template <class L>
 struct Output {
     const char* name;
