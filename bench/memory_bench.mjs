@@ -1,6 +1,6 @@
 // memory_bench.mjs — the page's WebAssembly memory as a student goes through every lab: each lab
 // opened (an exercise set up where it has one), then the receptive-field lab's seed net trained,
-// then one epoch of Fashion-MNIST in the training lab. WebAssembly memory only grows, so each
+// then one epoch of Fashion-MNIST in the training lab, then the deep preset for 600 steps. WebAssembly memory only grows, so each
 // figure is the high-water mark so far. Prints figures; asserts nothing.
 //   node bench/memory_bench.mjs [SITE_DIR]   (default build/site)
 import path from 'node:path';
@@ -30,7 +30,14 @@ try {
   await page.waitForFunction(() => cnnlab.state().epoch >= 1, null, { timeout: 600000 });
   await page.evaluate(() => cnnlab.command({ action: 'pause' }));
   await frames(page, 3);
-  console.log(`and one epoch in the training lab: ${(await megabytes(page)).toFixed(0)} MB (the most it reached)`);
+  console.log(`and one epoch of the seed net in the training lab: ${(await megabytes(page)).toFixed(0)} MB`);
+  await page.evaluate(() => cnnlab.command({ model: 'deep', action: 'reset' }));
+  await page.evaluate(() => cnnlab.command({ action: 'start' }));
+  await page.waitForFunction(() => cnnlab.state().step >= 600, null, { timeout: 600000 });
+  await page.evaluate(() => cnnlab.command({ action: 'pause', epochs: 6 }));  // pausing finishes a measurement under way
+  await page.evaluate(() => cnnlab.command({ action: 'evaluate' }));           // the whole test set, as at an epoch's end
+  await frames(page, 3);
+  console.log(`and the deep preset, 600 steps and a measurement on the test set: ${(await megabytes(page)).toFixed(0)} MB (the most it reached)`);
   if (page.errors.length) console.log(`console errors: ${page.errors.join('; ')}`);
 } finally {
   await browser.close();

@@ -140,16 +140,23 @@ void write_outputs(json& state, const Outputs& outputs, const L& lab) {
 }
 
 // Refuses a field the lab does not know, naming the ones it does: the settings' fields, then the
-// lab's commands (`actions`: "reset", "new_exercise", "answer", ...). Outputs and the exercise
-// record's fields are known too, and ignored.
-template <class Fields, class Outputs>
-std::string check_command(const json& fields, const Fields& settings, std::initializer_list<const char*> actions,
+// lab's commands (`actions`: "reset", "new_exercise", "answer", ...), then its view's fields where
+// it describes them as fields too. Outputs and the exercise record's fields are known, and ignored.
+template <class Fields, class ViewFields, class Outputs>
+std::string check_command(const json& fields, const Fields& settings, const ViewFields& view, std::initializer_list<const char*> actions,
                           const Outputs& outputs) {
     std::vector<const char*> writable, read_only = {"lab", "exercise", "score", "last_answer"};
     for (const auto& d : settings) writable.push_back(d.name);
     writable.insert(writable.end(), actions.begin(), actions.end());
+    for (const auto& d : view) writable.push_back(d.name);
     for (const auto& o : outputs) read_only.push_back(o.name);
     return check_fields(fields, writable, read_only);
+}
+// A lab whose view (what is shown: playing, speed, ...) is no more than its outputs and actions.
+template <class Fields, class Outputs>
+std::string check_command(const json& fields, const Fields& settings, std::initializer_list<const char*> actions,
+                          const Outputs& outputs) {
+    return check_command(fields, settings, std::span<const Field<int>>(), actions, outputs);
 }
 
 // ---- Padding: a whole number of zeros on each side, or "valid", "same", "full" (engine/conv.h).

@@ -322,6 +322,12 @@ json current_cells(const ArithmeticLab& lab) {
     return cells;
 }
 
+// The animation.
+const Field<ArithmeticLab> kViewFields[] = {
+    flag_field("playing", &ArithmeticLab::playing),
+    number_field("speed", &ArithmeticLab::speed, 0.25f, 10.0f),
+};
+
 const Output<ArithmeticLab> kOutputs[] = {
     {"padding_sides", [](const ArithmeticLab& lab) {
          const Geometry& g = lab.geometry;
@@ -343,21 +349,20 @@ const Output<ArithmeticLab> kOutputs[] = {
      }},
     {"reads", [](const ArithmeticLab& lab) { return lab.settings.transposed ? json(nullptr) : current_cells(lab); }},
     {"writes", [](const ArithmeticLab& lab) { return lab.settings.transposed ? current_cells(lab) : json(nullptr); }},
-    {"playing", [](const ArithmeticLab& lab) { return json(lab.playing); }},
-    {"speed", [](const ArithmeticLab& lab) { return json(lab.speed); }},
 };
 
 json arithmetic_state() {
     json state;
     write_fields(state, kSettingFields, g_lab.settings);
+    write_fields(state, kViewFields, g_lab);
     write_outputs(state, kOutputs, g_lab);
     g_lab.record.write(state);
     return state;
 }
 
 std::string apply_command(ArithmeticLab& lab, const json& f) {
-    if (std::string e = check_command(f, kSettingFields,
-                                      {"reset", "preset", "position", "step", "playing", "speed", "new_exercise", "seed", "answer"}, kOutputs);
+    if (std::string e = check_command(f, kSettingFields, kViewFields, {"reset", "preset", "position", "step", "new_exercise", "seed", "answer"},
+                                      kOutputs);
         !e.empty())
         return e;
     std::string e;
@@ -389,8 +394,7 @@ std::string apply_command(ArithmeticLab& lab, const json& f) {
     recompute(lab);
 
     // 2. The animation.
-    if (!(e = read_bool(f, "playing", lab.playing)).empty()) return e;
-    if (!(e = read_number(f, "speed", 0.25f, 10.0f, lab.speed)).empty()) return e;
+    if (!(e = read_fields(f, kViewFields, lab)).empty()) return e;
     const int n = steps_count(lab), sc = std::max(step_cols(lab), 1);
     if (f.contains("position")) {
         int r = 0, c = 0;

@@ -523,6 +523,13 @@ json marks_json(const HandConvLab& lab) {
     return correct;
 }
 
+// How the window moves, and what is shown of the output.
+const Field<HandConvLab> kViewFields[] = {
+    flag_field("show_all", &HandConvLab::show_all),
+    flag_field("playing", &HandConvLab::playing),
+    number_field("speed", &HandConvLab::speed, 0.25f, 20.0f),
+};
+
 // What the lab computes, and its view and per-cell exercise fields beside the shared record.
 const Output<HandConvLab> kOutputs[] = {
     {"padding_sides", [](const HandConvLab& lab) {
@@ -539,9 +546,6 @@ const Output<HandConvLab> kOutputs[] = {
     {"parameters", [](const HandConvLab& lab) { return json(kernel_rows(lab.problem) * kernel_cols(lab.problem) + 1); }},  // weights + one bias
     {"position", [](const HandConvLab& lab) { return json{lab.row, lab.col}; }},
     {"window", window_json},
-    {"playing", [](const HandConvLab& lab) { return json(lab.playing); }},
-    {"speed", [](const HandConvLab& lab) { return json(lab.speed); }},
-    {"show_all", [](const HandConvLab& lab) { return json(lab.show_all); }},
     {"mode", [](const HandConvLab& lab) { return json(lab.exercise ? "exercise" : "explore"); }},
     {"answers", answers_json},
     {"correct", marks_json},
@@ -556,6 +560,7 @@ const Output<HandConvLab> kOutputs[] = {
 json hand_conv_state() {
     json state;
     write_fields(state, kSettingFields, g_lab.problem);
+    write_fields(state, kViewFields, g_lab);
     write_outputs(state, kOutputs, g_lab);
     g_lab.record.exercise = exercise_setup(g_lab);  // follows the mode and the cells asked
     g_lab.record.write(state);
@@ -585,9 +590,9 @@ std::string read_optional_rows(const json& v, const char* name, int rows, int co
 }
 
 std::string apply_command(HandConvLab& lab, const json& f) {
-    if (std::string e = check_command(f, kSettingFields,
-                                      {"reset", "image_preset", "preset", "mode", "new_exercise", "seed", "cells", "show_all", "playing",
-                                       "speed", "position", "step", "answer", "answers", "reveal"},
+    if (std::string e = check_command(f, kSettingFields, kViewFields,
+                                      {"reset", "image_preset", "preset", "mode", "new_exercise", "seed", "cells", "position", "step",
+                                       "answer", "answers", "reveal"},
                                       kOutputs);
         !e.empty())
         return e;
@@ -625,9 +630,7 @@ std::string apply_command(HandConvLab& lab, const json& f) {
     }
 
     // 3. The window.
-    if (!(e = read_bool(f, "show_all", lab.show_all)).empty()) return e;
-    if (!(e = read_bool(f, "playing", lab.playing)).empty()) return e;
-    if (!(e = read_number(f, "speed", 0.25f, 20.0f, lab.speed)).empty()) return e;
+    if (!(e = read_fields(f, kViewFields, lab)).empty()) return e;
     if (f.contains("position")) {
         int r = 0, c = 0;
         if (!(e = read_position(f["position"], "position", r, c)).empty()) return e;

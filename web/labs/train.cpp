@@ -128,6 +128,11 @@ std::string backend_note(const TrainLab& lab) {
 const char* const* class_names(const TrainLab& lab) { return lab.settings.dataset == "mnist" ? kDigitClasses : kFashionClasses; }
 bool model_ready(const TrainLab& lab) { return !lab.model.layers.empty(); }
 
+// Pictures per forward pass when measuring on the test set. The model keeps buffers for
+// max(batch, this) pictures (the deep preset's activations and gradients take about 0.56 MB a
+// picture), and WebAssembly memory never shrinks: 50 keeps them near 28 MB.
+constexpr int kEvalBatch = 50;
+
 // ---- building -------------------------------------------------------------------------------
 
 std::string description(const json& layers) { return json{{"input", {1, 28, 28}}, {"layers", layers}}.dump(); }
@@ -174,7 +179,7 @@ void build(TrainLab& lab) {
     }
     lab.model = std::move(m);
     lab.message.clear();
-    (void)ensure_batch(lab.model, std::max(lab.settings.batch, 200));  // 200: evaluation batches
+    (void)ensure_batch(lab.model, std::max(lab.settings.batch, kEvalBatch));
     train_run_start(lab.run, recipe_of(lab.settings), int64_t(lab.model.params.size()));
 }
 
@@ -275,7 +280,7 @@ void evaluate_for(TrainLab& lab, double budget_ms, int B = 25) {
 
 // Finishes the measurement in progress at once (a command, a pause: the answer must be complete).
 void finish_evaluation(TrainLab& lab) {
-    if (lab.evaluation.active && have_data(lab)) evaluate_for(lab, INFINITY, 200);
+    if (lab.evaluation.active && have_data(lab)) evaluate_for(lab, INFINITY, kEvalBatch);
 }
 
 // Measures the model on the first `count` test images at once (after the measurement in
@@ -699,7 +704,7 @@ std::string train_command(const json& f) {
     const bool rebuild = s.dataset != before.dataset || s.layers != before.layers || s.seed != before.seed || f.contains("model");
     if (rebuild || action == "reset") build(lab);
     else if (model_ready(lab)) {
-        (void)ensure_batch(lab.model, std::max(s.batch, 200));
+        (void)ensure_batch(lab.model, std::max(s.batch, kEvalBatch));
         if (s.optimizer.kind != before.optimizer.kind) {
             const int64_t t = lab.run.opt.t;
             optimizer_init(lab.run.opt, s.optimizer, int64_t(lab.model.params.size()));
