@@ -360,6 +360,14 @@ TEST_CASE("the network trained in the training lab is \"your network\": the app 
     CHECK(s["erf"]["field"]["size"] == 10);
     CHECK(s["erf"]["note"] == "Your network: the seed preset trained on MNIST digits for 30 steps; the middle unit of its layer 6, a maxpool giving (8,7,7).");
     CHECK(s["erf"]["outside"] == 0.0);  // nothing reaches the unit from outside its field
+    // a network with batch norm (it behaves differently in training) is refused, saying why
+    train({{"model", "seed-bn"}, {"action", "reset"}});
+    for (int i = 0; i < 3; i++) train({{"action", "step"}});
+    train({{"action", "pause"}});
+    s = api_command({{"lab", "receptive-field"}, {"net", "yours"}});
+    CHECK(s["erf"]["map"].is_null());
+    CHECK(s["erf"]["note"].get<std::string>().find("Your network (the seed-bn preset trained on MNIST digits for 3 steps) cannot be measured here: ") == 0);
+    CHECK(s["erf"]["note"].get<std::string>().find("batch norm") != std::string::npos);
     api_command({{"lab", "receptive-field"}, {"reset", true}});
     api_command({{"lab", "hand-conv"}});
 }

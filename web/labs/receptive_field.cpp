@@ -249,13 +249,11 @@ void compute_stack_maps(RfLab& lab) {
 }
 
 // The effective field of one unit of `model`: the middle unit of layer `layer`, all its channels,
-// averaged over the first test pictures (or noise until Fashion-MNIST is here).
-void measure_model_map(RfLab& lab, Model& model, int layer) {
+// averaged over the first test pictures (or noise until Fashion-MNIST is here). The status says
+// why a network cannot be measured (a branch, batch norm, ...).
+Status measure_model_map(RfLab& lab, Model& model, int layer) {
     ReceptiveField rows, cols;
-    if (Status s = model_receptive_field(rows, cols, model, layer); !s.ok()) {
-        lab.erf_note = s.message;
-        return;
-    }
+    if (Status s = model_receptive_field(rows, cols, model, layer); !s.ok()) return s;
     const std::vector<int>& out = model.layers[size_t(layer)].out_shape;  // (C, H, W)
     FieldMap m;
     m.size = 28;
@@ -273,11 +271,9 @@ void measure_model_map(RfLab& lab, Model& model, int layer) {
         for (float& v : inputs) v = rng.uniform();
         lab.erf_inputs = "noise";
     }
-    if (Status s = effective_receptive_field(m.map, model, inputs.data(), kSeedSamples, layer, -1, m.unit_y, m.unit_x); !s.ok()) {
-        lab.erf_note = s.message;
-        return;
-    }
+    if (Status s = effective_receptive_field(m.map, model, inputs.data(), kSeedSamples, layer, -1, m.unit_y, m.unit_x); !s.ok()) return s;
     lab.erf = std::move(m);
+    return ok_status();
 }
 
 // The seed net's effective field: the middle unit of its second pooling, all 8 channels.
@@ -288,7 +284,7 @@ void compute_seed_map(RfLab& lab, bool trained) {
         return;
     }
     if (trained) model.params = g_training.model.params;
-    measure_model_map(lab, model, kSeedLayer);
+    if (Status s = measure_model_map(lab, model, kSeedLayer); !s.ok()) lab.erf_note = s.message;
 }
 
 // Your network's effective field: the middle unit of its last layer that still has a picture's
@@ -310,14 +306,14 @@ void compute_your_map(RfLab& lab) {
         layer = int(i);
     }
     if (s.ok() && layer < 0) s = error_status("it has no layer that keeps a picture's shape");
+    if (s.ok()) s = measure_model_map(lab, model, layer);
     if (!s.ok()) {
-        lab.erf_note = "Your network cannot be measured here: " + s.message + ".";
+        lab.erf_note = "Your network (" + yours->about + ") cannot be measured here: " + s.message + ".";
         return;
     }
     const Layer& L = model.layers[size_t(layer)];
     lab.erf_note = "Your network: " + yours->about + "; the middle unit of its layer " + std::to_string(layer + 1) + ", a " +
                    layer_kind_name(L.kind) + " giving " + shape_string(L.out_shape) + ".";
-    measure_model_map(lab, model, layer);
 }
 
 bool trained() { return g_training.run.step >= kTrainSteps; }
