@@ -5,6 +5,8 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -372,4 +374,55 @@ TEST_CASE("arithmetic lab: draws every case without a GPU; the animation moves a
     draw_frames(2);
     ImGui::DestroyContext();
     fresh();
+}
+
+// Named mistakes: each known mistake's answer, computed here from the exercise's numbers as a
+// student would make it, is named by the lab (the first of them when two give the same answer);
+// a right answer names none, a far-off one is "other".
+static int64_t floor_divide(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+TEST_CASE("arithmetic lab: a wrong output size names the mistake that gives it") {
+    command({{"lab", "arithmetic"}, {"reset", true}});
+    const char* ids[] = {"forgot-plus-one", "padding-one-side", "dilation-ignored", "stride-ignored", "rounded-up", "wrong-formula"};
+    std::map<std::string, int> named;  // times each id was expected and given
+    for (int seed = 1; seed <= 120; seed++) {
+        const json x = command({{"new_exercise", true}, {"seed", seed}})["exercise"];
+        const bool transposed = x["kind"] == "transposed", one_d = x["dims"] == 1;
+        const int64_t k = x["kernel"], s = x["stride"], p = x["padding"], d = x["dilation"];
+        // the size each mistake gives along an axis of size I (-1: not a mistake this kind of exercise draws)
+        auto sizes = [&](int64_t I) {
+            const int64_t conv_right = floor_divide(I + 2 * p - d * (k - 1) - 1, s) + 1, trans_right = (I - 1) * s - 2 * p + d * (k - 1) + 1;
+            if (!transposed)
+                return std::vector<int64_t>{conv_right, floor_divide(I + 2 * p - d * (k - 1) - 1, s), floor_divide(I + p - d * (k - 1) - 1, s) + 1,
+                                            floor_divide(I + 2 * p - (k - 1) - 1, s) + 1, I + 2 * p - d * (k - 1),
+                                            -floor_divide(-(I + 2 * p - d * (k - 1) - 1), s) + 1, trans_right};
+            return std::vector<int64_t>{trans_right, (I - 1) * s - 2 * p + d * (k - 1), (I - 1) * s - p + d * (k - 1) + 1,
+                                        (I - 1) * s - 2 * p + (k - 1) + 1, (I - 1) - 2 * p + d * (k - 1) + 1, -1, conv_right};
+        };
+        const std::vector<int64_t> rows = sizes(x["input"][0]), cols = sizes(x["input"][1]);
+        auto answer = [&](size_t i) { return one_d ? json(cols[i]) : json{rows[i], cols[i]}; };
+        std::vector<json> answers;  // [0] right, then one per id
+        for (size_t i = 0; i < rows.size(); i++) answers.push_back((!one_d && rows[i] < 0) || cols[i] < 0 ? json(nullptr) : answer(i));
+        for (size_t m = 1; m < answers.size(); m++) {
+            if (answers[m].is_null() || answers[m] == answers[0]) continue;  // the mistake gives the right size here
+            size_t first = m;  // the first id whose answer this is
+            for (size_t o = 1; o < m; o++)
+                if (answers[o] == answers[m]) first = std::min(first, o);
+            const json last = command({{"answer", answers[m]}})["last_answer"];
+            INFO("seed " << seed << ", " << std::string(ids[m - 1]) << ": " << answers[m].dump() << " -> " << last.dump());
+            CHECK(last["correct"] == false);
+            CHECK(last["mistake"]["id"] == ids[first - 1]);
+            CHECK(last["feedback"] == last["mistake"]["text"]);
+            named[ids[m - 1]] += first == m;
+        }
+        const json right = command({{"answer", answers[0]}})["last_answer"];
+        CHECK(right["mistake"].is_null());
+        const json far = command({{"new_exercise", true}, {"seed", seed}, {"answer", one_d ? json(99) : json{99, 99}}})["last_answer"];
+        CHECK(far["mistake"]["id"] == "other");
+    }
+    for (const char* id : ids) {
+        INFO(id << " named " << named[id] << " times");
+        CHECK(named[id] >= 3);  // every mistake met, on its own, in several exercises
+    }
+    CHECK(api_state()["mistakes"]["forgot-plus-one"].get<int>() >= named["forgot-plus-one"]);
 }

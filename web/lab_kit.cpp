@@ -40,12 +40,28 @@ void ExerciseRecord::close() {
     last_answer = nullptr;
 }
 
+json name_mistake(const json& given, const std::vector<MistakeAnswer>& mistakes, const std::string& other_text) {
+    json named = nullptr;
+    for (const MistakeAnswer& m : mistakes) {
+        if (m.answer.is_null() || m.answer != given) continue;
+        if (named.is_null()) named = {{"id", m.id}, {"text", m.text}};
+        else named["text"] = named["text"].get<std::string>() + " Or: " + m.text;  // two mistakes give the same answer here
+    }
+    return named.is_null() ? json{{"id", "other"}, {"text", other_text}} : named;
+}
+
 void ExerciseRecord::checked(bool right, const json& expected, const json& given, const std::string& feedback, Pending& pending,
-                             const json& extra) {
+                             const json& extra, json mistake) {
     answered++;
     correct += right;
-    last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}};
+    if (right) mistake = nullptr;
+    else if (mistake.is_null()) mistake = {{"id", "other"}, {"text", feedback}};
+    last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}, {"mistake", mistake}};
     for (auto it = extra.begin(); it != extra.end(); ++it) last_answer[it.key()] = it.value();
+    if (!mistake.is_null()) {
+        const std::string id = mistake["id"].get<std::string>();
+        mistakes[id] = mistakes.value(id, 0) + 1;
+    }
     pending.answer(right);
 }
 
@@ -53,6 +69,7 @@ void ExerciseRecord::write(json& state) const {
     state["exercise"] = exercise;
     state["score"] = {{"answered", answered}, {"correct", correct}};
     state["last_answer"] = last_answer;
+    state["mistakes"] = mistakes;
 }
 
 bool close_enough(float answer, float expected) { return std::fabs(answer - expected) <= 0.01f + 1e-3f * std::fabs(expected); }

@@ -145,7 +145,7 @@ void write_outputs(json& state, const Outputs& outputs, const L& lab) {
 template <class Fields, class ViewFields, class Outputs>
 std::string check_command(const json& fields, const Fields& settings, const ViewFields& view, std::initializer_list<const char*> actions,
                           const Outputs& outputs) {
-    std::vector<const char*> writable, read_only = {"lab", "exercise", "score", "last_answer"};
+    std::vector<const char*> writable, read_only = {"lab", "exercise", "score", "last_answer", "mistakes"};
     for (const auto& d : settings) writable.push_back(d.name);
     writable.insert(writable.end(), actions.begin(), actions.end());
     for (const auto& d : view) writable.push_back(d.name);
@@ -164,21 +164,35 @@ std::string check_command(const json& fields, const Fields& settings, std::initi
 std::string read_padding(const json& fields, int lo, int hi, PaddingMode& mode, int& amount);
 json padding_json(PaddingMode mode, int amount);  // 2, or "same"
 
+// ---- Named mistakes: the few mistakes a concept draws, each with the answer it gives, computed
+// from the exercise, so that a wrong answer can be named ("forgot-plus-one") and explained in the
+// exercise's own numbers. A lab lists its mistakes as data beside its exercise.
+struct MistakeAnswer {
+    const char* id;    // stable, kebab-case: "forgot-plus-one"
+    json answer;       // the answer this mistake gives for this exercise; null when it cannot be told from the right one here
+    std::string text;  // what went wrong and what the right step is, in this exercise's numbers
+};
+// The mistake a wrong answer shows: {"id", "text"} of the named mistake that gives `given` (when
+// several do, the first's id and every text), else {"id": "other", "text": other_text}.
+json name_mistake(const json& given, const std::vector<MistakeAnswer>& mistakes, const std::string& other_text);
+
 // ---- The exercise record, the same in every lab with exercises.
 struct ExerciseRecord {
     json exercise = nullptr;     // the open exercise's set-up with its "seed"; null when none is open
     int answered = 0;            // answers checked since the lab opened (or was reset)
     int correct = 0;             // of them, right
-    json last_answer = nullptr;  // null, or {"correct", "expected", "given", "feedback", ...the lab's own}
+    json last_answer = nullptr;  // null, or {"correct", "expected", "given", "feedback", "mistake", ...the lab's own}
+    json mistakes = json::object();  // {mistake id: times made} since the lab opened
 
     bool open() const { return !exercise.is_null(); }
     // A new exercise: its set-up (an object; "seed" is added), no answer yet; "exercise-new" posted.
     void start(json setup, uint64_t seed, Pending& pending);
     void close();  // back to exploring: no exercise, no last answer; the score stays
     // One checked answer: counted, kept as last_answer (with `extra`'s fields), posted as "answer".
+    // `mistake`: what a wrong answer shows (name_mistake); a wrong answer without one is "other".
     void checked(bool right, const json& expected, const json& given, const std::string& feedback, Pending& pending,
-                 const json& extra = json::object());
-    void write(json& state) const;  // "exercise", "score", "last_answer"
+                 const json& extra = json::object(), json mistake = nullptr);
+    void write(json& state) const;  // "exercise", "score", "last_answer", "mistakes"
 };
 
 // {"new_exercise": ...} (read_new_exercise): starts one with start(lab, seed) when asked for.

@@ -238,6 +238,68 @@ void new_exercise(ArithmeticLab& lab, uint64_t seed) {
     lab.typed[0] = lab.typed[1] = 0;
 }
 
+// ---- The mistakes an output size draws, each as the size it gives along one axis: I the input's
+// size, k the kernel, s the stride, p the padding on each side, d the dilation.
+struct AxisNumbers {
+    int64_t I, k, s, p, d;
+};
+int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }  // floor_div: engine/conv_arithmetic.h
+
+struct SizeMistake {
+    const char* id;
+    int64_t (*convolution)(const AxisNumbers& a);  // the size it gives for a convolution
+    int64_t (*transposed)(const AxisNumbers& a);   // ... and for a transposed convolution
+    const char* words;                             // what went wrong, before the right sum
+};
+
+const SizeMistake kSizeMistakes[] = {
+    {"forgot-plus-one",
+     [](const AxisNumbers& a) { return floor_div(a.I + 2 * a.p - a.d * (a.k - 1) - 1, a.s); },
+     [](const AxisNumbers& a) { return (a.I - 1) * a.s - 2 * a.p + a.d * (a.k - 1); },
+     "You left out the + 1: the formula counts the steps between the first and the last position, and the first one counts too"},
+    {"padding-one-side",
+     [](const AxisNumbers& a) { return floor_div(a.I + a.p - a.d * (a.k - 1) - 1, a.s) + 1; },
+     [](const AxisNumbers& a) { return (a.I - 1) * a.s - a.p + a.d * (a.k - 1) + 1; },
+     "You counted the padding on one side only: p zeros go on each side, 2p in all"},
+    {"dilation-ignored",
+     [](const AxisNumbers& a) { return floor_div(a.I + 2 * a.p - (a.k - 1) - 1, a.s) + 1; },
+     [](const AxisNumbers& a) { return (a.I - 1) * a.s - 2 * a.p + (a.k - 1) + 1; },
+     "You left out the dilation: a dilated kernel spans d(k-1) + 1 cells, not k"},
+    {"stride-ignored",
+     [](const AxisNumbers& a) { return a.I + 2 * a.p - a.d * (a.k - 1); },
+     [](const AxisNumbers& a) { return (a.I - 1) - 2 * a.p + a.d * (a.k - 1) + 1; },
+     "You left out the stride: the window jumps s cells at a time"},
+    {"rounded-up",
+     [](const AxisNumbers& a) { return ceil_div(a.I + 2 * a.p - a.d * (a.k - 1) - 1, a.s) + 1; },
+     [](const AxisNumbers&) { return int64_t(-1); },
+     "You rounded up: a window that would run past the padded input is not there, so the division rounds down"},
+    {"wrong-formula",
+     [](const AxisNumbers& a) { return (a.I - 1) * a.s - 2 * a.p + a.d * (a.k - 1) + 1; },
+     [](const AxisNumbers& a) { return floor_div(a.I + 2 * a.p - a.d * (a.k - 1) - 1, a.s) + 1; },
+     "You used the other direction's formula: a convolution shrinks by floor((I + 2p - d(k-1) - 1)/s) + 1, a transposed "
+     "convolution grows by (I-1)s - 2p + d(k-1) + 1"},
+};
+
+// Each named mistake with the answer it gives for this exercise (null where it gives the right one).
+std::vector<MistakeAnswer> size_mistakes(const ArithmeticLab& lab) {
+    const Settings& s = lab.settings;
+    const Geometry& g = lab.geometry;
+    const bool one_d = s.dims == 1;
+    const AxisNumbers rows{one_d ? 1 : s.input_rows, s.kernel, s.stride, s.padding, s.dilation};
+    const AxisNumbers cols{s.input_cols, s.kernel, s.stride, s.padding, s.dilation};
+    const json right = one_d ? json(g.out_cols) : json{g.out_rows, g.out_cols};
+    const std::string sum = one_d || g.formula_rows == g.formula_cols ? g.formula_cols : g.formula_rows + " rows and " + g.formula_cols + " columns";
+    std::vector<MistakeAnswer> list;
+    for (const SizeMistake& m : kSizeMistakes) {
+        const auto size = s.transposed ? m.transposed : m.convolution;
+        const int64_t r = size(rows), c = size(cols);
+        json answer = one_d ? json(c) : json{r, c};
+        if ((!one_d && r < 0) || c < 0 || answer == right) answer = nullptr;
+        list.push_back({m.id, answer, std::string(m.words) + ": " + sum + "."});
+    }
+    return list;
+}
+
 // Checks a predicted shape (rows is ignored in 1D). The UI and the "answer" command both come here.
 std::string check_answer(ArithmeticLab& lab, int rows, int cols) {
     if (!lab.record.open()) return "there is no exercise to answer: send {\"new_exercise\": true} first";
@@ -260,7 +322,9 @@ std::string check_answer(ArithmeticLab& lab, int rows, int cols) {
         feedback = "Not quite: with " + rule + ", " + where + ".";
     }
     lab.attempted = true;
-    lab.record.checked(right, expected, given, feedback, lab.pending);
+    const json mistake = right ? json(nullptr) : name_mistake(given, size_mistakes(lab), feedback);
+    if (!right && mistake["id"] != "other") feedback = mistake["text"].get<std::string>();
+    lab.record.checked(right, expected, given, feedback, lab.pending, json::object(), mistake);
     return "";
 }
 
