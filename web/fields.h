@@ -38,5 +38,8 @@ std::string check_fields(const json& fields, const std::vector<const char*>& kno
 std::string parse_rows_text(const std::string& text, int max_rows, int max_cols, float limit, Rows& out);
 std::string rows_to_text(const Rows& rows);
 
+// Text for a state field that may have none: null when empty ("message": null).
+inline json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
 // A number as a person writes it: 3, -0.5, 0.333 (at most 3 decimals, no trailing zeros).
 std::string format_number(float value);

@@ -401,11 +401,11 @@ const Output<ArithmeticLab> kOutputs[] = {
          const Geometry& g = lab.geometry;
          return g.message.empty() ? json{g.out_rows, g.out_cols} : json(nullptr);
      }},
-    {"message", [](const ArithmeticLab& lab) { return lab.geometry.message.empty() ? json(nullptr) : json(lab.geometry.message); }},
+    {"message", [](const ArithmeticLab& lab) { return text_or_null(lab.geometry.message); }},
     {"formula", [](const ArithmeticLab& lab) {
          const Geometry& g = lab.geometry;
          return json{{"rows", g.formula_rows}, {"cols", g.formula_cols},
-                     {"short", g.formula_short.empty() ? json(nullptr) : json(g.formula_short)}};
+                     {"short", text_or_null(g.formula_short)}};
      }},
     {"position", [](const ArithmeticLab& lab) {
          const int sc = std::max(step_cols(lab), 1);

@@ -522,7 +522,7 @@ const Output<ChannelsLab> kOutputs[] = {
     {"bias_shape", [](const ChannelsLab& lab) { return json(lab.params.bias_shape); }},
     {"output_shape", [](const ChannelsLab& lab) { return lab.message.empty() ? json(lab.output.shape) : json(nullptr); }},
     {"output", [](const ChannelsLab& lab) { return lab.message.empty() ? drop_batch_axis(lab.output) : json(nullptr); }},
-    {"message", [](const ChannelsLab& lab) { return lab.message.empty() ? json(nullptr) : json(lab.message); }},
+    {"message", [](const ChannelsLab& lab) { return text_or_null(lab.message); }},
     {"position", [](const ChannelsLab& lab) { return json{lab.filter, lab.row, lab.col}; }},
     {"window", [](const ChannelsLab& lab) {
          if (lab.terms.empty()) return json(nullptr);

@@ -538,7 +538,7 @@ const Output<HandConvLab> kOutputs[] = {
      }},
     {"output", output_json},
     {"output_size", [](const HandConvLab& lab) { return json{output_rows(lab), output_cols(lab)}; }},
-    {"message", [](const HandConvLab& lab) { return lab.message.empty() ? json(nullptr) : json(lab.message); }},
+    {"message", [](const HandConvLab& lab) { return text_or_null(lab.message); }},
     {"formula", [](const HandConvLab& lab) {
          return json{{"rows", conv_output_size_formula(image_rows(lab.problem), lab.rows_axis)},
                      {"cols", conv_output_size_formula(image_cols(lab.problem), lab.cols_axis)}};

@@ -447,7 +447,7 @@ const Output<ImageKernelsLab> kOutputs[] = {
     {"gpu_note", [](const ImageKernelsLab&) { return json(gpu_note()); }},
     {"frame_ms", [](const ImageKernelsLab& lab) { return json(lab.frame_ms); }},
     {"output_size", [](const ImageKernelsLab& lab) { return json{output_rows(lab), output_cols(lab), channels_out(lab)}; }},
-    {"message", [](const ImageKernelsLab& lab) { return lab.message.empty() ? json(nullptr) : json(lab.message); }},
+    {"message", [](const ImageKernelsLab& lab) { return text_or_null(lab.message); }},
     {"note", [](const ImageKernelsLab& lab) { return json(lab.note); }},
     {"window", window_json},  // the products under the pixel pointed at
     {"output_at", [](const ImageKernelsLab& lab) {  // what the last frame's backend computed there (the GPU's is read back)

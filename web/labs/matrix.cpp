@@ -328,7 +328,7 @@ const Output<MatrixLab> kOutputs[] = {
     {"view", [](const MatrixLab& lab) { return json(choice_name(kViews, lab.view)); }},
     {"row", [](const MatrixLab& lab) { return json(lab.row); }},
     {"output_size", [](const MatrixLab& lab) { return has_output(lab) ? json{lab.computed.OH, lab.computed.OW} : json(nullptr); }},
-    {"message", [](const MatrixLab& lab) { return has_output(lab) ? json(nullptr) : json(lab.computed.message); }},
+    {"message", [](const MatrixLab& lab) { return text_or_null(lab.computed.message); }},
     {"matrix", [](const MatrixLab& lab) { return has_output(lab) ? grid_json(lab.computed.C, c_rows(lab), c_cols(lab)) : json(nullptr); }},
     {"taps", [](const MatrixLab& lab) { return has_output(lab) ? int_grid_json(lab.computed.tap, c_rows(lab), c_cols(lab)) : json(nullptr); }},
     {"x", [](const MatrixLab& lab) { return json(lab.computed.x); }},

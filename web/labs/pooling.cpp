@@ -423,17 +423,15 @@ json window_json(const PoolingLab& lab) {
     return {{"cells", cells}, {"value", out_at(lab, lab.row, lab.col)}, {"expression", window_expression(lab)}};
 }
 
-json or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
-
 // What the lab computes from its settings (read-only in the state).
 const Output<PoolingLab> kOutputs[] = {
     {"position", [](const PoolingLab& lab) { return json{lab.row, lab.col}; }},
-    {"photo_loaded", [](const PoolingLab& lab) { return or_null(lab.photo_loaded); }},
+    {"photo_loaded", [](const PoolingLab& lab) { return text_or_null(lab.photo_loaded); }},
     {"input", [](const PoolingLab& lab) { return plane_json(lab.input); }},  // grid mode: the grid; photo mode: the feature map
     {"input_size", [](const PoolingLab& lab) { return json{in_rows(lab), in_cols(lab)}; }},
     {"output", output_json},
     {"output_size", [](const PoolingLab& lab) { return json{out_rows(lab), out_cols(lab)}; }},
-    {"message", [](const PoolingLab& lab) { return or_null(lab.message); }},
+    {"message", [](const PoolingLab& lab) { return text_or_null(lab.message); }},
     {"winners", winners_json},
     {"window", window_json},
     {"shift_experiment", [](const PoolingLab& lab) {
@@ -442,7 +440,7 @@ const Output<PoolingLab> kOutputs[] = {
                      {"pooled", plane_json(lab.pool_a)}, {"pooled_shifted", plane_json(lab.pool_b)},
                      {"conv_follows_shift", lab.conv_follows}, {"pooled_changed_cells", lab.pooled_changed}};
      }},
-    {"note", [](const PoolingLab& lab) { return or_null(lab.note); }},
+    {"note", [](const PoolingLab& lab) { return text_or_null(lab.note); }},
     {"solved", [](const PoolingLab& lab) { return json(lab.solved); }},
 };
 

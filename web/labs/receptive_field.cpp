@@ -618,7 +618,7 @@ json erf_json(const RfLab& lab) {
     const FieldMap& m = lab.erf;
     const char* net = choice_name(kNets, lab.erf_net);
     if (m.size == 0) return {{"net", net}, {"note", lab.erf_note}, {"map", nullptr}};
-    return {{"net", net}, {"note", lab.erf_note.empty() ? json(nullptr) : json(lab.erf_note)}, {"inputs", lab.erf_inputs},
+    return {{"net", net}, {"note", text_or_null(lab.erf_note)}, {"inputs", lab.erf_inputs},
             {"size", m.size}, {"unit", {m.unit_y, m.unit_x}}, {"field", {{"first", {m.first_y, m.first_x}}, {"size", m.field}}},
             {"effective_size", lab.erf_size},
             {"middle", {{"size", lab.erf_middle}, {"share", lab.erf_central},
@@ -630,12 +630,12 @@ json training_json(const RfLab&) {
     const SeedTraining& t = g_training;
     return {{"state", training_state()}, {"steps", t.run.step}, {"of", kTrainSteps},
             {"test_accuracy", std::isnan(t.test_accuracy) ? json(nullptr) : json(t.test_accuracy)},
-            {"note", t.note.empty() ? json(nullptr) : json(t.note)}};
+            {"note", text_or_null(t.note)}};
 }
 
 const Output<RfLab> kOutputs[] = {
     {"fields", fields_json},
-    {"message", [](const RfLab& lab) { return lab.message.empty() ? json(nullptr) : json(lab.message); }},
+    {"message", [](const RfLab& lab) { return text_or_null(lab.message); }},
     {"receptive_field", [](const RfLab& lab) { return json(lab.fields.back().size); }},
     {"jump", [](const RfLab& lab) { return json(lab.fields.back().jump); }},
     {"weights", [](const RfLab& lab) { return json(stack_weights(lab.layers)); }},

@@ -625,19 +625,18 @@ json recipe_json(const TrainLab& lab) {
     return nullptr;
 }
 
-json or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
 json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 // What the lab computes and measures (read-only in the state).
 const Output<TrainLab> kOutputs[] = {
     {"data_loaded", [](const TrainLab& lab) { return json(have_data(lab)); }},
     {"data_progress", [](const TrainLab& lab) { return json(dataset_loading(lab.settings.dataset)); }},
-    {"data_error", [](const TrainLab& lab) { return or_null(lab.data_error); }},
+    {"data_error", [](const TrainLab& lab) { return text_or_null(lab.data_error); }},
     {"shapes", layer_table},
     {"params", [](const TrainLab& lab) { return model_ready(lab) ? json(lab.model.params.size()) : json(nullptr); }},
     {"lr_now", [](const TrainLab& lab) { return json(learning_rate_now(lab)); }},
     {"recipe", recipe_json},
-    {"backend_note", [](const TrainLab& lab) { return or_null(backend_note(lab)); }},
+    {"backend_note", [](const TrainLab& lab) { return text_or_null(backend_note(lab)); }},
     {"running", [](const TrainLab& lab) { return json(lab.running); }},
     {"step", [](const TrainLab& lab) { return json(lab.run.step); }},
     {"epoch", [](const TrainLab& lab) { return json(epochs_done(lab)); }},
@@ -651,7 +650,7 @@ const Output<TrainLab> kOutputs[] = {
     {"images_per_second", [](const TrainLab& lab) { return json(lab.images_per_second); }},
     {"step_ms", [](const TrainLab& lab) { return json(lab.step_ms); }},
     {"frame_cpu_ms", [](const TrainLab&) { return json(frame_cpu_ms()); }},  // the main thread's last frame, training included
-    {"message", [](const TrainLab& lab) { return or_null(lab.message); }},
+    {"message", [](const TrainLab& lab) { return text_or_null(lab.message); }},
     {"note", [](const TrainLab& lab) { return json(lab.note); }},
     {"sample_label", [](const TrainLab& lab) {  // what the network says about the chosen test picture
          return model_ready(lab) && have_data(lab) ? json(test_set(lab).labels[size_t(lab.settings.sample)]) : json(nullptr);
