@@ -17,9 +17,9 @@ TEST_CASE("the lab list follows the lessons, whatever order the files were linke
 TEST_CASE("record_answer counts answers per lab; reset_progress forgets them") {
     reset_progress();
     CHECK(progress() == json::object());
-    record_answer("hand-conv", true);
-    record_answer("hand-conv", false);
-    record_answer("pooling", true);
+    record_answer("hand-conv", {.correct = true});
+    record_answer("hand-conv", {.correct = false, .mistake = "kernel-flipped"});
+    record_answer("pooling", {.correct = true});
     CHECK(progress() == json::parse(R"({"hand-conv": {"answered": 2, "correct": 1}, "pooling": {"answered": 1, "correct": 1}})"));
     reset_progress();
     CHECK(progress() == json::object());
@@ -39,14 +39,21 @@ TEST_CASE("an answer is counted in the progress record and its event says right 
     api_command({{"answer", {{"position", {0, 1}}, {"value", 5}}}});  // 0 is right, 5 is not
     app_platform().post_event = nullptr;
     REQUIRE(g_answer_events.size() == 2);
-    CHECK(g_answer_events[0]["answer"] == json::parse(R"({"lab": "hand-conv", "correct": true, "progress": {"answered": 1, "correct": 1}})"));
-    CHECK(g_answer_events[1]["answer"] == json::parse(R"({"lab": "hand-conv", "correct": false, "progress": {"answered": 2, "correct": 1}})"));
+    CHECK(g_answer_events[0]["answer"] == json::parse(R"({"lab": "hand-conv", "correct": true, "mistake": null, "hints_used": 0,
+        "progress": {"answered": 1, "correct": 1}, "concept": {"id": "convolution-by-hand", "lab": "hand-conv",
+        "title": "Convolution by hand", "state": "practising", "right_in_a_row": 1, "answered": 1, "correct": 1, "mistakes": {}}})"));
+    // output [0, 1] of the white square under Sobel x: 0*-1 + 0*0 + 0*1 + 1*-2 + 1*0 + 1*2 + 1*-1 + 1*0 + 1*1 = 0; 5 is no named mistake
+    CHECK(g_answer_events[1]["answer"] == json::parse(R"({"lab": "hand-conv", "correct": false, "mistake": "other", "hints_used": 0,
+        "progress": {"answered": 2, "correct": 1}, "concept": {"id": "convolution-by-hand", "lab": "hand-conv",
+        "title": "Convolution by hand", "state": "practising", "right_in_a_row": 0, "answered": 2, "correct": 1, "mistakes": {"other": 1}}})"));
     json reply = api_command({{"progress", true}});
-    CHECK(reply["progress"] == json::parse(R"({"hand-conv": {"answered": 2, "correct": 1}})"));
+    CHECK(reply["progress"]["labs"] == json::parse(R"({"hand-conv": {"answered": 2, "correct": 1}})"));
+    CHECK(reply["progress"]["concepts"][0]["state"] == "practising");
     CHECK(reply["lab"] == "hand-conv");
     CHECK(api_command({{"progress", "all"}})["error"].get<std::string>().find("\"progress\" must be true") == 0);
     reply = api_command({{"progress", "reset"}});
-    CHECK(reply["progress"] == json::object());
+    CHECK(reply["progress"]["labs"] == json::object());
+    CHECK(reply["progress"]["concepts"][0]["state"] == "new");
     api_command({{"lab", "hand-conv"}, {"reset", true}});
 }
 

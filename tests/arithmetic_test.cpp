@@ -311,7 +311,7 @@ TEST_CASE("arithmetic lab: a worked exercise (2D, then transposed, then 1D)") {
         }
         INFO("exercise " << e.dump());
         CHECK(s["output_size"] == json::array({rows, cols}));
-        s = command({{"answer", {rows + 1, cols}}});  // one row too many
+        s = command({{"answer", {rows + 50, cols}}});  // 50 rows too many: no named mistake gives that
         CHECK(s["last_answer"]["correct"] == false);
         CHECK(s["last_answer"]["feedback"].get<std::string>().find("Not quite: with ") == 0);
         CHECK(s["last_answer"]["feedback"].get<std::string>().find("the rows are ") != std::string::npos);

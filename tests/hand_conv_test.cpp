@@ -204,7 +204,7 @@ TEST_CASE("new exercises are random but repeatable, and can ask for chosen cells
     CHECK(s["score"]["answered"] == 1);
     if (cells > 1) refused({{"answer", {{"position", {c["output_size"][0].get<int>() - 1, c["output_size"][1].get<int>() - 1}}, {"value", 0}}}}, "not part of this exercise");
     // a teacher's own exercise: set the problem, ask for one cell
-    s = command({{"image", {{1, 2, 3}, {4, 5, 6}}}, {"kernel", {{1, 1}}}, {"stride", 1}, {"padding", 0}, {"mode", "exercise"},
+    s = command({{"image", {{1, 2, 3}, {4, 5, 6}}}, {"kernel", {{1, 1}}}, {"bias", 0}, {"stride", 1}, {"padding", 0}, {"mode", "exercise"},
                  {"cells", {{1, 1}}}});
     CHECK(s["output"] == json::parse("[[3,5],[9,11]]"));
     CHECK(s["exercise_score"]["asked"] == 1);

@@ -87,13 +87,14 @@ json api_command(const json& command) {
     if (!command.is_object()) return json{{"error", "a command must be an object, like {\"stride\": 2}"}};
     const Lab* target = &current_lab();
     json fields = command;
-    // {"progress": true} adds every lab's record to the reply; {"progress": "reset"} clears it first.
+    // {"progress": true} adds the student's record to the reply (concept_progress() with "labs":
+    // progress()); {"progress": "reset"} clears it first.
     bool want_progress = false, reset = false;
     if (command.contains("progress")) {
         const json& p = command["progress"];
         if (p.is_boolean()) want_progress = p.get<bool>();
         else if (p.is_string() && p.get<std::string>() == "reset") want_progress = reset = true;
-        else return json{{"error", "\"progress\" must be true (every lab's answered and correct counts) or \"reset\" (forget them)"}};
+        else return json{{"error", "\"progress\" must be true (every concept's state and every lab's answered and correct counts) or \"reset\" (forget them)"}};
         fields.erase("progress");
     }
     if (command.contains("lab")) {
@@ -120,7 +121,10 @@ json api_command(const json& command) {
     open_lab(target->id);
     if (reset) reset_progress();
     json state = api_state();
-    if (want_progress) state["progress"] = progress();
+    if (want_progress) {
+        state["progress"] = concept_progress();
+        state["progress"]["labs"] = progress();
+    }
     return state;
 }
 
@@ -142,6 +146,7 @@ void post_event(const std::string& event) {
     json state = api_state();
     // Every lab's answer event says the same things in the same place, whatever the lab's own fields.
     if (event == "answer" && !last_answer_record().is_null()) state["answer"] = last_answer_record();
+    if (event == "progress" && last_answer_record().contains("concept")) state["concept"] = last_answer_record()["concept"];
     g_platform.post_event(event, state);
 }
 
@@ -151,6 +156,87 @@ void ui_anchor(const std::string& name) {
 }
 
 json ui_anchors() { return g_anchors; }
+
+// ---- The progress view: every concept, its state, the mistakes made most often, its lab.
+static bool g_show_progress = false;  // the lab area shows the progress view instead of the open lab
+static bool g_confirm_reset = false;  // "Reset progress" asked once: the next click forgets
+
+static ImVec4 concept_color(const std::string& state) {
+    if (state == "mastered") return ImVec4(0.4f, 0.85f, 0.5f, 1);
+    if (state == "practising") return ImVec4(1.0f, 0.75f, 0.35f, 1);
+    return ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
+}
+
+// "forgot-plus-one (3), stride-ignored (1)": the two made most often.
+static std::string frequent_mistakes(const json& mistakes) {
+    std::vector<std::pair<uint64_t, std::string>> sorted;
+    for (auto it = mistakes.begin(); it != mistakes.end(); ++it) sorted.emplace_back(it.value().get<uint64_t>(), it.key());
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::string text;
+    for (size_t i = 0; i < sorted.size() && i < 2; i++)
+        text += (i ? ", " : "") + sorted[i].second + " (" + std::to_string(sorted[i].first) + ")";
+    return text.empty() ? "-" : text;
+}
+
+static void draw_progress_view() {
+    const json concepts = concept_progress()["concepts"];
+    int mastered = 0;
+    for (const json& c : concepts) mastered += c["state"] == "mastered";
+    ImGui::TextUnformatted("Your progress");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%d of %d concepts mastered. A concept is mastered after three right answers in a row without a hint; "
+                       "a wrong answer sends it back to practising. Kept in this browser across visits.",
+                       mastered, int(concepts.size()));
+    ImGui::PopStyleColor();
+    ImGui::Spacing();
+    const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp;
+    if (ImGui::BeginTable("concepts", 5, flags)) {
+        ImGui::TableSetupColumn("Concept", ImGuiTableColumnFlags_WidthStretch, 2.0f);
+        ImGui::TableSetupColumn("State", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+        ImGui::TableSetupColumn("Right / answered", ImGuiTableColumnFlags_WidthStretch, 1.3f);
+        ImGui::TableSetupColumn("Mistakes made most often", ImGuiTableColumnFlags_WidthStretch, 3.0f);
+        ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+        ImGui::TableHeadersRow();
+        for (const json& c : concepts) {
+            const std::string state = c["state"], lab = c["lab"];
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(c["title"].get<std::string>().c_str());
+            ImGui::TableNextColumn();
+            std::string shown = state;
+            if (state == "practising") shown += " (" + std::to_string(c["right_in_a_row"].get<int>()) + " in a row)";
+            ImGui::TextColored(concept_color(state), "%s", shown.c_str());
+            ImGui::TableNextColumn();
+            ImGui::Text("%d / %d", c["correct"].get<int>(), c["answered"].get<int>());
+            ImGui::TableNextColumn();
+            ImGui::PushTextWrapPos(0);
+            ImGui::TextUnformatted(frequent_mistakes(c["mistakes"]).c_str());
+            ImGui::PopTextWrapPos();
+            ImGui::TableNextColumn();
+            ImGui::PushID(lab.c_str());
+            if (ImGui::SmallButton("Practise")) {
+                open_lab(lab);
+                g_show_progress = false;
+            }
+            ui_anchor("progress/open/" + lab);
+            ImGui::PopID();
+        }
+        ImGui::EndTable();
+    }
+    ImGui::Spacing();
+    if (!g_confirm_reset) {
+        if (ImGui::Button("Reset progress")) g_confirm_reset = true;
+    } else {
+        ImGui::TextUnformatted("Forget every answer and every concept's state?");
+        ImGui::SameLine();
+        if (ImGui::Button("Yes, forget")) {
+            reset_progress();
+            g_confirm_reset = false;
+        }
+        ImGui::SameLine();
+        if (ImGui::Button("No")) g_confirm_reset = false;
+    }
+}
 
 void draw_app(AppView& view) {
     app_frame_began();
@@ -180,8 +266,17 @@ void draw_app(AppView& view) {
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("A link to this lab as it is now (its settings and exercise)");
         }
         ImGui::Separator();
+        if (ImGui::Selectable("Your progress", g_show_progress)) {
+            g_show_progress = true;
+            g_confirm_reset = false;
+        }
+        ui_anchor("lab-list/progress");
+        ImGui::Separator();
         for (const Lab& lab : all_labs()) {
-            if (ImGui::Selectable(lab.name, &lab == &current_lab())) open_lab(lab.id);
+            if (ImGui::Selectable(lab.name, !g_show_progress && &lab == &current_lab())) {
+                open_lab(lab.id);
+                g_show_progress = false;
+            }
             ui_anchor(std::string("lab-list/") + lab.id);
             ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
             ImGui::PushTextWrapPos(0.0f);
@@ -194,7 +289,12 @@ void draw_app(AppView& view) {
         ImGui::SameLine();
     }
     ImGui::BeginChild("lab", ImVec2(0, 0), false);
-    current_lab().draw();
+    if (view.embed) {  // no lab list: the way to the progress view and back is a small button
+        if (ImGui::SmallButton(g_show_progress ? "Back to the lab" : "Your progress")) g_show_progress = !g_show_progress;
+        ui_anchor("embed/progress");
+    }
+    if (g_show_progress) draw_progress_view();
+    else current_lab().draw();
     ImGui::EndChild();
     ImGui::End();
 }

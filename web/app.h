@@ -19,6 +19,12 @@
 
 using json = nlohmann::json;
 
+// What a lab's exercises teach, tracked per student: new, practising or mastered (app_progress.cpp).
+struct Concept {
+    const char* id = nullptr;     // stable, kebab-case: "output-size"
+    const char* title = nullptr;  // shown in the progress view: "Output size"
+};
+
 // One lab: one file under web/labs/ that registers itself with CNNLAB_REGISTER_LAB, naming its
 // parts: CNNLAB_REGISTER_LAB(.id = "pooling", .name = "Pooling", ..., .on_picture = pooling_picture).
 struct Lab {
@@ -40,6 +46,8 @@ struct Lab {
     // work) and returns true while there is more to do. The app calls it (app_work), paced: between
     // frames where the platform does that, else a slice at the start of each frame.
     bool (*work)(double budget_ms) = nullptr;
+    // The concept its exercises practise (none for a lab without exercises).
+    Concept teaches = {};
 };
 
 // Registers a lab at program start (called from a static initializer in the lab's own file).
@@ -149,24 +157,35 @@ std::string stored(const std::string& key);  // "" when nothing is stored
 // ---- What a command causes, held until the command has been kept: a refused command posts
 // nothing, counts no answer and asks for nothing. A lab keeps one in its state, fills it while it
 // applies a command to its copy, and carries it out with commit() once the copy has become the lab.
+struct CheckedAnswer {
+    bool correct = false;
+    std::string mistake;  // the named mistake's id, "other", or "" when right
+    int hints_used = 0;   // hints given for the exercise before this answer
+};
 struct Pending {
-    std::vector<std::string> events;  // in order: "exercise-new", "answer", "exercise-complete", ...
-    std::vector<bool> verdicts;       // one per "answer" in events, in the same order: right or not
-    std::string picture;              // a photo to ask the platform for ("" for none)
+    std::vector<std::string> events;     // in order: "exercise-new", "answer", "hint", "exercise-complete", ...
+    std::vector<CheckedAnswer> answers;  // one per "answer" in events, in the same order
+    std::string picture;                 // a photo to ask the platform for ("" for none)
     void add(const std::string& event) { events.push_back(event); }
-    void answer(bool correct) { events.push_back("answer"); verdicts.push_back(correct); }
+    void answer(const CheckedAnswer& a) { events.push_back("answer"); answers.push_back(a); }
 };
 // Posts the events in order, recording each answer for lab_id (record_answer) just before its
 // event, then asks for the picture; leaves `pending` empty.
 void commit(const std::string& lab_id, Pending& pending);
 
-// ---- Progress: every answer a lab's exercise checks, counted per lab and kept in storage
-// ("progress"), so a student's record survives a reload. A lab calls record_answer() once per
-// checked answer (before posting its "answer" event).
-// The next "answer" event's state carries {"answer": {"lab", "correct", "progress": {answered, correct}}}.
-void record_answer(const std::string& lab_id, bool correct);
+// ---- Progress: every answer a lab's exercise checks, counted per lab and per concept and kept in
+// storage ("progress", "concepts"), so a student's record survives a reload. commit() records each
+// answer a lab's Pending holds, just before its "answer" event.
+// The "answer" event's state carries {"answer": {"lab", "correct", "mistake", "hints_used",
+// "progress": {answered, correct}, "concept": {...as concept_progress() lists it}}}; a "progress"
+// event, with {"concept": {...}}, follows when the answer changed a concept's state.
+void record_answer(const std::string& lab_id, const CheckedAnswer& answer);
 json progress();          // {"hand-conv": {"answered": 5, "correct": 3}, ...}: labs with answers only
-void reset_progress();    // forgets every lab's record
+// {"concepts": [{"id", "lab", "title", "state", "right_in_a_row", "answered", "correct", "mistakes"}]}:
+// every lab's concept in lab-list order. state: "new" (no answer yet), "mastered" (three right in a
+// row without a hint, until the next wrong answer) or "practising"; mistakes: {id: times made}.
+json concept_progress();
+void reset_progress();    // forgets every lab's record and every concept's
 
 // ---- The GPU backend, shared by the labs: the platform initialises it once the GL context is
 // up; a lab uses it when gpu() is not null and otherwise computes on the CPU, showing gpu_note().

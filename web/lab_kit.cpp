@@ -32,22 +32,56 @@ void ExerciseRecord::start(json setup, uint64_t seed, Pending& pending) {
     setup["seed"] = seed;
     exercise = std::move(setup);
     last_answer = nullptr;
+    hints.clear();
     pending.add("exercise-new");
 }
 
 void ExerciseRecord::close() {
     exercise = nullptr;
     last_answer = nullptr;
+    hints.clear();
 }
 
-json name_mistake(const json& given, const std::vector<MistakeAnswer>& mistakes, const std::string& other_text) {
-    json named = nullptr;
-    for (const MistakeAnswer& m : mistakes) {
-        if (m.answer.is_null() || m.answer != given) continue;
-        if (named.is_null()) named = {{"id", m.id}, {"text", m.text}};
-        else named["text"] = named["text"].get<std::string>() + " Or: " + m.text;  // two mistakes give the same answer here
+bool shows_mistake(const json& given, const json& mistake_answer, const json& expected) {
+    if (given.is_number_integer() && mistake_answer.is_number_integer() && expected.is_number_integer())  // counts, sizes: exact
+        return given == mistake_answer || given == expected;
+    if (given.is_number() && mistake_answer.is_number() && expected.is_number()) {
+        const float g = given.get<float>();
+        return close_enough(g, mistake_answer.get<float>()) || close_enough(g, expected.get<float>());
     }
-    return named.is_null() ? json{{"id", "other"}, {"text", other_text}} : named;
+    if (given.is_array() && mistake_answer.is_array() && expected.is_array()) {
+        if (given.size() != expected.size() || mistake_answer.size() != expected.size()) return false;
+        for (size_t i = 0; i < given.size(); i++)
+            if (!shows_mistake(given[i], mistake_answer[i], expected[i])) return false;
+        return true;
+    }
+    if (given.is_object() && mistake_answer.is_object() && expected.is_object()) {
+        for (auto it = expected.begin(); it != expected.end(); ++it)
+            if (!given.contains(it.key()) || !mistake_answer.contains(it.key()) ||
+                !shows_mistake(given[it.key()], mistake_answer[it.key()], it.value()))
+                return false;
+        return true;
+    }
+    return given == mistake_answer || given == expected;
+}
+
+// Whether two answers are the same (numbers close_enough): a mistake giving the right answer here is not one.
+static bool same_answer(const json& a, const json& b) { return shows_mistake(a, b, b) && shows_mistake(b, a, a); }
+
+json name_mistake(const json& given, const json& expected, const std::vector<MistakeAnswer>& mistakes, const std::string& other_text) {
+    json named = nullptr;  // the lab has found `given` wrong; this says how
+    // First the mistakes that give exactly this answer; failing those, the ones it shows in part.
+    for (bool exactly : {true, false}) {
+        for (const MistakeAnswer& m : mistakes) {
+            if (m.answer.is_null() || same_answer(m.answer, expected)) continue;
+            if (exactly ? !same_answer(given, m.answer) : !shows_mistake(given, m.answer, expected)) continue;
+            if (named.is_null()) named = {{"id", m.id}, {"text", m.text}};
+            else if (named["text"].get<std::string>().find(m.text) == std::string::npos)  // two mistakes give this answer
+                named["text"] = named["text"].get<std::string>() + " Or: " + m.text;
+        }
+        if (!named.is_null()) return named;
+    }
+    return json{{"id", "other"}, {"text", other_text}};
 }
 
 void ExerciseRecord::checked(bool right, const json& expected, const json& given, const std::string& feedback, Pending& pending,
@@ -56,13 +90,22 @@ void ExerciseRecord::checked(bool right, const json& expected, const json& given
     correct += right;
     if (right) mistake = nullptr;
     else if (mistake.is_null()) mistake = {{"id", "other"}, {"text", feedback}};
-    last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}, {"mistake", mistake}};
+    const int hints_used = int(hints.size());
+    last_answer = {{"correct", right}, {"expected", expected}, {"given", given}, {"feedback", feedback}, {"mistake", mistake},
+                   {"hints_used", hints_used}};
     for (auto it = extra.begin(); it != extra.end(); ++it) last_answer[it.key()] = it.value();
+    std::string id;
     if (!mistake.is_null()) {
-        const std::string id = mistake["id"].get<std::string>();
+        id = mistake["id"].get<std::string>();
         mistakes[id] = mistakes.value(id, 0) + 1;
     }
-    pending.answer(right);
+    pending.answer({right, id, hints_used});
+}
+
+void ExerciseRecord::give_hint(const HintLadder& ladder, Pending& pending) {
+    if (hints.size() >= ladder.size()) return;
+    hints.push_back(ladder[hints.size()]);
+    pending.add("hint");
 }
 
 void ExerciseRecord::write(json& state) const {
@@ -70,6 +113,8 @@ void ExerciseRecord::write(json& state) const {
     state["score"] = {{"answered", answered}, {"correct", correct}};
     state["last_answer"] = last_answer;
     state["mistakes"] = mistakes;
+    state["hints"] = hints;
+    state["hints_used"] = hints.size();
 }
 
 bool close_enough(float answer, float expected) { return std::fabs(answer - expected) <= 0.01f + 1e-3f * std::fabs(expected); }

@@ -145,7 +145,7 @@ void write_outputs(json& state, const Outputs& outputs, const L& lab) {
 template <class Fields, class ViewFields, class Outputs>
 std::string check_command(const json& fields, const Fields& settings, const ViewFields& view, std::initializer_list<const char*> actions,
                           const Outputs& outputs) {
-    std::vector<const char*> writable, read_only = {"lab", "exercise", "score", "last_answer", "mistakes"};
+    std::vector<const char*> writable, read_only = {"lab", "exercise", "score", "last_answer", "mistakes", "hints", "hints_used"};
     for (const auto& d : settings) writable.push_back(d.name);
     writable.insert(writable.end(), actions.begin(), actions.end());
     for (const auto& d : view) writable.push_back(d.name);
@@ -172,17 +172,28 @@ struct MistakeAnswer {
     json answer;       // the answer this mistake gives for this exercise; null when it cannot be told from the right one here
     std::string text;  // what went wrong and what the right step is, in this exercise's numbers
 };
-// The mistake a wrong answer shows: {"id", "text"} of the named mistake that gives `given` (when
-// several do, the first's id and every text), else {"id": "other", "text": other_text}.
-json name_mistake(const json& given, const std::vector<MistakeAnswer>& mistakes, const std::string& other_text);
+// Whether a wrong answer shows this mistake: each number of `given` is the mistake's or the right
+// one (close_enough), so a mistake made in one part of an answer (the rows, the parameter count,
+// some cells of a grid) is still named. Shapes must agree.
+bool shows_mistake(const json& given, const json& mistake_answer, const json& expected);
+// The mistake a wrong answer shows: {"id", "text"} of the named mistake that gives exactly `given`,
+// else of one it shows in part (shows_mistake); when several do, the first's id and every text.
+// Else {"id": "other", "text": other_text}. Mistakes giving the right answer here are skipped.
+json name_mistake(const json& given, const json& expected, const std::vector<MistakeAnswer>& mistakes, const std::string& other_text);
+
+// ---- Hints: a ladder of three per exercise, never the answer: the rule (the formula with its
+// symbols named), the first step in this exercise's numbers, then everything but the last step.
+constexpr int kHintSteps = 3;
+using HintLadder = std::vector<std::string>;  // (kHintSteps) texts, in the order they are given
 
 // ---- The exercise record, the same in every lab with exercises.
 struct ExerciseRecord {
     json exercise = nullptr;     // the open exercise's set-up with its "seed"; null when none is open
     int answered = 0;            // answers checked since the lab opened (or was reset)
     int correct = 0;             // of them, right
-    json last_answer = nullptr;  // null, or {"correct", "expected", "given", "feedback", "mistake", ...the lab's own}
+    json last_answer = nullptr;  // null, or {"correct", "expected", "given", "feedback", "mistake", "hints_used", ...the lab's own}
     json mistakes = json::object();  // {mistake id: times made} since the lab opened
+    std::vector<std::string> hints;  // (at most kHintSteps) the hints given for the open exercise, in order
 
     bool open() const { return !exercise.is_null(); }
     // A new exercise: its set-up (an object; "seed" is added), no answer yet; "exercise-new" posted.
@@ -192,8 +203,23 @@ struct ExerciseRecord {
     // `mistake`: what a wrong answer shows (name_mistake); a wrong answer without one is "other".
     void checked(bool right, const json& expected, const json& given, const std::string& feedback, Pending& pending,
                  const json& extra = json::object(), json mistake = nullptr);
-    void write(json& state) const;  // "exercise", "score", "last_answer", "mistakes"
+    // The next hint of `ladder` (computed from the open exercise); "hint" posted. Past the last one
+    // nothing changes: "Show the answer" is the step after.
+    void give_hint(const HintLadder& ladder, Pending& pending);
+    void write(json& state) const;  // "exercise", "score", "last_answer", "mistakes", "hints", "hints_used"
 };
+
+// {"hint": true}: the open exercise's next hint, from ladder(lab).
+template <class L>
+std::string give_hint_if_asked(const json& fields, L& lab, HintLadder (*ladder)(const L&)) {
+    if (!fields.contains("hint")) return "";
+    bool wanted = false;
+    if (std::string e = read_bool(fields, "hint", wanted); !e.empty()) return e;
+    if (!wanted) return "";
+    if (!lab.record.open()) return "there is no exercise to give a hint for: send {\"new_exercise\": true} first";
+    lab.record.give_hint(ladder(lab), lab.pending);
+    return "";
+}
 
 // {"new_exercise": ...} (read_new_exercise): starts one with start(lab, seed) when asked for.
 template <class L>

@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = nullptr;  // nothing written to disk; a lab's state lives in the lab
+    ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;  // Tab, arrows, Enter and Escape reach every widget
     set_style();
     load_font(p.pixel_ratio);
     ImGui_ImplSDL2_InitForOpenGL(p.window, p.gl);

@@ -154,3 +154,18 @@ void last_answer_feedback(const nlohmann::json& last_answer) {
     if (!last_answer.is_object()) return;
     answer_feedback(last_answer["correct"].get<bool>(), last_answer["feedback"].get<std::string>());
 }
+
+bool hint_ladder(const nlohmann::json& last_answer, const std::vector<std::string>& hints, int steps) {
+    for (size_t i = 0; i < hints.size(); i++) {
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(ImVec4(0.55f, 0.75f, 1.0f, 1), "Hint %d: %s", int(i + 1), hints[i].c_str());
+        ImGui::PopTextWrapPos();
+    }
+    const bool wrong = last_answer.is_object() && !last_answer.value("correct", true) && !last_answer.value("revealed", false);
+    if (!wrong || int(hints.size()) >= steps) return false;
+    const std::string label = "Hint (" + std::to_string(hints.size() + 1) + " of " + std::to_string(steps) + ")";
+    const bool clicked = ImGui::Button(label.c_str());
+    ui_anchor("hint");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("A step towards the answer, not the answer: an answer after a hint does not count toward mastery");
+    return clicked;
+}

@@ -55,6 +55,9 @@ void answer_feedback(bool correct, const std::string& text);
 bool new_exercise_button(int answered, int correct, bool score_beside = false);
 // The last answer's verdict (an ExerciseRecord's last_answer), nothing when there is none.
 void last_answer_feedback(const nlohmann::json& last_answer);
+// The hints given so far (numbered), and after a wrong answer a "Hint" button while the ladder
+// (`steps` long) has more. Returns true when it was clicked: the lab then asks for {"hint": true}.
+bool hint_ladder(const nlohmann::json& last_answer, const std::vector<std::string>& hints, int steps = 3);
 
 // A "(?)" that shows a wrapped tooltip on hover, as in imgui_demo.cpp.
 void help_marker(const char* text);

@@ -21,14 +21,16 @@
 //   "step"        n: move it n cells in reading order;  "playing" true/false;  "speed" 0.25..10 steps/s
 //   "new_exercise" true (or with "seed": integer, the same exercise for the same seed)
 //   "answer"      exercise: [rows, cols] of the output; in 1D a number (or [n])
+//   "hint"        true: the open exercise's next hint (the rule, the first step, all but the last)
 //   "reset"       true
 // State adds: "padding_sides", "output_size" [rows, cols] (null with "message" when there is
 // none), "formula" {"rows", "cols", "short": Y = I - k + 1 for the columns, null when
 // transposed}, "reads" (the input cells [row, col] the current output
 // cell reads, padding included, in tap order) or "writes" (transposed: the output cells the current
 // input cell adds into, those the padding crops left out), "exercise" (null or its set-up),
-// "score" {"answered", "correct"}, "last_answer" (null or {"correct", "expected", "given", "feedback"}).
-// Events: "exercise-new", "answer" (after record_answer("arithmetic", correct)).
+// "score" {"answered", "correct"}, "last_answer" (null or {"correct", "expected", "given", "feedback",
+// "mistake", "hints_used"}), "mistakes", "hints", "hints_used" (lab_kit.h: ExerciseRecord).
+// Events: "exercise-new", "answer", "hint", "progress" (app.h).
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -300,6 +302,36 @@ std::vector<MistakeAnswer> size_mistakes(const ArithmeticLab& lab) {
     return list;
 }
 
+// The hint ladder: the rule, the first step (the span and the padded size, or (I-1)s), all but the
+// last step (the +1).
+HintLadder size_hints(const ArithmeticLab& lab) {
+    const Settings& s = lab.settings;
+    const bool one_d = s.dims == 1;
+    const int64_t span = int64_t(s.dilation) * (s.kernel - 1) + 1;
+    auto both = [&](auto per_axis) {  // "7" in 1D or for a square input, else "7 (rows) and 9 (columns)"
+        const std::string r = per_axis(int64_t(one_d ? 1 : s.input_rows)), c = per_axis(int64_t(s.input_cols));
+        return one_d || r == c ? c : r + " for the rows and " + c + " for the columns";
+    };
+    if (s.transposed) {
+        const int64_t crop = 2 * int64_t(s.padding);
+        return {"A transposed convolution enlarges: O = (I-1)s - 2p + d(k-1) + 1, where I is the input's size, s the stride "
+                "(how far apart the input cells land), p the padding cropped from each side, k the kernel and d the dilation.",
+                "The input's cells land s = " + std::to_string(s.stride) + " apart: (I-1)s = " +
+                    both([&](int64_t I) { return std::to_string((I - 1) * s.stride); }) + ". The kernel then reaches d(k-1) = " +
+                    std::to_string(span - 1) + " further.",
+                "(I-1)s - 2p + d(k-1) = " + both([&](int64_t I) { return std::to_string((I - 1) * s.stride - crop + span - 1); }) +
+                    ". One step is left: the first cell itself."};
+    }
+    const int64_t pad = lab.geometry.cols.pad_before + lab.geometry.cols.pad_after;
+    return {"Along each axis O = floor((I + 2p - d(k-1) - 1)/s) + 1: I is the input's size, p the zeros on each side, "
+            "k the kernel, d the dilation (the gap between taps) and s the stride (the window's step).",
+            "The kernel spans d(k-1) + 1 = " + std::to_string(span) + " cells, and the padded input has I + 2p = " +
+                both([&](int64_t I) { return std::to_string(I + pad); }) + " cells.",
+            "The window's first position is at 0 and its last start at " + both([&](int64_t I) { return std::to_string(I + pad - span); }) +
+                "; it moves " + std::to_string(s.stride) + " at a time, so floor((I + 2p - d(k-1) - 1)/s) = " +
+                both([&](int64_t I) { return std::to_string(floor_div(I + pad - span, s.stride)); }) + ". One step is left."};
+}
+
 // Checks a predicted shape (rows is ignored in 1D). The UI and the "answer" command both come here.
 std::string check_answer(ArithmeticLab& lab, int rows, int cols) {
     if (!lab.record.open()) return "there is no exercise to answer: send {\"new_exercise\": true} first";
@@ -322,7 +354,7 @@ std::string check_answer(ArithmeticLab& lab, int rows, int cols) {
         feedback = "Not quite: with " + rule + ", " + where + ".";
     }
     lab.attempted = true;
-    const json mistake = right ? json(nullptr) : name_mistake(given, size_mistakes(lab), feedback);
+    const json mistake = right ? json(nullptr) : name_mistake(given, expected, size_mistakes(lab), feedback);
     if (!right && mistake["id"] != "other") feedback = mistake["text"].get<std::string>();
     lab.record.checked(right, expected, given, feedback, lab.pending, json::object(), mistake);
     return "";
@@ -425,7 +457,7 @@ json arithmetic_state() {
 }
 
 std::string apply_command(ArithmeticLab& lab, const json& f) {
-    if (std::string e = check_command(f, kSettingFields, kViewFields, {"reset", "preset", "position", "step", "new_exercise", "seed", "answer"},
+    if (std::string e = check_command(f, kSettingFields, kViewFields, {"reset", "preset", "position", "step", "new_exercise", "seed", "hint", "answer"},
                                       kOutputs);
         !e.empty())
         return e;
@@ -477,6 +509,7 @@ std::string apply_command(ArithmeticLab& lab, const json& f) {
 
     // 3. The exercise.
     if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
+    if (!(e = give_hint_if_asked(f, lab, size_hints)).empty()) return e;
     if (f.contains("answer")) {
         const json& a = f["answer"];
         const bool one_d = lab.settings.dims == 1;
@@ -743,9 +776,8 @@ void draw_exercise(ArithmeticLab& lab) {
     bool check = ImGui::Button("Check");
     ui_anchor("check");
     if (check) (void)check_answer(lab, lab.typed[0], lab.typed[1]);
-    if (lab.record.last_answer.is_object()) {
-        last_answer_feedback(lab.record.last_answer);
-    }
+    last_answer_feedback(lab.record.last_answer);
+    if (hint_ladder(lab.record.last_answer, lab.record.hints)) lab.record.give_hint(size_hints(lab), lab.pending);
 }
 
 void arithmetic_draw() {
@@ -824,4 +856,4 @@ void arithmetic_draw() {
 
 CNNLAB_REGISTER_LAB(.id = "arithmetic", .name = "Convolution arithmetic",
                     .summary = "Which input cells each output reads, and how big the output is.", .draw = arithmetic_draw,
-                    .state = arithmetic_state, .command = arithmetic_command);
+                    .state = arithmetic_state, .command = arithmetic_command, .teaches = {"output-size", "Output size"});

@@ -204,6 +204,76 @@ json rows_json(const Tensor& t) {
 // ---------------------------------------------------------------------------------------------
 // The exercise.
 
+// ---- The mistakes a gradient by hand draws, each as the value it gives for the focused entry
+// (recompute() has made its terms).
+std::vector<MistakeAnswer> gradient_mistakes(const BackpropLab& lab) {
+    const std::string name = entry_name(lab.dweight, lab.row, lab.col);
+    const int OH = rows_of(lab.dz), OW = cols_of(lab.dz), KH = rows_of(lab.w), KW = cols_of(lab.w);
+    float factors = 0;
+    for (const GradTerm& t : lab.terms) factors += t.factor;
+    std::vector<MistakeAnswer> list;
+    list.push_back({"upstream-left-out", factors,
+                    "You added the " + std::string(lab.dweight ? "inputs" : "weights") + " without multiplying each by dL/dz. The chain "
+                    "rule weighs every path by the gradient arriving from above: each product is dL/dz[i,j] × " +
+                        (lab.dweight ? "x[i+a, j+b]." : "w[p-i, q-j].")});
+    list.push_back({"upstream-sign", -lab.engine_value,
+                    "Your sign is turned: for L = ½ Σ (z - t)², dL/dz = z - t, not t - z."});
+    if (lab.dweight) {
+        // The input under output [i, j] itself, not shifted by the weight's position; and rows and columns swapped.
+        float unshifted = 0, swapped = 0;
+        bool swap_fits = true;
+        for (int i = 0; i < OH; i++)
+            for (int j = 0; j < OW; j++) {
+                unshifted += at(lab.dz, i, j) * at(lab.x, i, j);
+                if (i + lab.col < rows_of(lab.x) && j + lab.row < cols_of(lab.x)) swapped += at(lab.dz, i, j) * at(lab.x, i + lab.col, j + lab.row);
+                else swap_fits = false;
+            }
+        const std::string shift = "[i+" + std::to_string(lab.row) + ", j+" + std::to_string(lab.col) + "]";
+        if (lab.row || lab.col)
+            list.push_back({"wrong-cells", unshifted,
+                            "You multiplied each dL/dz[i,j] by x[i,j]. Weight " + name.substr(name.find('[')) + " touches, at output [i,j], the "
+                            "input " + shift + ": shift every input by the weight's position."});
+        if (lab.row != lab.col && swap_fits)
+            list.push_back({"wrong-cells", swapped,
+                            "You swapped rows and columns: at output [i,j] this weight touches x" + shift + " (row first)."});
+    } else {
+        // The full convolution with the kernel as it is, not turned: w[KH-1-(p-i), KW-1-(q-j)].
+        float unturned = 0;
+        for (const GradTerm& t : lab.terms) unturned += t.dout * at(lab.w, KH - 1 - t.ky, KW - 1 - t.kx);
+        list.push_back({"kernel-not-flipped", unturned,
+                        "You laid the kernel on as it is. dL/dx is dL/dz fully convolved with the kernel turned 180 degrees: output "
+                        "[i,j] reached x[p,q] through weight w[p-i, q-j]."});
+    }
+    return list;
+}
+
+// The hint ladder for the entry the exercise asks for: the rule, the first product, every product
+// without the sum.
+HintLadder gradient_hints(const BackpropLab& open) {
+    BackpropLab lab = open;  // the focus may have moved away from the asked entry
+    lab.dweight = lab.ex_dweight;
+    lab.row = lab.ex_row;
+    lab.col = lab.ex_col;
+    recompute(lab);
+    const std::string name = entry_name(lab.dweight, lab.row, lab.col);
+    const std::string rule =
+        lab.dweight ? "dL/dw[a,b] = Σ over every output [i,j] of dL/dz[i,j] × x[i+a, j+b]: each output used this weight on one input "
+                      "pixel. dL/dz = z - t, shown beside z."
+                    : "dL/dx[p,q] = Σ over the outputs [i,j] whose window covers x[p,q] of dL/dz[i,j] × w[p-i, q-j]: the weight that "
+                      "pixel met in that window. dL/dz = z - t, shown beside z.";
+    if (lab.terms.empty()) return {rule, rule, rule};
+    const GradTerm& t = lab.terms.front();
+    std::string products;
+    for (size_t i = 0; i < lab.terms.size(); i++) products += (i ? ", " : "") + format_number(lab.terms[i].product);
+    return {rule,
+            name + " has " + std::to_string(lab.terms.size()) + " products. The first: output [" + std::to_string(t.oy) + "," +
+                std::to_string(t.ox) + "], dL/dz = " + format_number(t.dout) + " × " +
+                (lab.dweight ? "x[" + std::to_string(t.iy) + "," + std::to_string(t.ix) + "]"
+                             : "w[" + std::to_string(t.ky) + "," + std::to_string(t.kx) + "]") +
+                " = " + format_number(t.factor) + ", gives " + format_number(t.product) + ".",
+            "The products are " + products + ". One step is left: add them."};
+}
+
 // Checks `value` as the student's answer for an entry (the UI's Check button comes here too).
 std::string check_answer(BackpropLab& lab, bool dweight, int row, int col, float value) {
     const Tensor& grad = dweight ? lab.dw : lab.dx;
@@ -232,7 +302,9 @@ std::string check_answer(BackpropLab& lab, bool dweight, int row, int col, float
         lab.ex_answered = true;
         lab.record.exercise["answered"] = true;
     }
-    lab.record.checked(right, expected, value, feedback, lab.pending, {{"which", dweight ? "dw" : "dx"}, {"position", {row, col}}});
+    const json mistake = right ? json(nullptr) : name_mistake(value, expected, gradient_mistakes(lab), feedback);
+    if (!right && mistake["id"] != "other") feedback = "Not quite. " + mistake["text"].get<std::string>();
+    lab.record.checked(right, expected, value, feedback, lab.pending, {{"which", dweight ? "dw" : "dx"}, {"position", {row, col}}}, mistake);
     return "";
 }
 
@@ -356,7 +428,7 @@ json backprop_state() {
 }
 
 std::string apply_command(BackpropLab& lab, const json& f) {
-    if (std::string e = check_command(f, kSettingFields, {"reset", "focus", "term", "step", "new_exercise", "seed", "answer"}, kOutputs);
+    if (std::string e = check_command(f, kSettingFields, {"reset", "focus", "term", "step", "new_exercise", "seed", "hint", "answer"}, kOutputs);
         !e.empty())
         return e;
     std::string e;
@@ -414,7 +486,8 @@ std::string apply_command(BackpropLab& lab, const json& f) {
         lab.term = at_index == n ? -1 : at_index;
     }
 
-    // 4. An answer.
+    // 4. A hint, an answer.
+    if (!(e = give_hint_if_asked(f, lab, gradient_hints)).empty()) return e;
     if (f.contains("answer")) {
         const json& a = f["answer"];
         float value = 0;
@@ -613,6 +686,7 @@ void draw_exercise(BackpropLab& lab) {
 
 void draw_feedback(const BackpropLab& lab) {
     last_answer_feedback(lab.record.last_answer);
+    if (lab.record.open() && hint_ladder(lab.record.last_answer, lab.record.hints)) ui_command({{"hint", true}});
 }
 
 void backprop_draw() {
@@ -688,4 +762,5 @@ void backprop_draw() {
 
 CNNLAB_REGISTER_LAB(.id = "backprop", .name = "Backprop through a convolution",
                     .summary = "Step through the sums behind a convolution's gradients and check them against a finite difference.",
-                    .draw = backprop_draw, .state = backprop_state, .command = backprop_command);
+                    .draw = backprop_draw, .state = backprop_state, .command = backprop_command,
+                    .teaches = {"gradient-of-convolution", "Gradient of a convolution"});

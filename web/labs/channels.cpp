@@ -36,6 +36,7 @@
 #include <imgui.h>
 
 #include "../../engine/conv.h"
+#include "../../engine/conv_arithmetic.h"
 #include "../../engine/layer_params.h"
 #include "../../engine/ops.h"
 #include "../../engine/random.h"
@@ -320,6 +321,83 @@ std::string exercise_text(const json& x) {
            (x["bias"].get<bool>() ? "" : ", bias=False") + ")";
 }
 
+// ---- The mistakes a parameter count and a shape draw, each as the answer it gives for this layer.
+struct LayerNumbers {
+    bool conv, bias;
+    int64_t N, C, OC, k, s, pad, H, OH, OW;  // linear: C = in features, OC = out features
+};
+
+LayerNumbers layer_numbers(const json& x, const json& expected) {
+    LayerNumbers n{};
+    n.conv = x["layer"] == "conv";
+    n.bias = x["bias"].get<bool>();
+    n.N = x["input_shape"][0].get<int64_t>();
+    n.C = x["input_shape"][1].get<int64_t>();
+    n.OC = x[n.conv ? "out_channels" : "out_features"].get<int64_t>();
+    if (n.conv) {
+        n.k = x["kernel"].get<int64_t>();
+        n.s = x["stride"].get<int64_t>();
+        n.pad = x["padding"].get<int64_t>();
+        n.H = x["input_shape"][2].get<int64_t>();
+        n.OH = expected["output_shape"][2].get<int64_t>();
+        n.OW = expected["output_shape"][3].get<int64_t>();
+    }
+    return n;
+}
+
+std::vector<MistakeAnswer> layer_mistakes(const ChannelsLab& lab) {
+    const json& x = lab.record.exercise;
+    const json& expected = lab.expected;
+    const LayerNumbers n = layer_numbers(x, expected);
+    const json shape = expected["output_shape"];
+    const int64_t weights = n.conv ? n.OC * n.C * n.k * n.k : n.OC * n.C, biases = n.bias ? n.OC : 0;
+    const std::string per_filter = n.conv ? std::to_string(n.C) + " × " + std::to_string(n.k) + " × " + std::to_string(n.k) : std::to_string(n.C);
+    auto params = [&](int64_t p) { return json{{"params", p}, {"output_shape", shape}}; };
+    auto shaped = [&](json s) { return json{{"params", expected["params"]}, {"output_shape", std::move(s)}}; };
+    auto side = [&](int64_t pad, int64_t stride) { return floor_div(n.H + 2 * pad - n.k, stride) + 1; };
+    std::vector<MistakeAnswer> list;
+    list.push_back({"bias-forgotten", n.bias ? params(weights) : json(nullptr),
+                    "You counted the weights only: with bias=True each of the " + std::to_string(n.OC) + " outputs has a bias too, " +
+                        count_text(weights) + " + " + count_text(n.OC) + "."});
+    list.push_back({"bias-counted", n.bias ? json(nullptr) : params(weights + n.OC),
+                    "You added biases, but this layer has bias=False: its parameters are the " + count_text(weights) + " weights alone."});
+    list.push_back({"input-channels-forgotten", n.conv ? params(n.OC * n.k * n.k + biases) : json(nullptr),
+                    "You left out the input channels: each filter is as deep as the input, " + per_filter + " weights, not " +
+                        std::to_string(n.k) + " × " + std::to_string(n.k) + "."});
+    list.push_back({"no-weight-sharing", n.conv ? params(weights * n.OH * n.OW + biases) : json(nullptr),
+                    "You counted the weights once per output position. A convolution shares them: the same " + count_text(weights) +
+                        " weights slide over all " + std::to_string(n.OH) + " × " + std::to_string(n.OW) + " positions."});
+    list.push_back({"axes-swapped", n.conv ? shaped({n.N, n.OH, n.OW, n.OC}) : shaped({n.OC, n.N}),
+                    n.conv ? "You put the channels last. PyTorch's order is (N, C, H, W): batch, channels, then rows and columns."
+                           : "You swapped the axes: a linear layer keeps the batch first, (N, out_features)."});
+    list.push_back({"padding-ignored", n.conv && n.pad > 0 ? shaped({n.N, n.OC, side(0, n.s), side(0, n.s)}) : json(nullptr),
+                    "You left out the padding: " + std::to_string(n.pad) + " zeros on each side make the input " +
+                        std::to_string(n.H + 2 * n.pad) + " wide before the kernel slides."});
+    list.push_back({"stride-ignored", n.conv && n.s > 1 ? shaped({n.N, n.OC, side(n.pad, 1), side(n.pad, 1)}) : json(nullptr),
+                    "You left out the stride: the kernel moves " + std::to_string(n.s) + " cells at a time, so divide by " +
+                        std::to_string(n.s) + " before adding 1."});
+    return list;
+}
+
+// The hint ladder: the rule, one filter's (or one output's) weights, then all but the last sum.
+HintLadder layer_hints(const ChannelsLab& lab) {
+    const LayerNumbers n = layer_numbers(lab.record.exercise, lab.expected);
+    const std::string biases = n.bias ? " plus " + count_text(n.OC) + " biases" : " and no biases (bias=False)";
+    if (!n.conv)
+        return {"nn.Linear(in, out) has one weight for every (output, input) pair, out × in, plus one bias per output when "
+                "bias=True. It maps (N, in) to (N, out).",
+                "Each of the " + std::to_string(n.OC) + " outputs has " + std::to_string(n.C) + " weights, one per input feature.",
+                std::to_string(n.OC) + " × " + std::to_string(n.C) + " weights" + biases + "; the batch of " + std::to_string(n.N) +
+                    " stays the first axis. Add up, and write the shape."};
+    return {"A Conv2d layer has one filter per output channel, each k × k and as deep as the input: C_out × C_in × k × k weights, "
+            "plus C_out biases when bias=True. Its output is (N, C_out, H_out, W_out), H_out = floor((H + 2p - k)/s) + 1.",
+            "One filter here is " + std::to_string(n.C) + " × " + std::to_string(n.k) + " × " + std::to_string(n.k) + " = " +
+                count_text(n.C * n.k * n.k) + " weights.",
+            std::to_string(n.OC) + " filters × " + count_text(n.C * n.k * n.k) + " weights" + biases + ". Each side of the output is floor((" +
+                std::to_string(n.H) + " + 2·" + std::to_string(n.pad) + " - " + std::to_string(n.k) + ")/" + std::to_string(n.s) +
+                ") + 1. Compute both, and write the shape (N, C_out, H_out, W_out)."};
+}
+
 std::string check_answer(ChannelsLab& lab, int64_t params, const std::vector<int>& shape) {
     if (!lab.record.open()) return "there is no exercise open: send {\"new_exercise\": true} first";
     const bool params_right = params == lab.expected["params"].get<int64_t>();
@@ -335,7 +413,10 @@ std::string check_answer(ChannelsLab& lab, int64_t params, const std::vector<int
                                             : "The shape is right; the parameters are off: in*out weights, plus out biases if there is a bias.";
     else feedback = conv ? "The parameters are right; the shape is off: (N, C_out, floor((H + 2p - k)/s) + 1, the same for W)."
                          : "The parameters are right; the shape is off: a linear layer gives (N, out_features).";
-    lab.record.checked(right, lab.expected, {{"params", params}, {"output_shape", shape}}, feedback, lab.pending);
+    const json given = {{"params", params}, {"output_shape", shape}};
+    const json mistake = right ? json(nullptr) : name_mistake(given, lab.expected, layer_mistakes(lab), feedback);
+    if (!right && mistake["id"] != "other") feedback = mistake["text"].get<std::string>();
+    lab.record.checked(right, lab.expected, given, feedback, lab.pending, json::object(), mistake);
     return "";
 }
 
@@ -555,7 +636,7 @@ json channels_state() {
 }
 
 std::string apply_command(ChannelsLab& lab, const json& f) {
-    if (std::string e = check_command(f, kSettingFields, {"reset", "position", "new_exercise", "seed", "answer"}, kOutputs); !e.empty())
+    if (std::string e = check_command(f, kSettingFields, {"reset", "position", "new_exercise", "seed", "hint", "answer"}, kOutputs); !e.empty())
         return e;
     std::string e;
     bool reset = false;
@@ -581,6 +662,7 @@ std::string apply_command(ChannelsLab& lab, const json& f) {
     }
     // 2. The exercise.
     if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
+    if (!(e = give_hint_if_asked(f, lab, layer_hints)).empty()) return e;
     if (f.contains("answer")) {
         const json& a = f["answer"];
         const std::string msg = "\"answer\" must be {\"params\": whole number, \"output_shape\": [whole numbers]}";
@@ -828,6 +910,7 @@ void draw_exercise(ChannelsLab& lab) {
         }
     }
     last_answer_feedback(lab.record.last_answer);
+    if (hint_ladder(lab.record.last_answer, lab.record.hints)) lab.record.give_hint(layer_hints(lab), lab.pending);
     ImGui::Separator();
 }
 
@@ -870,4 +953,5 @@ void channels_draw() {
 
 CNNLAB_REGISTER_LAB(.id = "channels", .name = "Channels and filters",
                     .summary = "RGB input, 3D filters, stacks of feature maps, 1x1 convolutions and parameter counts.",
-                    .draw = channels_draw, .state = channels_state, .command = channels_command);
+                    .draw = channels_draw, .state = channels_state, .command = channels_command,
+                    .teaches = {"parameter-count", "Parameters and shapes"});

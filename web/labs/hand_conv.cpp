@@ -187,6 +187,7 @@ void reset_exercise(HandConvLab& lab) {
     lab.asked.assign(size_t(OH), std::vector<bool>(size_t(OW), true));
     lab.attempts = 0;
     lab.record.last_answer = nullptr;
+    lab.record.hints.clear();
 }
 
 void clear_typing(HandConvLab& lab) {
@@ -263,6 +264,7 @@ void move_window(HandConvLab& lab, int row, int col) {
     if (row == lab.row && col == lab.col) return;
     lab.row = row;
     lab.col = col;
+    lab.record.hints.clear();  // hints are about one cell's sum
     clear_typing(lab);
     compute_window(lab);
 }
@@ -317,6 +319,75 @@ std::string sum_expression(const HandConvLab& lab, const char* times = "*") {
     return s + " = " + format_number(sum + lab.problem.bias);
 }
 
+// ---- The mistakes a sum by hand draws, each as the value it gives for the current cell.
+std::string cell_name(int row, int col) { return "[" + std::to_string(row) + ", " + std::to_string(col) + "]"; }
+
+float window_sum(const std::vector<ConvTerm>& terms) {
+    float sum = 0;
+    for (const ConvTerm& t : terms) sum += t.product;
+    return sum;
+}
+
+std::vector<MistakeAnswer> sum_mistakes(const HandConvLab& lab) {
+    const Problem& p = lab.problem;
+    const std::string here = cell_name(lab.row, lab.col);
+    std::vector<MistakeAnswer> list;
+    // The other convention: cross-correlation lays the kernel on as it is; true convolution turns it 180 degrees.
+    std::vector<ConvTerm> turned;
+    Conv2dSpec other = spec_of(lab);
+    other.flip = !p.flip;
+    if (conv2d_window(turned, rows_to_tensor(p.image), rows_to_tensor(p.kernel), other, 0, 0, lab.row, lab.col).ok())
+        list.push_back({p.flip ? "kernel-not-flipped" : "kernel-flipped", window_sum(turned) + p.bias,
+                        p.flip ? "You laid the kernel on as it is. This lab computes a true convolution: turn the kernel 180 degrees "
+                                 "first, so its bottom-right weight sits on the window's top-left pixel."
+                               : "You turned the kernel around. This lab computes cross-correlation, as CNN libraries do: the kernel "
+                                 "is laid on as it is, its top-left weight on the window's top-left pixel."});
+    if (p.bias != 0)
+        list.push_back({"bias-left-out", window_sum(lab.terms),
+                        "You left out the bias: after the products comes + " + format_number(p.bias) + ", added to every output cell."});
+    for (const ConvTerm& t : lab.terms)
+        if (t.product != 0)
+            list.push_back({"product-left-out", window_sum(lab.terms) - t.product + p.bias,
+                            "You left out a product: " + format_number(t.input) + " × " + format_number(t.weight) + " = " +
+                                format_number(t.product) + " (weight [" + std::to_string(t.ky) + ", " + std::to_string(t.kx) +
+                                "] on input [" + std::to_string(t.iy) + ", " + std::to_string(t.ix) + "]). Every weight of the kernel "
+                                "makes one product."});
+    const int moves[4][2] = {{0, 1}, {0, -1}, {1, 0}, {-1, 0}};
+    for (const auto& m : moves) {
+        const int r = lab.row + m[0], c = lab.col + m[1];
+        if (r < 0 || r >= output_rows(lab) || c < 0 || c >= output_cols(lab)) continue;
+        list.push_back({"neighbouring-window", output_at(lab, r, c),
+                        "That is output " + cell_name(r, c) + "'s sum: its window is one step " +
+                            (m[0] ? (m[0] > 0 ? "lower" : "higher") : (m[1] > 0 ? "to the right" : "to the left")) + ". Output " +
+                            here + "'s window starts at input [" + std::to_string(lab.row * (p.one_d ? 1 : p.stride) - lab.rows_axis.pad_before) +
+                            ", " + std::to_string(lab.col * p.stride - lab.cols_axis.pad_before) + "]."});
+    }
+    return list;
+}
+
+// The hint ladder for the current cell: the rule, where the window lies and its first product, and
+// every product without the last addition.
+HintLadder sum_hints(const HandConvLab& lab) {
+    const Problem& p = lab.problem;
+    const std::string rule = "Output " + cell_name(lab.row, lab.col) +
+                             " is the sum of pixel × weight over its window, plus the bias. " +
+                             (p.flip ? "This lab computes a true convolution: the kernel is turned 180 degrees before it is laid on."
+                                     : "This lab computes cross-correlation, as CNN libraries do: the kernel is laid on as it is.");
+    if (lab.terms.empty()) return {rule, rule, rule};
+    const ConvTerm& first = lab.terms.front();
+    const ConvTerm& last = lab.terms.back();
+    std::string step = "The window covers input rows " + std::to_string(first.iy) + " to " + std::to_string(last.iy) + " and columns " +
+                       std::to_string(first.ix) + " to " + std::to_string(last.ix) + (first.padding || last.padding ? " (cells outside the image are padding zeros)" : "") +
+                       ". Its first product is " + format_number(first.input) + " × " + format_number(first.weight) + " = " +
+                       format_number(first.product) + ".";
+    std::string products;
+    for (size_t i = 0; i < lab.terms.size(); i++) products += (i ? ", " : "") + format_number(lab.terms[i].product);
+    std::string almost = "The products are " + products + ". " +
+                         (p.bias != 0 ? "They add up to " + format_number(window_sum(lab.terms)) + "; one step is left: the bias."
+                                      : "One step is left: add them (the bias is 0).");
+    return {rule, step, almost};
+}
+
 // Checks an answer for output cell (row, col); `products` (KH*KW, NaN = not typed) are the
 // student's products for that window, optional. Returns "" or a message for a bad request.
 std::string check_answer(HandConvLab& lab, int row, int col, float value, const std::vector<float>& products) {
@@ -353,8 +424,11 @@ std::string check_answer(HandConvLab& lab, int row, int col, float value, const 
     } else {
         feedback = "Not yet. Type the products of the window to see which one is off, or try again.";
     }
+    const json mistake = right ? json(nullptr) : name_mistake(value, expected, sum_mistakes(lab), feedback);
+    if (!right && mistake["id"] != "other" && off.empty()) feedback = "Not yet. " + mistake["text"].get<std::string>();
     lab.record.checked(right, expected, value, feedback, lab.pending,
-                       {{"position", {row, col}}, {"products_checked", typed_products}, {"products_off", off}});
+                       {{"position", {row, col}}, {"products_checked", typed_products}, {"products_off", off}}, mistake);
+    if (right) lab.record.hints.clear();  // the next cell starts its own ladder
     if (right && exercise_complete(lab)) lab.pending.add("exercise-complete");
     return "";
 }
@@ -407,6 +481,7 @@ void new_exercise(HandConvLab& lab, uint64_t seed) {
         if (K == 2 && rng.uniform() < 0.3f) p.stride = 2;
         else if (K == 3 && rng.uniform() < 0.3f) p.padding = 1;
     }
+    if (rng.uniform() < 0.5f) p.bias = float(rng.uniform_int(1, 2)) * (rng.uniform() < 0.5f ? -1.0f : 1.0f);  // so a forgotten bias shows
     lab.problem = p;
     lab.computed = false;
     recompute(lab);  // resets answers
@@ -592,7 +667,7 @@ std::string read_optional_rows(const json& v, const char* name, int rows, int co
 std::string apply_command(HandConvLab& lab, const json& f) {
     if (std::string e = check_command(f, kSettingFields, kViewFields,
                                       {"reset", "image_preset", "preset", "mode", "new_exercise", "seed", "cells", "position", "step",
-                                       "answer", "answers", "reveal"},
+                                       "hint", "answer", "answers", "reveal"},
                                       kOutputs);
         !e.empty())
         return e;
@@ -646,7 +721,9 @@ std::string apply_command(HandConvLab& lab, const json& f) {
     if (!(e = read_int(f, "step", -100000, 100000, steps)).empty()) return e;
     step_window(lab, steps);
 
-    // 4. Answers.
+    // 4. Hints and answers.
+    if (lab.exercise) lab.record.exercise = exercise_setup(lab);
+    if (!(e = give_hint_if_asked(f, lab, sum_hints)).empty()) return e;
     if (f.contains("answers")) {
         std::vector<float> values;
         if (!(e = read_optional_rows(f["answers"], "answers", output_rows(lab), output_cols(lab), p.one_d, values)).empty()) return e;
@@ -1064,7 +1141,7 @@ void draw_steps(HandConvLab& lab) {
     }
 }
 
-void draw_score(const HandConvLab& lab) {
+void draw_score(HandConvLab& lab) {
     if (!lab.exercise) return;
     ImGui::Separator();
     ImGui::Text("This exercise: %d of %d cells right   (%d checks, %d shown)", count_marks(lab, Mark::right), count_asked(lab),
@@ -1074,6 +1151,7 @@ void draw_score(const HandConvLab& lab) {
         ImGui::TextColored(ImVec4(0.4f, 0.85f, 0.5f, 1), "  Exercise complete!");
     }
     last_answer_feedback(lab.record.last_answer);
+    if (hint_ladder(lab.record.last_answer, lab.record.hints)) lab.record.give_hint(sum_hints(lab), lab.pending);
 }
 
 void hand_conv_draw() {
@@ -1119,4 +1197,5 @@ void hand_conv_draw() {
 
 CNNLAB_REGISTER_LAB(.id = "hand-conv", .name = "Convolution by hand",
                     .summary = "Slide a kernel over a tiny image and add up the products yourself.", .draw = hand_conv_draw,
-                    .state = hand_conv_state, .command = hand_conv_command);
+                    .state = hand_conv_state, .command = hand_conv_command,
+                    .teaches = {"convolution-by-hand", "Convolution by hand"});

@@ -248,6 +248,75 @@ void new_exercise(MatrixLab& lab, uint64_t seed) {
     std::fill(std::begin(lab.typed), std::end(lab.typed), 0.0f);
 }
 
+// ---- The mistakes a row of C draws, each as the row it gives.
+// Row (oy, ox) of C for problem p, or null when p has no such output.
+json row_of(const Problem& p, int oy, int ox) {
+    Rows dy;
+    const Computed c = compute(p, dy);
+    if (!c.message.empty() || oy < 0 || oy >= c.OH || ox < 0 || ox >= c.OW) return nullptr;
+    const int cols = c.H * c.W, r = oy * c.OW + ox;
+    return std::vector<float>(c.C.begin() + r * cols, c.C.begin() + (r + 1) * cols);
+}
+
+std::vector<MistakeAnswer> row_mistakes(const MatrixLab& lab) {
+    const Problem& p = lab.problem;
+    const Computed& c = lab.computed;
+    const int oy = lab.row / c.OW, ox = lab.row % c.OW;
+    std::vector<MistakeAnswer> list;
+    Problem turned = p, transposed = p, unit_stride = p;
+    for (auto& r : turned.kernel) std::reverse(r.begin(), r.end());
+    std::reverse(turned.kernel.begin(), turned.kernel.end());
+    list.push_back({"kernel-flipped", row_of(turned, oy, ox),
+                    "You turned the kernel around. The matrix computes cross-correlation, like the engine's conv2d: weight [0, 0] "
+                    "multiplies the first cell of the window."});
+    if (p.dims == 2 && int(p.kernel.size()) == int(p.kernel[0].size())) {
+        for (size_t i = 0; i < p.kernel.size(); i++)
+            for (size_t j = 0; j < p.kernel.size(); j++) transposed.kernel[i][j] = p.kernel[j][i];
+        list.push_back({"kernel-column-major", row_of(transposed, oy, ox),
+                        "You laid the kernel out column by column. The input is flattened row by row (reading order), and so is "
+                        "the kernel: w[0, 1] sits beside w[0, 0], one column to the right."});
+    }
+    for (int step : {1, -1}) {
+        const int r = lab.row + step;
+        if (r < 0 || r >= c.OH * c.OW) continue;
+        list.push_back({"row-shifted", row_of(p, r / c.OW, r % c.OW),
+                        "You wrote row " + std::to_string(r) + ", the neighbouring output's window. Row " + std::to_string(lab.row) +
+                            " is output [" + std::to_string(oy) + ", " + std::to_string(ox) + "], whose window starts at input [" +
+                            std::to_string(oy * (p.dims == 1 ? 1 : p.stride) - (p.dims == 1 ? 0 : p.padding)) + ", " +
+                            std::to_string(ox * p.stride - p.padding) + "]."});
+    }
+    if (p.stride > 1) {
+        unit_stride.stride = 1;
+        list.push_back({"stride-ignored", row_of(unit_stride, p.dims == 1 ? 0 : oy, ox),
+                        "You moved the window one cell per output. With stride " + std::to_string(p.stride) + " it moves " +
+                            std::to_string(p.stride) + " cells: output " + std::to_string(ox) + "'s window starts " +
+                            std::to_string(ox * p.stride) + " cells in."});
+    }
+    return list;
+}
+
+// The hint ladder: what a row of C holds, where this row's window starts, then which columns get
+// which weight.
+HintLadder row_hints(const MatrixLab& lab) {
+    const Computed& c = lab.computed;
+    const int cols = c.H * c.W, oy = lab.row / c.OW, ox = lab.row % c.OW;
+    std::string reads, weights;
+    for (int i = 0; i < cols; i++) {
+        const int t = c.tap[size_t(lab.row * cols + i)];
+        if (t < 0) continue;
+        reads += (reads.empty() ? "x" : ", x") + std::to_string(i);
+        weights += (weights.empty() ? "" : ", ") + format_number(c.w[size_t(t)]);
+    }
+    const Conv2dSpec& sp = c.spec;
+    return {"Row r of C makes output y_r = C[r] · x: it holds, in column i, the weight that multiplies input cell x_i, and 0 for "
+            "every cell outside output r's window. Input cells are numbered in reading order, from 0 to " + std::to_string(cols - 1) + ".",
+            "Row " + std::to_string(lab.row) + " is output [" + std::to_string(oy) + ", " + std::to_string(ox) +
+                "]. Its window starts at input [" + std::to_string(oy * sp.rows.stride - sp.rows.pad_before) + ", " +
+                std::to_string(ox * sp.cols.stride - sp.cols.pad_before) + "] and moves " + std::to_string(sp.cols.stride) +
+                " cell(s) per output" + (sp.cols.pad_before ? "; taps in the padding multiply zeros and get no column." : "."),
+            "The window reads " + reads + ", with the weights " + weights + " in that order. Put each in its column, and 0 in the others."};
+}
+
 // Checks a row of C typed by the student (H*W values). The UI and the "answer" command come here.
 std::string check_answer(MatrixLab& lab, const std::vector<float>& given) {
     if (!lab.record.open()) return "there is no exercise to answer: send {\"new_exercise\": true} first";
@@ -273,7 +342,9 @@ std::string check_answer(MatrixLab& lab, const std::vector<float>& given) {
                     " entries are off (marked). Output " + std::to_string(lab.row) +
                     " multiplies only the input cells under its window, each by the weight on top of it; the rest are 0.";
     lab.attempted = true;
-    lab.record.checked(right, expected, given, feedback, lab.pending, {{"wrong", wrong}});
+    const json mistake = right ? json(nullptr) : name_mistake(given, expected, row_mistakes(lab), feedback);
+    if (!right && mistake["id"] != "other") feedback = "Not quite: " + mistake["text"].get<std::string>();
+    lab.record.checked(right, expected, given, feedback, lab.pending, {{"wrong", wrong}}, mistake);
     return "";
 }
 
@@ -372,7 +443,7 @@ json matrix_state() {
 }
 
 std::string apply_command(MatrixLab& lab, const json& f) {
-    if (std::string e = check_command(f, kSettingFields, {"reset", "dy", "view", "row", "new_exercise", "seed", "answer"}, kOutputs);
+    if (std::string e = check_command(f, kSettingFields, {"reset", "dy", "view", "row", "new_exercise", "seed", "hint", "answer"}, kOutputs);
         !e.empty())
         return e;
     std::string e;
@@ -413,6 +484,7 @@ std::string apply_command(MatrixLab& lab, const json& f) {
 
     // 3. The exercise.
     if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
+    if (!(e = give_hint_if_asked(f, lab, row_hints)).empty()) return e;
     if (f.contains("answer")) {
         const json& a = f["answer"];
         if (!a.is_array()) return "\"answer\" must be a list of numbers: one row of C";
@@ -745,6 +817,7 @@ void draw_exercise(MatrixLab& lab) {
     ui_anchor("check");
     if (check) (void)check_answer(lab, std::vector<float>(lab.typed, lab.typed + cols));
     last_answer_feedback(lab.record.last_answer);
+    if (hint_ladder(lab.record.last_answer, lab.record.hints)) lab.record.give_hint(row_hints(lab), lab.pending);
 }
 
 void matrix_draw() {
@@ -792,4 +865,5 @@ void matrix_draw() {
 
 CNNLAB_REGISTER_LAB(.id = "matrix", .name = "Convolution as a matrix",
                     .summary = "The same convolution as one matrix product, y = Cx, and its transpose.", .draw = matrix_draw,
-                    .state = matrix_state, .command = matrix_command);
+                    .state = matrix_state, .command = matrix_command,
+                    .teaches = {"convolution-as-matrix", "Convolution as a matrix"});

@@ -315,6 +315,77 @@ const char* kind_words(PoolKind kind) {
 
 json output_json(const PoolingLab& lab) { return lab.message.empty() ? plane_json(lab.output) : json(nullptr); }
 
+// ---- The mistakes pooling by hand draws, each as the pooled grid it gives (null where it gives
+// another shape, or is not a mistake for this kind).
+json pooled_with(const PoolingLab& lab, PoolKind kind, const Pool2dSpec& spec, float scale = 1.0f) {
+    Tensor out;
+    std::vector<int32_t> argmax;
+    Status st = kind == PoolKind::max ? maxpool2d(out, argmax, lab.input, spec) : avgpool2d(out, lab.input, spec);
+    if (!st.ok() || out.shape[2] != out_rows(lab) || out.shape[3] != out_cols(lab)) return nullptr;
+    for (float& v : out.data) v *= scale;
+    return plane_json(out);
+}
+
+std::vector<MistakeAnswer> pooling_mistakes(const PoolingLab& lab) {
+    const Pool2dSpec& spec = lab.spec;  // global average: the whole plane
+    const int k = spec.rows.kernel, stride = spec.rows.stride, cells = k * spec.cols.kernel;
+    const int H = lab.input.shape[2], W = lab.input.shape[3];
+    std::vector<MistakeAnswer> list;
+    if (is_max(lab)) {
+        list.push_back({"average-instead-of-max", pooled_with(lab, PoolKind::average, spec),
+                        "You took each window's average. Max pooling keeps the largest value of each window."});
+    } else {
+        list.push_back({"max-instead-of-average", pooled_with(lab, PoolKind::max, spec),
+                        "You took the largest value. Average pooling adds the window's " + std::to_string(cells) +
+                            " values and divides by " + std::to_string(cells) + "."});
+        list.push_back({"sum-not-divided", pooled_with(lab, PoolKind::average, spec, float(cells)),
+                        "You added the values but did not divide: the average is the sum divided by " + std::to_string(cells) +
+                            ", the number of cells" + (is_global(lab) ? " in the whole map." : " in a window.")});
+        if (is_global(lab) && H > 1)
+            list.push_back({"divided-by-side", pooled_with(lab, PoolKind::average, spec, float(cells) / float(W)),
+                            "You divided by " + std::to_string(W) + ", the map's width. The map has " + std::to_string(H) + " × " +
+                                std::to_string(W) + " = " + std::to_string(cells) + " values: divide their sum by " + std::to_string(cells) + "."});
+    }
+    if (!is_global(lab) && k != stride) {
+        const Pool2dSpec window_as_stride = make_pool2d_spec(stride, stride, spec.rows.pad_before);
+        list.push_back({"stride-as-window", pooled_with(lab, lab.settings.kind, window_as_stride),
+                        "You used " + std::to_string(stride) + " × " + std::to_string(stride) + " windows, the size of the stride. The window is " +
+                            std::to_string(k) + " × " + std::to_string(k) + " and moves " + std::to_string(stride) + " cells at a time" +
+                            (k > stride ? ", so neighbouring windows overlap." : ", so some cells are skipped.")});
+    }
+    return list;
+}
+
+// The values under output [oy, ox]'s window: "1, 5, 0, 3".
+std::string window_values(const PoolingLab& lab, int oy, int ox) {
+    std::vector<PoolTerm> terms;
+    if (!pool2d_window(terms, lab.input, lab.spec, 0, 0, oy, ox).ok()) return "";
+    std::string text;
+    for (const PoolTerm& t : terms) text += (text.empty() ? "" : ", ") + format_number(t.input);
+    return text;
+}
+
+// The hint ladder: the rule with the window and step named, the first window's values, then the
+// first cell worked and where the others' windows start.
+HintLadder pooling_hints(const PoolingLab& lab) {
+    const Pool2dSpec& spec = lab.spec;
+    const int k = spec.rows.kernel, stride = spec.rows.stride;
+    const std::string first = window_values(lab, 0, 0);
+    if (is_global(lab))
+        return {"Global average pooling makes one number per channel: the mean of every value in the map.",
+                "The map has " + std::to_string(lab.input.shape[2]) + " × " + std::to_string(lab.input.shape[3]) + " = " +
+                    std::to_string(k * spec.cols.kernel) + " values.",
+                "They add up to " + format_number(out_at(lab, 0, 0) * float(k * spec.cols.kernel)) + ". One step is left."};
+    std::string starts;
+    for (int i = 0; i < out_cols(lab); i++) starts += (i ? ", " : "") + std::to_string(i * stride);
+    return {std::string(kind_words(lab.settings.kind)) + ". The window is " + std::to_string(k) + " × " + std::to_string(k) +
+                " and moves " + std::to_string(stride) + " cells at a time, so the output is " + std::to_string(out_rows(lab)) + " × " +
+                std::to_string(out_cols(lab)) + ".",
+            "Output [0, 0]'s window is rows 0 to " + std::to_string(k - 1) + " and columns 0 to " + std::to_string(k - 1) + ": " + first + ".",
+            (is_max(lab) ? "max(" + first + ")" : "(" + first + ") / " + std::to_string(k * k)) + " = " + format_number(out_at(lab, 0, 0)) +
+                ". The other windows start at rows and columns " + starts + ": do the same for each."};
+}
+
 // Checks the whole pooled grid (values (OH*OW)) or, when row >= 0, one cell (values (1)).
 // Returns "" or a message for a request that cannot be checked.
 std::string check_answer(PoolingLab& lab, const std::vector<float>& values, const json& given, int row, int col) {
@@ -350,7 +421,15 @@ std::string check_answer(PoolingLab& lab, const std::vector<float>& values, cons
     else feedback = "Not yet: " + std::to_string(off) + " of " + std::to_string(OH * OW) + (OH * OW == 1 ? " cell is" : " cells are") +
                     " off (marked red); " + kind_words(kind) + ".";
     if (right && row < 0) lab.solved = true;
-    lab.record.checked(right, expected, given, feedback, lab.pending);
+    json mistake = nullptr;
+    if (!right) {
+        std::vector<MistakeAnswer> mistakes = pooling_mistakes(lab);
+        if (row >= 0)  // one cell: each mistake's value there
+            for (MistakeAnswer& m : mistakes) m.answer = m.answer.is_null() ? json(nullptr) : m.answer[size_t(row)][size_t(col)];
+        mistake = name_mistake(row >= 0 ? json(values[0]) : given, expected, mistakes, feedback);
+        if (mistake["id"] != "other") feedback = "Not yet: " + mistake["text"].get<std::string>();
+    }
+    lab.record.checked(right, expected, given, feedback, lab.pending, json::object(), mistake);
     return "";
 }
 
@@ -476,7 +555,7 @@ std::string read_answer_grid(const json& v, int OH, int OW, std::vector<float>& 
 }
 
 std::string apply_command(PoolingLab& lab, const json& f) {
-    if (std::string e = check_command(f, kSettingFields, {"reset", "position", "new_exercise", "seed", "answer"}, kOutputs); !e.empty())
+    if (std::string e = check_command(f, kSettingFields, {"reset", "position", "new_exercise", "seed", "hint", "answer"}, kOutputs); !e.empty())
         return e;
     std::string e;
     bool reset = false;
@@ -498,6 +577,7 @@ std::string apply_command(PoolingLab& lab, const json& f) {
 
     // 2. The exercise.
     if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
+    if (!(e = give_hint_if_asked(f, lab, pooling_hints)).empty()) return e;
     if (f.contains("answer")) {
         const json& a = f["answer"];
         if (!lab.record.open()) return "there is no exercise open: send {\"new_exercise\": true} first";
@@ -779,6 +859,7 @@ void draw_window_and_answer(PoolingLab& lab) {
         ImGui::SameLine();
         last_answer_feedback(lab.record.last_answer);
     }
+    if (hint_ladder(lab.record.last_answer, lab.record.hints)) lab.record.give_hint(pooling_hints(lab), lab.pending);
 }
 
 void draw_shift(PoolingLab& lab) {
@@ -863,4 +944,5 @@ void pooling_draw() {
 
 CNNLAB_REGISTER_LAB(.id = "pooling", .name = "Pooling",
                     .summary = "Max, average and global average pooling; why a small shift often changes nothing.",
-                    .draw = pooling_draw, .state = pooling_state, .command = pooling_command, .on_picture = pooling_picture);
+                    .draw = pooling_draw, .state = pooling_state, .command = pooling_command, .on_picture = pooling_picture,
+                    .teaches = {"pooling", "Pooling by hand"});

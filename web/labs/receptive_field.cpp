@@ -558,6 +558,61 @@ void new_exercise(RfLab& lab, uint64_t seed) {
     lab.answer_text[0] = 0;
 }
 
+// ---- The mistakes a receptive field draws, each as the size it gives for the exercise's stack.
+int64_t field_of(const std::vector<StackLayer>& layers) {
+    std::vector<ReceptiveField> f;
+    return receptive_fields(f, axes_of(layers)).ok() ? f.back().size : -1;
+}
+
+std::vector<MistakeAnswer> field_mistakes(const RfLab& lab) {
+    const std::vector<StackLayer>& layers = lab.ex_layers;
+    std::vector<ReceptiveField> f;
+    if (!receptive_fields(f, axes_of(layers)).ok()) return {};
+    const std::string sum = field_sum(layers, f);
+    int64_t product = 1, kernels = 0;
+    std::vector<StackLayer> unit_strides = layers, no_dilation = layers;
+    bool strided = false, dilated = false;
+    for (size_t i = 0; i < layers.size(); i++) {
+        const StackLayer& L = layers[i];
+        const int64_t span = int64_t(L.pool ? 1 : L.dilation) * (L.kernel - 1) + 1;
+        product *= span;
+        kernels += span;
+        strided |= L.stride > 1 && i + 1 < layers.size();  // a stride matters only to the layers after it
+        dilated |= !L.pool && L.dilation > 1;
+        unit_strides[i].stride = 1;
+        no_dilation[i].dilation = 1;
+    }
+    auto when = [](bool applies, int64_t value) { return applies && value > 0 ? json(value) : json(nullptr); };
+    return {
+        {"kernels-multiplied", when(true, product),
+         "You multiplied the kernel sizes. Each layer adds (k-1)·d times the jump to the field; it does not multiply it: r = " + sum + "."},
+        {"kernels-added", when(true, kernels),
+         "You added the kernel sizes. Each layer adds k - 1 (times d and the jump), not k: the first pixel is counted once, r = " + sum + "."},
+        {"jump-ignored", when(strided, field_of(unit_strides)),
+         "You left out the jump: after a stride-2 layer neighbouring units are 2 pixels apart, so every later layer's k - 1 counts "
+         "double. r = " + sum + "."},
+        {"dilation-ignored", when(dilated, field_of(no_dilation)),
+         "You left out the dilation: a dilated kernel spans d(k-1) + 1 pixels, not k. r = " + sum + "."},
+    };
+}
+
+// The hint ladder: the recurrence, the first layer worked, every layer but the last.
+HintLadder field_hints(const RfLab& lab) {
+    const std::vector<StackLayer>& layers = lab.ex_layers;
+    std::vector<ReceptiveField> f;
+    const std::string rule = "Start with r = 1 and j = 1 (one pixel, one pixel apart). Each layer with kernel k, dilation d and "
+                             "stride s does r = r + (k-1)·d·j, then j = j·s. A pooling layer is a kernel with d = 1.";
+    if (!receptive_fields(f, axes_of(layers)).ok() || f.size() < 2) return {rule, rule, rule};
+    std::string steps;
+    for (size_t l = 1; l + 1 < f.size(); l++)
+        steps += (steps.empty() ? "" : "; ") + r_formula(layers, f, l) + ", " + j_formula(layers, f, l);
+    const size_t last = f.size() - 1;
+    const StackLayer& L = layers[last - 1];
+    return {rule, "The first layer: " + r_formula(layers, f, 1) + ", and " + j_formula(layers, f, 1) + ".",
+            steps + ". The last layer adds (" + std::to_string(L.kernel) + "-1)·" + std::to_string(L.pool ? 1 : L.dilation) + "·" +
+                std::to_string(f[last - 1].jump) + " to r = " + std::to_string(f[last - 1].size) + "."};
+}
+
 std::string check_answer(RfLab& lab, double value) {
     if (!lab.record.open()) return "there is no exercise to answer: send {\"new_exercise\": true} first";
     std::vector<ReceptiveField> f;
@@ -569,7 +624,9 @@ std::string check_answer(RfLab& lab, double value) {
                                        : "Not quite: r = " + sum + "; each layer adds (k-1)*d times the jump of the layers before it.";
     lab.ex_answered = true;
     lab.record.exercise["answered"] = true;
-    lab.record.checked(right, expected, value, feedback, lab.pending);
+    const json mistake = right ? json(nullptr) : name_mistake(std::round(value), expected, field_mistakes(lab), feedback);
+    lab.record.checked(right, expected, value, right || mistake["id"] == "other" ? feedback : "Not quite. " + mistake["text"].get<std::string>(),
+                       lab.pending, json::object(), mistake);
     return "";
 }
 
@@ -710,7 +767,7 @@ const std::vector<Preset>& presets() {
 
 std::string apply_command(RfLab& lab, const json& f) {
     if (std::string e = check_command(f, kSettingFields,
-                                      {"reset", "add_layer", "remove_layer", "preset", "train", "new_exercise", "seed", "answer"}, kOutputs);
+                                      {"reset", "add_layer", "remove_layer", "preset", "train", "new_exercise", "seed", "hint", "answer"}, kOutputs);
         !e.empty())
         return e;
     std::string e;
@@ -758,6 +815,7 @@ std::string apply_command(RfLab& lab, const json& f) {
     }
     // 3. The exercise.
     if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
+    if (!(e = give_hint_if_asked(f, lab, field_hints)).empty()) return e;
     if (f.contains("answer")) {
         float value = 0;
         if (!(e = read_number(f, "answer", -1e9f, 1e9f, value)).empty()) return e + " (the receptive field, in pixels)";
@@ -1005,6 +1063,7 @@ void draw_exercise(RfLab& lab) {
         }
     }
     last_answer_feedback(lab.record.last_answer);
+    if (lab.record.open() && hint_ladder(lab.record.last_answer, lab.record.hints)) ui_command({{"hint", true}});
 }
 
 void rf_draw() {
@@ -1043,4 +1102,5 @@ void rf_draw() {
 
 CNNLAB_REGISTER_LAB(.id = "receptive-field", .name = "Receptive fields",
                     .summary = "Stack layers and see how much of the picture one unit sees, in theory and in practice.",
-                    .draw = rf_draw, .state = rf_state, .command = rf_command, .on_dataset = seed_dataset);
+                    .draw = rf_draw, .state = rf_state, .command = rf_command, .on_dataset = seed_dataset,
+                    .teaches = {"receptive-field", "Receptive field"});
