@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <imgui.h>
+
 #include "../web/app.h"
 #include "lab_test_util.h"
 
@@ -528,5 +530,47 @@ TEST_CASE("mastery: three right in a row without a hint; a wrong answer goes bac
     command({{"progress", "reset"}});
     CHECK(concept_of("receptive-field")["state"] == "new");
     app_platform().post_event = nullptr;
+    command({{"reset", true}});
+}
+
+// Presses a key for two frames (ImGui 1.86 reads keys as held at each frame's start).
+static void press_key(int key) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.KeysDown[key] = true;
+    draw_app_frames(2);
+    io.KeysDown[key] = false;
+    draw_app_frames(2);
+}
+
+TEST_CASE("the progress view works by keyboard alone: arrows and Space to 'Your progress', to a Practise button and back to a lab") {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;  // as web/main.cpp sets it
+    unsigned char* pixels;
+    int w, h;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    const int up = 1, down = 2, left = 3, right = 4, space = 5, escape = 6;  // key indices of this test's keyboard
+    io.KeyMap[ImGuiKey_UpArrow] = up;
+    io.KeyMap[ImGuiKey_DownArrow] = down;
+    io.KeyMap[ImGuiKey_LeftArrow] = left;
+    io.KeyMap[ImGuiKey_RightArrow] = right;
+    io.KeyMap[ImGuiKey_Space] = space;
+    io.KeyMap[ImGuiKey_Escape] = escape;
+    command({{"lab", "channels"}, {"reset", true}});
+    draw_app_frames(2);
+    auto progress_view_open = [] { return ui_anchors().contains("progress/open/hand-conv"); };
+    // Down: the lab list (the window's first part); Space: into it, on its first item, "Your progress"
+    // (no "Copy link" here, without a platform); Space: open it.
+    for (int k : {down, space}) press_key(k);
+    CHECK_FALSE(progress_view_open());
+    press_key(space);
+    CHECK(progress_view_open());
+    // Escape: out of the list; Right: the view beside it; Space: into it, on the table's header; Down: the
+    // first row's Practise button; Space: press it.
+    for (int k : {escape, right, space, down, space}) press_key(k);
+    CHECK_FALSE(progress_view_open());
+    CHECK(api_state()["lab"] == "hand-conv");  // the first concept's lab
+    ImGui::DestroyContext();
     command({{"reset", true}});
 }

@@ -76,8 +76,11 @@ json name_mistake(const json& given, const json& expected, const std::vector<Mis
             if (m.answer.is_null() || same_answer(m.answer, expected)) continue;
             if (exactly ? !same_answer(given, m.answer) : !shows_mistake(given, m.answer, expected)) continue;
             if (named.is_null()) named = {{"id", m.id}, {"text", m.text}};
-            else if (named["text"].get<std::string>().find(m.text) == std::string::npos)  // two mistakes give this answer
-                named["text"] = named["text"].get<std::string>() + " Or: " + m.text;
+            else if (named["text"].get<std::string>().find(m.text) == std::string::npos) {  // two mistakes give this answer
+                std::string also = m.text;
+                if (also.rfind("You ", 0) == 0) also[0] = 'y';
+                named["text"] = named["text"].get<std::string>() + " Or: " + also;
+            }
         }
         if (!named.is_null()) return named;
     }

@@ -76,6 +76,11 @@ static void frame(void* arg) {
     platform_begin_frame(p);
     renderer_new_frame();
     ImGui_ImplSDL2_NewFrame();
+    // Enter presses the focused button as Space does (ImGui 1.86 keeps Enter for text fields): when
+    // no text field has the keyboard, it counts as the navigation's "activate".
+    ImGuiIO& io = ImGui::GetIO();
+    const Uint8* keys = SDL_GetKeyboardState(nullptr);
+    if (keys[SDL_SCANCODE_RETURN] && !io.WantTextInput) io.NavInputs[ImGuiNavInput_Activate] = 1.0f;
     ImGui::NewFrame();
     draw_app(p.view);
     ImGui::Render();

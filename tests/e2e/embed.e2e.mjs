@@ -40,7 +40,11 @@ test('a course page on another origin drives the lab by postMessage only', async
   await page.waitForFunction(() => course.answers.length === 2);
   expectEqual(await page.evaluate(() => course.answers), [true, false], 'verdicts in the answer events');
   expectEqual(await page.textContent('#score'), 'Score: 1 right of 2 answers', 'the page\'s score line');
-  expectEqual(await page.evaluate(() => course.lab.progress()), { 'hand-conv': { answered: 2, correct: 1 } }, 'progress through the API');
+  const progress = await page.evaluate(() => course.lab.progress());
+  expectEqual(progress.labs, { 'hand-conv': { answered: 2, correct: 1 } }, 'progress through the API');
+  expectEqual(progress.concepts.find((c) => c.id === 'convolution-by-hand'),
+    { id: 'convolution-by-hand', lab: 'hand-conv', title: 'Convolution by hand', state: 'practising', right_in_a_row: 0, answered: 2,
+      correct: 1, mistakes: { other: 1 } }, 'the concept through the API');
   // a bad command is answered with an error, never silence
   const error = await page.evaluate(() => course.lab.command({ stride: 'two' }).then(() => 'accepted', (e) => e.message));
   expect(error.includes('"stride" must be a whole number'), error);
@@ -196,9 +200,11 @@ test('progress is kept per lab and survives a reload', async ({ browser, url }) 
   await page.reload();
   await page.waitForFunction(() => window.cnnlab && cnnlab.firstFrameMs !== null);
   await page.evaluate(() => cnnlab.ready);
-  const p = await page.evaluate(() => cnnlab.command({ progress: true }).progress);
-  expectEqual(p, { 'hand-conv': { answered: 1, correct: 1 } }, 'progress after a reload');
-  expectEqual((await page.evaluate(() => cnnlab.command({ progress: 'reset' }))).progress, {}, 'progress after a reset');
+  const p = await page.evaluate(() => cnnlab.progress());
+  expectEqual(p.labs, { 'hand-conv': { answered: 1, correct: 1 } }, 'progress after a reload');
+  expectEqual(p.concepts[0].right_in_a_row, 1, 'the concept after a reload');
+  const reset = (await page.evaluate(() => cnnlab.command({ progress: 'reset' }))).progress;
+  expectEqual([reset.labs, reset.concepts[0].state], [{}, 'new'], 'progress after a reset');
   await context.close();
 });
 

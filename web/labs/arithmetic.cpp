@@ -282,6 +282,13 @@ const SizeMistake kSizeMistakes[] = {
      "convolution grows by (I-1)s - 2p + d(k-1) + 1"},
 };
 
+// The right sum with the exercise's numbers: "floor((6 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 6", for both axes when they differ.
+std::string size_sum(const ArithmeticLab& lab) {
+    const Geometry& g = lab.geometry;
+    return lab.settings.dims == 1 || g.formula_rows == g.formula_cols ? g.formula_cols
+                                                                       : g.formula_rows + " rows and " + g.formula_cols + " columns";
+}
+
 // Each named mistake with the answer it gives for this exercise (null where it gives the right one).
 std::vector<MistakeAnswer> size_mistakes(const ArithmeticLab& lab) {
     const Settings& s = lab.settings;
@@ -290,14 +297,13 @@ std::vector<MistakeAnswer> size_mistakes(const ArithmeticLab& lab) {
     const AxisNumbers rows{one_d ? 1 : s.input_rows, s.kernel, s.stride, s.padding, s.dilation};
     const AxisNumbers cols{s.input_cols, s.kernel, s.stride, s.padding, s.dilation};
     const json right = one_d ? json(g.out_cols) : json{g.out_rows, g.out_cols};
-    const std::string sum = one_d || g.formula_rows == g.formula_cols ? g.formula_cols : g.formula_rows + " rows and " + g.formula_cols + " columns";
     std::vector<MistakeAnswer> list;
     for (const SizeMistake& m : kSizeMistakes) {
         const auto size = s.transposed ? m.transposed : m.convolution;
         const int64_t r = size(rows), c = size(cols);
         json answer = one_d ? json(c) : json{r, c};
         if ((!one_d && r < 0) || c < 0 || answer == right) answer = nullptr;
-        list.push_back({m.id, answer, std::string(m.words) + ": " + sum + "."});
+        list.push_back({m.id, answer, std::string(m.words) + "."});
     }
     return list;
 }
@@ -344,8 +350,7 @@ std::string check_answer(ArithmeticLab& lab, int rows, int cols) {
     std::string feedback;
     const std::string rule = s.transposed ? "(I-1)s - 2p + d(k-1) + 1" : "floor((I + 2p - d(k-1) - 1)/s) + 1";
     if (right) {
-        feedback = "Right: " + (one_d || g.formula_rows == g.formula_cols ? g.formula_cols
-                                                                           : g.formula_rows + " rows and " + g.formula_cols + " columns") + ".";
+        feedback = "Right: " + size_sum(lab) + ".";
     } else {
         std::string where = one_d ? g.formula_cols
                           : rows != g.out_rows && cols != g.out_cols ? g.formula_rows + " rows and " + g.formula_cols + " columns"
@@ -354,8 +359,11 @@ std::string check_answer(ArithmeticLab& lab, int rows, int cols) {
         feedback = "Not quite: with " + rule + ", " + where + ".";
     }
     lab.attempted = true;
-    const json mistake = right ? json(nullptr) : name_mistake(given, expected, size_mistakes(lab), feedback);
-    if (!right && mistake["id"] != "other") feedback = mistake["text"].get<std::string>();
+    json mistake = right ? json(nullptr) : name_mistake(given, expected, size_mistakes(lab), feedback);
+    if (!right && mistake["id"] != "other") {  // the mistake's words (each mistake's, when two give this answer), then the right sum once
+        mistake["text"] = mistake["text"].get<std::string>() + " The right sum: " + size_sum(lab) + ".";
+        feedback = mistake["text"].get<std::string>();
+    }
     lab.record.checked(right, expected, given, feedback, lab.pending, json::object(), mistake);
     return "";
 }

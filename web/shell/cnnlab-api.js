@@ -5,7 +5,8 @@
 //   cnnlab.labs()            -> ["hand-conv", ...]
 //   cnnlab.state()           -> {lab: "hand-conv", ...the lab's fields}
 //   cnnlab.command({...})    -> the new state, or {error: "..."} (nothing changes on error)
-//   cnnlab.on(fn)            -> fn(event, state) on events: "ready", "lab-changed", "answer", ...
+//   cnnlab.on(fn)            -> fn(event, state) on events: "ready", "lab-changed", "answer", "hint", "progress", ...
+//   cnnlab.progress()        -> {concepts: [{id, lab, title, state, right_in_a_row, answered, correct, mistakes}], labs: {...}}
 //   await cnnlab.link()      -> this page's URL with the open lab's state in its fragment (#s=...)
 //
 // A course page on another origin embeds the lab in an iframe and talks to it with messages
@@ -62,6 +63,11 @@
       }
     },
     on(listener) { if (typeof listener === 'function') listeners.push(listener); },
+    // What the student has mastered: every concept's state ("new", "practising", "mastered"), and every lab's answer counts.
+    progress() {
+      const state = cnnlab.command({ progress: true });
+      return state.error ? state : state.progress;
+    },
     // The page's address with the open lab's state packed into the fragment: opening it restores that state.
     async link() {
       if (!running) throw new Error(notReady().error);

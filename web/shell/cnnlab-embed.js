@@ -5,7 +5,7 @@
 //   <script>
 //     const lab = CnnLab.embed(document.getElementById('lab'), {
 //       lab: 'hand-conv',                                  // which lab
-//       onEvent: (event, state, message) => { ... },       // 'ready', 'answer', 'exercise-complete', ...
+//       onEvent: (event, state, message) => { ... },       // 'ready', 'answer', 'hint', 'progress', 'exercise-complete', ...
 //     });
 //     await lab.ready;                                     // the lab is usable
 //     const state = await lab.command({ mode: 'exercise', new_exercise: 7 });  // rejects with the lab's message
@@ -66,7 +66,8 @@
           iframe.contentWindow.postMessage({ type: 'cnnlab', id, command }, labOrigin);
         }));
       },
-      // Every lab's record of answers: {"hand-conv": {answered, correct}, ...}.
+      // What the student has mastered: {concepts: [{id, lab, title, state, right_in_a_row, answered, correct, mistakes}],
+      // labs: {"hand-conv": {answered, correct}, ...}}.
       progress() { return this.command({ progress: true }).then((state) => state.progress); },
       remove() { window.removeEventListener('message', listener); iframe.remove(); },
     };
