@@ -351,6 +351,18 @@ std::vector<Expected> backprop_mistakes(const json& s) {
     return list;
 }
 
+// An ImGui context with its font atlas built, for drawing frames without a GPU; gone at the end of the scope.
+struct ImGuiForTest {
+    ImGuiForTest() {
+        ImGui::CreateContext();
+        ImGui::GetIO().IniFilename = nullptr;
+        unsigned char* pixels;
+        int w, h;
+        ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    }
+    ~ImGuiForTest() { ImGui::DestroyContext(); }
+};
+
 void fresh_lab(const char* lab) {
     g_events.clear();
     app_platform().post_event = record_event;
@@ -364,6 +376,24 @@ TEST_CASE("hand-conv lab: a wrong sum names the mistake that gives it") {
     check_lab_mistakes({"hand-conv", {"kernel-flipped", "bias-left-out", "product-left-out", "neighbouring-window"}, hand_right,
                         hand_mistakes, hand_answer},
                        60);
+}
+
+TEST_CASE("hand-conv lab: the view points at the product left out and at the neighbour whose window was used") {
+    fresh_lab("hand-conv");
+    command({{"mode", "exercise"}});  // the white square under Sobel x
+    // output [0, 0]: row 1 of the window 0*-2 + 1*0 + 1*2 = 2, row 2 0*-1 + 1*0 + 1*1 = 1, row 0 all zeros: 3
+    json s = command({{"answer", {{"position", {0, 0}}, {"value", 1}}}});  // 3 without 1*2 at weight [1, 2]
+    CHECK(s["last_answer"]["mistake"]["id"] == "product-left-out");
+    CHECK(s["last_answer"]["points_at"] == json::parse(R"({"tap": [1, 2]})"));
+    CHECK(s["last_answer"]["feedback"].get<std::string>().find("1 × 2 = 2 (weight [1, 2] on input [1, 2])") != std::string::npos);
+    s = command({{"answer", {{"position", {0, 0}}, {"value", 4}}}});  // output [1, 0]: 0*-1 + 1*0 + 1*1 + 0*-2 + 1*0 + 1*2 + 0*-1 + 1*0 + 1*1 = 4
+    CHECK(s["last_answer"]["mistake"]["id"] == "neighbouring-window");
+    CHECK(s["last_answer"]["points_at"] == json::parse(R"({"cell": [1, 0]})"));
+    s = command({{"answer", {{"position", {0, 0}}, {"value", -3}}}});  // the kernel turned: each row's 1*-w instead of 1*w
+    CHECK(s["last_answer"]["mistake"]["id"] == "kernel-flipped");
+    CHECK(s["last_answer"]["points_at"].is_null());
+    ImGuiForTest imgui;
+    draw_app_frames(2);  // the marks drawn
 }
 
 TEST_CASE("channels lab: a wrong count or shape names the mistake that gives it") {
@@ -543,13 +573,9 @@ static void press_key(int key) {
 }
 
 TEST_CASE("the progress view works by keyboard alone: arrows and Space to 'Your progress', to a Practise button and back to a lab") {
-    ImGui::CreateContext();
+    ImGuiForTest imgui;
     ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
     io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;  // as web/main.cpp sets it
-    unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
     const int up = 1, down = 2, left = 3, right = 4, space = 5, escape = 6;  // key indices of this test's keyboard
     io.KeyMap[ImGuiKey_UpArrow] = up;
     io.KeyMap[ImGuiKey_DownArrow] = down;
@@ -571,6 +597,5 @@ TEST_CASE("the progress view works by keyboard alone: arrows and Space to 'Your 
     for (int k : {escape, right, space, down, space}) press_key(k);
     CHECK_FALSE(progress_view_open());
     CHECK(api_state()["lab"] == "hand-conv");  // the first concept's lab
-    ImGui::DestroyContext();
     command({{"reset", true}});
 }

@@ -426,8 +426,25 @@ std::string check_answer(HandConvLab& lab, int row, int col, float value, const 
     }
     const json mistake = right ? json(nullptr) : name_mistake(value, expected, sum_mistakes(lab), feedback);
     if (!right && mistake["id"] != "other" && off.empty()) feedback = "Not yet. " + mistake["text"].get<std::string>();
+    // Where the view points: the product left out (marked in the products), the neighbour whose sum it is (outlined).
+    json points_at = nullptr;
+    if (!right && mistake["id"] == "product-left-out")
+        for (const ConvTerm& t : lab.terms)
+            if (t.product != 0 && close_enough(value, window_sum(lab.terms) - t.product + lab.problem.bias)) {
+                points_at = {{"tap", {t.ky, t.kx}}};
+                break;
+            }
+    if (!right && mistake["id"] == "neighbouring-window")
+        for (const auto& m : {std::pair{0, 1}, std::pair{0, -1}, std::pair{1, 0}, std::pair{-1, 0}}) {
+            const int r = row + m.first, c = col + m.second;
+            if (r >= 0 && r < output_rows(lab) && c >= 0 && c < output_cols(lab) && close_enough(value, output_at(lab, r, c))) {
+                points_at = {{"cell", {r, c}}};
+                break;
+            }
+        }
     lab.record.checked(right, expected, value, feedback, lab.pending,
-                       {{"position", {row, col}}, {"products_checked", typed_products}, {"products_off", off}}, mistake);
+                       {{"position", {row, col}}, {"products_checked", typed_products}, {"products_off", off}, {"points_at", points_at}},
+                       mistake);
     if (right) lab.record.hints.clear();  // the next cell starts its own ladder
     if (right && exercise_complete(lab)) lab.pending.add("exercise-complete");
     return "";
@@ -1027,6 +1044,10 @@ void draw_grids(HandConvLab& lab) {
                 if (m == Mark::revealed) g.text_color = IM_COL32(110, 110, 120, 255);
             }
             if (r == lab.row && c == lab.col) g.border = kWindowColor;
+            const json& last = lab.record.last_answer;  // the neighbour whose window a wrong answer used
+            if (lab.exercise && last.is_object() && last.value("points_at", json()).is_object() && last["points_at"].contains("cell") &&
+                last["points_at"]["cell"] == json{r, c} && last["position"] == json{lab.row, lab.col})
+                g.border = kWrongTextColor;
             return g;
         });
         ui_anchor("output-grid");
@@ -1048,8 +1069,11 @@ void draw_window_sum(HandConvLab& lab) {
                         !lab.asked[size_t(lab.row)][size_t(lab.col)];
     std::vector<bool> off(lab.terms.size(), false);
     const json& last = lab.record.last_answer;
-    if (lab.exercise && last.is_object() && last.contains("products_off") && last["position"] == json{lab.row, lab.col})
+    if (lab.exercise && last.is_object() && last.contains("products_off") && last["position"] == json{lab.row, lab.col}) {
         for (const json& tap : last["products_off"]) off[size_t(tap[0].get<int>() * KW + tap[1].get<int>())] = true;
+        if (last["points_at"].is_object() && last["points_at"].contains("tap"))  // the product the answer left out
+            off[size_t(last["points_at"]["tap"][0].get<int>() * KW + last["points_at"]["tap"][1].get<int>())] = true;
+    }
 
     ImGui::Text("Window at output [%d, %d]: each pixel times the weight on top of it", lab.row, lab.col);
     if (ImGui::BeginTable("products", KW, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingFixedFit)) {
