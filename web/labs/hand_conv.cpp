@@ -320,6 +320,9 @@ std::string sum_expression(const HandConvLab& lab, const char* times = "*") {
 }
 
 // ---- The mistakes a sum by hand draws, each as the value it gives for the current cell.
+// The four output cells beside one: (row step, column step).
+constexpr int kNeighbours[4][2] = {{0, 1}, {0, -1}, {1, 0}, {-1, 0}};
+
 std::string cell_name(int row, int col) { return "[" + std::to_string(row) + ", " + std::to_string(col) + "]"; }
 
 float window_sum(const std::vector<ConvTerm>& terms) {
@@ -352,8 +355,7 @@ std::vector<MistakeAnswer> sum_mistakes(const HandConvLab& lab) {
                                 format_number(t.product) + " (weight [" + std::to_string(t.ky) + ", " + std::to_string(t.kx) +
                                 "] on input [" + std::to_string(t.iy) + ", " + std::to_string(t.ix) + "]). Every weight of the kernel "
                                 "makes one product."});
-    const int moves[4][2] = {{0, 1}, {0, -1}, {1, 0}, {-1, 0}};
-    for (const auto& m : moves) {
+    for (const auto& m : kNeighbours) {
         const int r = lab.row + m[0], c = lab.col + m[1];
         if (r < 0 || r >= output_rows(lab) || c < 0 || c >= output_cols(lab)) continue;
         list.push_back({"neighbouring-window", output_at(lab, r, c),
@@ -435,8 +437,8 @@ std::string check_answer(HandConvLab& lab, int row, int col, float value, const 
                 break;
             }
     if (!right && mistake["id"] == "neighbouring-window")
-        for (const auto& m : {std::pair{0, 1}, std::pair{0, -1}, std::pair{1, 0}, std::pair{-1, 0}}) {
-            const int r = row + m.first, c = col + m.second;
+        for (const auto& m : kNeighbours) {
+            const int r = row + m[0], c = col + m[1];
             if (r >= 0 && r < output_rows(lab) && c >= 0 && c < output_cols(lab) && close_enough(value, output_at(lab, r, c))) {
                 points_at = {{"cell", {r, c}}};
                 break;
