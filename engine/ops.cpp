@@ -516,6 +516,61 @@ void instancenorm2d_backward(float* dinp, float* dgamma, float* dbeta, const flo
     }
 }
 
+void groupnorm_forward(float* out, float* mean, float* rstd, const float* inp, const float* gamma, const float* beta,
+                       int N, int C, int HW, int G, float eps) {
+    const int CG = C / G;                       // channels per group
+    const int64_t group = int64_t(CG) * HW;     // values per (n, group), contiguous in (N,C,H,W)
+    for (int64_t ng = 0; ng < int64_t(N) * G; ng++) {
+        double m, v;
+        moments(m, v, inp + ng * group, 1, group, 0);
+        mean[ng] = float(m);
+        rstd[ng] = float(1.0 / std::sqrt(v + eps));
+        for (int k = 0; k < CG; k++) {
+            const int c = int(ng % G) * CG + k;
+            const float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f;
+            const float* x = inp + ng * group + int64_t(k) * HW;
+            float* y = out + ng * group + int64_t(k) * HW;
+            for (int i = 0; i < HW; i++) y[i] = (x[i] - mean[ng]) * rstd[ng] * g + b;
+        }
+    }
+}
+
+// With xhat = (x - mean) * rstd and dxhat = dout * gamma[c]: dgamma[c] += sum dout * xhat, dbeta[c] += sum dout,
+// dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), the means over the group.
+void groupnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp, const float* gamma,
+                        const float* mean, const float* rstd, int N, int C, int HW, int G) {
+    const int CG = C / G;
+    const int64_t group = int64_t(CG) * HW;
+    for (int64_t ng = 0; ng < int64_t(N) * G; ng++) {
+        const float m = mean[ng], r = rstd[ng];
+        double sum_dxhat = 0, sum_dxhat_xhat = 0;
+        for (int k = 0; k < CG; k++) {
+            const int c = int(ng % G) * CG + k;
+            const float g = gamma ? gamma[c] : 1.0f;
+            const float *x = inp + ng * group + int64_t(k) * HW, *dy = dout + ng * group + int64_t(k) * HW;
+            double dg = 0, db = 0;
+            for (int i = 0; i < HW; i++) {
+                const float xhat = (x[i] - m) * r;
+                dg += double(dy[i]) * xhat;
+                db += dy[i];
+                sum_dxhat += double(dy[i]) * g;
+                sum_dxhat_xhat += double(dy[i]) * g * xhat;
+            }
+            if (dgamma) dgamma[c] += float(dg);
+            if (dbeta) dbeta[c] += float(db);
+        }
+        if (!dinp) continue;
+        const float mean_dxhat = float(sum_dxhat / double(group)), mean_dxhat_xhat = float(sum_dxhat_xhat / double(group));
+        for (int k = 0; k < CG; k++) {
+            const int c = int(ng % G) * CG + k;
+            const float g = gamma ? gamma[c] : 1.0f;
+            const float *x = inp + ng * group + int64_t(k) * HW, *dy = dout + ng * group + int64_t(k) * HW;
+            float* dx = dinp + ng * group + int64_t(k) * HW;
+            for (int i = 0; i < HW; i++) dx[i] += r * (dy[i] * g - mean_dxhat - (x[i] - m) * r * mean_dxhat_xhat);
+        }
+    }
+}
+
 // ---- joining paths ---------------------------------------------------------------------------
 
 void add_forward(float* out, const float* a, const float* b, int64_t n) {

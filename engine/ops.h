@@ -94,6 +94,16 @@ void instancenorm2d_forward(float* out, float* mean, float* rstd, const float* i
 void instancenorm2d_backward(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp,
                              const float* gamma, const float* mean, const float* rstd, int N, int C, int HW);
 
+// F.group_norm: the C channels of each sample in G groups of C/G neighbouring channels; each
+// (n, group) of (C/G)*HW values normalized on its own (biased variance), then scaled by gamma[c] and
+// shifted by beta[c], per channel (both nullptr: no affine). G = 1 is layer norm over (C,H,W) with
+// per-channel affine; G = C is instance norm. G must divide C. mean, rstd (N*G) saved for backward.
+void groupnorm_forward(float* out, float* mean, float* rstd, const float* inp, const float* gamma, const float* beta,
+                       int N, int C, int HW, int G, float eps);
+// dinp (N,C,H,W) +=, dgamma, dbeta (C) += (either may be nullptr).
+void groupnorm_backward(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp, const float* gamma,
+                        const float* mean, const float* rstd, int N, int C, int HW, int G);
+
 // ---- joining paths ----------------------------------------------------------------------------
 // Residual add: out = a + b (n values). Backward: da += dout, db += dout.
 void add_forward(float* out, const float* a, const float* b, int64_t n);

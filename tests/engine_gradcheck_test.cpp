@@ -229,6 +229,26 @@ TEST_CASE("gradcheck: batch, layer and instance norm") {
     }
 }
 
+TEST_CASE("gradcheck: group norm, 6 channels in 1, 2, 3 and 6 groups") {
+    Rng rng(9);
+    const int N = 2, C = 6, HW = 4;
+    Vec x = random_vec(size_t(N * C * HW), rng, -2, 2), g = random_vec(size_t(C), rng, 0.5f, 1.5f),
+        b = random_vec(size_t(C), rng), R = random_vec(x.size(), rng), out(x.size());
+    for (int G : {1, 2, 3, 6}) {
+        INFO("groups " << G);
+        Vec mean(size_t(N * G)), rstd(size_t(N * G)), dx(x.size()), dg(g.size()), db(b.size());
+        auto loss = [&] {
+            groupnorm_forward(out.data(), mean.data(), rstd.data(), x.data(), g.data(), b.data(), N, C, HW, G, 1e-5f);
+            return weighted_sum(out, R);
+        };
+        loss();
+        groupnorm_backward(dx.data(), dg.data(), db.data(), R.data(), x.data(), g.data(), mean.data(), rstd.data(), N, C, HW, G);
+        gradcheck("groupnorm dx", x, loss, dx, 1e-3f);
+        gradcheck("groupnorm dgamma", g, loss, dg, 1e-3f);
+        gradcheck("groupnorm dbeta", b, loss, db, 1e-3f);
+    }
+}
+
 TEST_CASE("gradcheck: add, concat and softmax cross-entropy") {
     Rng rng(7);
     Vec a = random_vec(24, rng), b = random_vec(24, rng), R = random_vec(24, rng), out(24), da(24), db(24);

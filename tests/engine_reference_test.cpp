@@ -205,6 +205,12 @@ void run_norm(const json& c) {
         layernorm_forward(out.data(), mean.data(), rstd.data(), x.data.data(), g.data.data(), b.data.data(), N, D, eps);
         layernorm_backward(dx.data(), dg.data(), db.data(), dout.data.data(), x.data.data(), g.data.data(), mean.data(),
                            rstd.data(), N, D);
+    } else if (op == "groupnorm") {
+        const int G = c["groups"];
+        std::vector<float> mean(size_t(N) * G), rstd(size_t(N) * G);
+        groupnorm_forward(out.data(), mean.data(), rstd.data(), x.data.data(), g.data.data(), b.data.data(), N, C, HW, G, eps);
+        groupnorm_backward(dx.data(), dg.data(), db.data(), dout.data.data(), x.data.data(), g.data.data(), mean.data(),
+                           rstd.data(), N, C, HW, G);
     } else {
         std::vector<float> mean(size_t(N) * C), rstd(size_t(N) * C);
         instancenorm2d_forward(out.data(), mean.data(), rstd.data(), x.data.data(), g.data.data(), b.data.data(), N, C, HW, eps);

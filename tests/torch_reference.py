@@ -139,6 +139,11 @@ for (N, C, H, W) in [(3, 4, 5, 5), (2, 2, 6, 7)]:
     add_case("instancenorm2d", dict(eps=1e-5), dict(x=x, g=g, b=b),
              lambda x, g, b: F.instance_norm(x, weight=g, bias=b, eps=1e-5), atol=1e-4)
 
+for (N, C, H, W, G) in [(3, 6, 4, 5, 3), (2, 4, 3, 3, 1), (2, 4, 3, 3, 4)]:
+    x, g, b = grad(rand(N, C, H, W, scale=2) + 0.5), grad(rand(C) + 1), grad(rand(C))
+    add_case("groupnorm", dict(eps=1e-5, groups=G), dict(x=x, g=g, b=b),
+             lambda x, g, b, G=G: F.group_norm(x, G, g, b, 1e-5), atol=1e-4)
+
 # ---- joining paths ----
 a, b = grad(rand(2, 3, 4, 4)), grad(rand(2, 3, 4, 4))
 add_case("add", {}, dict(a=a, b=b), lambda a, b: a + b)
