@@ -363,6 +363,25 @@ struct ImGuiForTest {
     ~ImGuiForTest() { ImGui::DestroyContext(); }
 };
 
+// ---- Composing two 1D kernels: k[u] = sum over a + b = u of k1[a] k2[b].
+std::vector<float> polynomial_product(const std::vector<float>& a, const std::vector<float>& b) {
+    std::vector<float> k(a.size() + b.size() - 1, 0.0f);
+    for (size_t i = 0; i < a.size(); i++)
+        for (size_t j = 0; j < b.size(); j++) k[i + j] += a[i] * b[j];
+    return k;
+}
+json compose_right(const json& s) { return polynomial_product(s["exercise"]["kernel1"], s["exercise"]["kernel2"]); }
+std::vector<Expected> compose_mistakes(const json& s) {
+    std::vector<float> a = s["exercise"]["kernel1"], b = s["exercise"]["kernel2"];
+    const std::vector<float> right = polynomial_product(a, b);
+    std::vector<float> longer = right, shorter(right.begin(), right.end() - 1), ra = a, rb = b;
+    longer.push_back(0);
+    std::reverse(ra.begin(), ra.end());
+    std::reverse(rb.begin(), rb.end());
+    return {{"one-kernel-reversed", polynomial_product(a, rb)}, {"one-kernel-reversed", polynomial_product(ra, b)},
+            {"one-tap-too-many", longer}, {"too-few-taps", shorter}};
+}
+
 void fresh_lab(const char* lab) {
     g_events.clear();
     app_platform().post_event = record_event;
@@ -443,8 +462,15 @@ TEST_CASE("backprop lab: a wrong gradient names the mistake that gives it") {
                        80);
 }
 
+TEST_CASE("nonlinearity lab: a wrong composed kernel names the mistake that gives it") {
+    fresh_lab("nonlinearity");
+    check_lab_mistakes({"nonlinearity", {"one-kernel-reversed", "one-tap-too-many", "too-few-taps"}, compose_right, compose_mistakes,
+                        plain_answer},
+                       40);
+}
+
 TEST_CASE("hints: a ladder of three per exercise, counted in the answer, in every lab with exercises") {
-    for (const char* lab : {"hand-conv", "arithmetic", "matrix", "channels", "pooling", "receptive-field", "backprop"}) {
+    for (const char* lab : {"hand-conv", "arithmetic", "matrix", "channels", "pooling", "nonlinearity", "receptive-field", "backprop"}) {
         INFO(lab);
         fresh_lab(lab);
         if (std::string(lab) == "receptive-field") command({{"net", "stack"}});
@@ -556,7 +582,7 @@ TEST_CASE("mastery: three right in a row without a hint; a wrong answer goes bac
     const json concepts = api_command({{"progress", true}})["progress"]["concepts"];
     for (const json& one : concepts) ids.push_back(one["id"]);
     CHECK(ids == std::vector<std::string>{"convolution-by-hand", "output-size", "convolution-as-matrix", "parameter-count", "pooling",
-                                          "receptive-field", "gradient-of-convolution"});
+                                          "linear-composition", "receptive-field", "gradient-of-convolution"});
     command({{"progress", "reset"}});
     CHECK(concept_of("receptive-field")["state"] == "new");
     app_platform().post_event = nullptr;

@@ -18,16 +18,34 @@ static std::vector<Lab>& lab_registry() {
 static size_t g_current = 0;  // index of the open lab in lab_registry()
 static json g_anchors = json::object();  // name -> [x, y, width, height] of the last frame
 
-// The lab list follows the lessons (../shared/lessons): a lab not named here goes at the end.
-static const char* const kLessonOrder[] = {
-    "hand-conv", "arithmetic", "matrix", "channels", "image-kernels", "pooling", "receptive-field", "backprop", "train",
+// The lab list follows the lessons (../shared/lessons), in chapters; a lab not named here goes at
+// the end of the last.
+struct Chapter {
+    const char* title;
+    std::vector<const char*> labs;
+};
+static const Chapter kChapters[] = {
+    {"Convolution", {"hand-conv", "arithmetic", "matrix", "channels", "image-kernels"}},
+    {"Building blocks", {"pooling", "nonlinearity", "receptive-field"}},
+    {"Training", {"backprop", "train"}},
 };
 
 static size_t lesson_position(const char* id) {
     size_t i = 0;
-    for (; i < std::size(kLessonOrder); i++)
-        if (std::string_view(id) == kLessonOrder[i]) break;
+    for (const Chapter& chapter : kChapters)
+        for (const char* lab : chapter.labs) {
+            if (std::string_view(id) == lab) return i;
+            i++;
+        }
     return i;
+}
+
+// The chapter a lab is in (the last one for a lab no chapter names).
+static const Chapter& chapter_of(const char* id) {
+    for (const Chapter& chapter : kChapters)
+        for (const char* lab : chapter.labs)
+            if (std::string_view(id) == lab) return chapter;
+    return kChapters[std::size(kChapters) - 1];
 }
 
 bool register_lab(const Lab& lab) {
@@ -272,7 +290,24 @@ void draw_app(AppView& view) {
         }
         ui_anchor("lab-list/progress");
         ImGui::Separator();
+        const json concepts = concept_progress()["concepts"];
+        const Chapter* chapter = nullptr;
         for (const Lab& lab : all_labs()) {
+            if (&chapter_of(lab.id) != chapter) {  // a chapter's heading before its first lab
+                chapter = &chapter_of(lab.id);
+                ImGui::Spacing();
+                ImGui::TextDisabled("%s", chapter->title);
+            }
+            // A dot before a lab whose exercises the student has answered: green once mastered, orange while practising.
+            std::string state = "new";
+            for (const json& c : concepts)
+                if (c["lab"] == lab.id) state = c["state"];
+            const ImVec2 at = ImGui::GetCursorScreenPos();
+            const float dot = ImGui::GetFontSize() * 0.22f;
+            if (state != "new")
+                ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(at.x + dot, at.y + ImGui::GetFontSize() * 0.5f), dot,
+                                                            state == "mastered" ? IM_COL32(100, 215, 130, 255) : IM_COL32(255, 190, 90, 255));
+            ImGui::Indent(dot * 3.5f);
             if (ImGui::Selectable(lab.name, !g_show_progress && &lab == &current_lab())) {
                 open_lab(lab.id);
                 g_show_progress = false;
@@ -283,6 +318,7 @@ void draw_app(AppView& view) {
             ImGui::TextUnformatted(lab.summary);
             ImGui::PopTextWrapPos();
             ImGui::PopStyleColor();
+            ImGui::Unindent(dot * 3.5f);
             ImGui::Spacing();
         }
         ImGui::EndChild();

@@ -1,6 +1,9 @@
 #include "lab_kit.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "../engine/pool.h"
 
 static constexpr Choice<PaddingMode> kPaddingNames[] = {
     {PaddingMode::valid, "valid"}, {PaddingMode::same, "same"}, {PaddingMode::full, "full"}};
@@ -151,4 +154,27 @@ std::string read_grid(const json& fields, const char* name, bool one_d, int max_
     std::string e = read_rows(fields, name, one_d ? 1 : max_side, one_d ? max_length : max_side, limit, one_d, out);
     if (!e.empty() && one_d) e += std::string(" (1D mode: the ") + name + " is one row)";
     return e;
+}
+
+std::string grey_square(Tensor& out, const Picture& picture, int side) {
+    const int H = picture.height, W = picture.width;
+    if (H < side || W < side || picture.rgba.size() != size_t(H) * size_t(W) * 4)
+        return "the picture is smaller than " + std::to_string(side) + " pixels a side";
+    Tensor rgb;  // (1,3,H,W), values 0..1
+    rgb.shape = {1, 3, H, W};
+    rgb.data.assign(size_t(3) * size_t(H) * size_t(W), 0.0f);
+    for (size_t i = 0; i < size_t(H) * size_t(W); i++)
+        for (size_t c = 0; c < 3; c++) rgb.data[c * size_t(H) * size_t(W) + i] = picture.rgba[i * 4 + c] / 255.0f;
+    Tensor luma{{1, 3, 1, 1}, {0.299f, 0.587f, 0.114f}}, grey;  // (OC=1, C=3, 1, 1)
+    Conv2dSpec one;
+    if (Status s = conv2d(grey, rgb, luma, nullptr, one); !s.ok()) return s.message;
+    const int factor = std::max(1, std::min(H, W) / side);
+    Tensor small;
+    if (Status s = avgpool2d(small, grey, make_pool2d_spec(factor, factor, 0)); !s.ok()) return s.message;
+    const int SH = small.shape[2], SW = small.shape[3], top = (SH - side) / 2, left = (SW - side) / 2;
+    Tensor square{{1, 1, side, side}, std::vector<float>(size_t(side) * size_t(side), 0.0f)};
+    for (int y = 0; y < side; y++)
+        for (int x = 0; x < side; x++) square.data[size_t(y * side + x)] = small.data[size_t((top + y) * SW + left + x)];
+    out = std::move(square);
+    return "";
 }

@@ -257,6 +257,10 @@ std::string command_on_copy(const char* lab_id, L& lab, const json& fields, std:
 std::string read_cell(const json& fields, const char* name, int rows, int cols, const std::string& what, int& row, int& col);
 // fields[name] as one of the photos shipped with the app (photo_names()).
 std::string read_photo(const json& fields, const char* name, std::string& out);
+// A picture (a photo that arrived, the student's file) in grey, side x side (1,1,side,side), values
+// 0..1: grey as a 1x1 convolution of R, G, B (BT.601 weights), shrunk with average pooling by a whole
+// factor, the middle kept. "" or why not (smaller than side).
+std::string grey_square(Tensor& out, const Picture& picture, int side);
 // A grid that is one row in 1D mode: at most max_side x max_side in 2D, one row of at most
 // max_length in 1D (where a flat list is taken as that row); the message then adds
 // " (1D mode: the kernel is one row)".

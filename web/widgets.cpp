@@ -169,3 +169,26 @@ bool hint_ladder(const nlohmann::json& last_answer, const std::vector<std::strin
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("A step towards the answer, not the answer: an answer after a hint does not count toward mastery");
     return clicked;
 }
+
+bool edit_weights(const char* id, std::vector<std::vector<float>>& weights, float speed, float limit) {
+    if (weights.empty() || weights[0].empty()) return false;
+    bool changed = false;
+    if (ImGui::BeginTable(id, int(weights[0].size()), ImGuiTableFlags_SizingFixedFit)) {
+        for (size_t r = 0; r < weights.size(); r++) {
+            ImGui::TableNextRow();
+            for (size_t c = 0; c < weights[r].size(); c++) {
+                ImGui::TableSetColumnIndex(int(c));
+                ImGui::PushID(int(r * 64 + c));
+                ImGui::SetNextItemWidth(ImGui::GetFontSize() * 2.6f);
+                float w = weights[r][c];
+                if (ImGui::DragFloat("##w", &w, speed, -limit, limit, "%.3g") && std::isfinite(w)) {
+                    weights[r][c] = w;
+                    changed = true;
+                }
+                ImGui::PopID();
+            }
+        }
+        ImGui::EndTable();
+    }
+    return changed;
+}

@@ -59,5 +59,9 @@ void last_answer_feedback(const nlohmann::json& last_answer);
 // (`steps` long) has more. Returns true when it was clicked: the lab then asks for {"hint": true}.
 bool hint_ladder(const nlohmann::json& last_answer, const std::vector<std::string>& hints, int steps = 3);
 
+// A grid of weights edited in place, a small drag field per weight (id: the table's ImGui id).
+// Returns true when one changed this frame (never to a value that is not finite).
+bool edit_weights(const char* id, std::vector<std::vector<float>>& weights, float speed, float limit);
+
 // A "(?)" that shows a wrapped tooltip on hover, as in imgui_demo.cpp.
 void help_marker(const char* text);

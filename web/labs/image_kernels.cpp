@@ -574,23 +574,9 @@ void draw_controls(ImageKernelsLab& lab) {
         lab.settings.preset = "custom";
         lab.dirty = true;
     }
-    if (ImGui::BeginTable("weights", int(lab.settings.kernel[0].size()), ImGuiTableFlags_SizingFixedFit)) {
-        for (size_t r = 0; r < lab.settings.kernel.size(); r++) {
-            ImGui::TableNextRow();
-            for (size_t c = 0; c < lab.settings.kernel[r].size(); c++) {
-                ImGui::TableSetColumnIndex(int(c));
-                ImGui::PushID(int(r * 8 + c));
-                ImGui::SetNextItemWidth(ImGui::GetFontSize() * 2.6f);
-                float w = lab.settings.kernel[r][c];
-                if (ImGui::DragFloat("##w", &w, 0.02f, -kValueLimit, kValueLimit, "%.3g") && std::isfinite(w)) {
-                    lab.settings.kernel[r][c] = w;
-                    lab.settings.preset = "custom";
-                    lab.dirty = true;
-                }
-                ImGui::PopID();
-            }
-        }
-        ImGui::EndTable();
+    if (edit_weights("weights", lab.settings.kernel, 0.02f, kValueLimit)) {
+        lab.settings.preset = "custom";
+        lab.dirty = true;
     }
     ImGui::Separator();
     ImGui::TextDisabled("SLIDING");

@@ -188,28 +188,9 @@ void use_builtin_picture(PoolingLab& lab) {
     lab.photo_loaded.clear();
 }
 
-// A photo to the lab's grey (1,1,S,S): grey as a 1x1 convolution of R, G, B (BT.601 weights),
-// shrunk with average pooling, the middle S x S kept.
+// A photo to the lab's grey (1,1,S,S) (grey_square, web/lab_kit.h) and its feature map.
 std::string use_picture(PoolingLab& lab, const Picture& picture) {
-    const int H = picture.height, W = picture.width;
-    if (H < kGreySide || W < kGreySide || picture.rgba.size() != size_t(H) * size_t(W) * 4)
-        return "the picture is smaller than " + std::to_string(kGreySide) + " pixels a side";
-    Tensor rgb;  // (1,3,H,W), values 0..1
-    rgb.shape = {1, 3, H, W};
-    rgb.data.assign(size_t(3) * size_t(H) * size_t(W), 0.0f);
-    for (size_t i = 0; i < size_t(H) * size_t(W); i++)
-        for (size_t c = 0; c < 3; c++) rgb.data[c * size_t(H) * size_t(W) + i] = picture.rgba[i * 4 + c] / 255.0f;
-    Tensor luma{{1, 3, 1, 1}, {0.299f, 0.587f, 0.114f}}, grey;  // (OC=1, C=3, 1, 1)
-    Conv2dSpec one;
-    if (Status s = conv2d(grey, rgb, luma, nullptr, one); !s.ok()) return s.message;
-    const int factor = std::max(1, std::min(H, W) / kGreySide);
-    Tensor small;
-    if (Status s = avgpool2d(small, grey, make_pool2d_spec(factor, factor, 0)); !s.ok()) return s.message;
-    const int S = kGreySide, SH = small.shape[2], SW = small.shape[3], top = (SH - S) / 2, left = (SW - S) / 2;
-    lab.photo_grey.shape = {1, 1, S, S};
-    lab.photo_grey.data.assign(size_t(S * S), 0.0f);
-    for (int y = 0; y < S; y++)
-        for (int x = 0; x < S; x++) lab.photo_grey.data[size_t(y * S + x)] = small.data[size_t((top + y) * SW + left + x)];
+    if (std::string e = grey_square(lab.photo_grey, picture, kGreySide); !e.empty()) return e;
     lab.feature_map = feature_map_of(lab.photo_grey);
     lab.photo_loaded = picture.name;
     return "";
