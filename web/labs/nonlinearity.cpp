@@ -193,10 +193,10 @@ std::string list_text(const std::vector<float>& v) {
 
 void new_exercise(NonlinearityLab& lab, uint64_t seed) {
     Rng rng(seed);
+    static const float weights[] = {-2, -1, 1, 2, 3};  // no zeros: every tap of the composed kernel takes some adding up
     auto kernel = [&] {
         std::vector<float> k(size_t(rng.uniform_int(2, 3)));
-        for (float& w : k) w = float(rng.uniform_int(-2, 3));
-        k[0] = rng.uniform_int(0, 1) ? 1.0f : 2.0f;  // never all zero
+        for (float& w : k) w = weights[rng.uniform_int(0, 4)];
         return k;
     };
     lab.ex_kernel1 = kernel();
@@ -249,7 +249,7 @@ std::string check_answer(NonlinearityLab& lab, const std::vector<float>& given) 
                                 " - 1 = " + std::to_string(K1 + K2 - 1) + ": the last tap of one meets the last of the other only once."}};
     else if (!right && given.size() < K1 + K2 - 1)
         mistake = {{"id", "too-few-taps"},
-                   {"text", "You gave " + std::to_string(given.size()) + " taps. The composed kernel is longer than either: each output "
+                   {"text", "You gave " + std::to_string(given.size()) + (given.size() == 1 ? " tap" : " taps") + ". The composed kernel is longer than either: each output "
                             "of the second layer sees " + std::to_string(K2) + " outputs of the first, each of which sees " +
                             std::to_string(K1) + " inputs, " + std::to_string(K1 + K2 - 1) + " in all."}};
     else if (!right && given.size() == expected.size())

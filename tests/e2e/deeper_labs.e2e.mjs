@@ -1,0 +1,65 @@
+// deeper_labs.e2e.mjs — the labs on what makes deep networks work, in headless Chromium, embedded:
+// "nonlinearity" with its photo, two layers against one, the ReLU chosen by a click, one exercise
+// answered right and one wrong through cnnlab.command with the events and the stored progress, and
+// screenshots measured (out/e2e/nonlinearity.png, out/e2e/nonlinearity-relu.png).
+import { serveAndRun, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual } from './harness.mjs';
+
+const { test, run } = runner('deeper-labs');
+
+test('nonlinearity: two layers are one without a ReLU, not with one; an exercise right and wrong', async ({ browser, url }) => {
+  const page = await openPage(browser, `${url}?lab=nonlinearity&embed=1`);
+  await page.waitForFunction(() => cnnlab.state().picture === 'chelsea', null, { timeout: 15000 });
+  let s = await page.evaluate(() => cnnlab.state());
+  expectEqual([s.lab, s.between, s.note, s.composed.length, s.composed[0][0], s.composed[2][2]], ['nonlinearity', 'nothing', null, 5, 1, 0],
+    'Sobel x then Sobel y on the photo: one 5x5 kernel');
+  expect(s.one_layer.largest_difference < 1e-4, `two layers and one differ by ${s.one_layer.largest_difference}`);
+  await page.mouse.move(1270, 790);
+  await frames(page, 3);
+  let stats = await screenshotStats(page, 'nonlinearity.png', [102, 217, 128]);  // the green "rounding" line
+  expect(stats.colours > 100 && stats.drawnFraction > 0.1, `the canvas looks blank: ${JSON.stringify(stats)}`);
+
+  await clickRect(page, await anchor(page, 'between-relu'));
+  s = await page.evaluate(() => cnnlab.state());
+  expectEqual(s.between, 'relu', 'the ReLU chosen by a click');
+  expect(s.one_layer.relative_error > 0.1, `the best single kernel misses only ${s.one_layer.relative_error}`);
+  await page.mouse.move(1270, 790);
+  await frames(page, 3);
+  stats = await screenshotStats(page, 'nonlinearity-relu.png', [255, 179, 115]);  // the orange error line
+  expect(stats.matching > 100, `no error line on screen: ${JSON.stringify(stats)}`);
+
+  await page.evaluate(() => {
+    window.received = [];
+    cnnlab.on((event) => { if (event !== 'progress') window.received.push(event); });
+  });
+  s = await page.evaluate(() => cnnlab.command({ new_exercise: true, seed: 4 }));
+  const [a, b] = [s.exercise.kernel1, s.exercise.kernel2];
+  const k = new Array(a.length + b.length - 1).fill(0);  // polynomial multiplication
+  a.forEach((x, i) => b.forEach((y, j) => { k[i + j] += x * y; }));
+  s = await page.evaluate((v) => cnnlab.command({ answer: v }), k.slice(0, -1));
+  expectEqual([s.last_answer.correct, s.last_answer.mistake.id], [false, 'too-few-taps'], 'a kernel one tap short');
+  s = await page.evaluate((v) => cnnlab.command({ answer: v }), k);
+  expectEqual([s.last_answer.correct, s.score], [true, { answered: 2, correct: 1 }], 'the right kernel');
+  await frames(page, 2);
+  expectEqual(await page.evaluate(() => window.received), ['exercise-new', 'answer', 'answer'], 'events');
+  const progress = await page.evaluate(() => JSON.parse(localStorage.getItem('cnnlab:progress')));
+  expectEqual(progress.nonlinearity, { answered: 2, correct: 1 }, 'progress in localStorage');
+  expectEqual(page.errors, [], 'console errors');
+  await page.close();
+});
+
+test('the lab list in chapters, a dot on the labs answered', async ({ browser, url }) => {
+  const page = await openPage(browser, `${url}?lab=nonlinearity`);
+  await page.evaluate(() => cnnlab.command({ progress: 'reset' }));
+  await page.evaluate(() => cnnlab.command({ new_exercise: true, seed: 2 }));
+  await page.evaluate(() => cnnlab.command({ answer: [0] }));  // wrong: practising
+  await page.mouse.move(1270, 790);
+  await frames(page, 3);
+  const list = await anchor(page, 'lab-list/nonlinearity');
+  const stats = await screenshotStats(page, 'lab-list.png', [255, 190, 90]);  // the orange dot
+  expect(stats.matching > 10, `no dot on screen: ${JSON.stringify(stats)}`);
+  expect(list[1] > (await anchor(page, 'lab-list/pooling'))[1], 'nonlinearity after pooling');
+  expectEqual(page.errors, [], 'console errors');
+  await page.close();
+});
+
+serveAndRun(run);
