@@ -32,14 +32,7 @@ static std::string train_error(const json& c) {
 }
 
 // What the browser or the desktop would hand over: the four gzipped IDX files.
-static void deliver_mnist() {
-    DatasetFiles d;
-    d.name = "mnist";
-    const char* names[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
-    std::vector<uint8_t>* parts[4] = {&d.train_images, &d.train_labels, &d.test_images, &d.test_labels};
-    for (int i = 0; i < 4; i++) REQUIRE(read_file(*parts[i], std::string("build/datasets/mnist/") + names[i], size_t(64) << 20).ok());
-    dataset_arrived(d);
-}
+static void deliver_mnist() { deliver_dataset("mnist", "mnist"); }
 
 TEST_CASE("training the seed net on MNIST lowers the loss and beats chance") {
     json s = train({{"dataset", "mnist"}, {"model", "seed"}, {"optimizer", "adam"}, {"lr", 0.003}, {"batch", 32}, {"seed", 3}, {"action", "reset"}});

@@ -6,6 +6,9 @@
 // (k[u,v] = sum over a+c = u, b+d = v of k1[a,b] k2[c,d], (K1 + K2 - 1) a side): the lab computes
 // both ways with the engine's conv2d and shows they agree to rounding. With a ReLU between them no
 // single kernel does the same: the lab fits the best one by least squares and shows what it misses.
+// Then the same on real data: a deep network with no activations, trained on Fashion-MNIST, ends
+// where a linear classifier ends; the same network with ReLUs does better (the three trained side
+// by side in the page, web/side_by_side.h).
 // Exercise: compose two small 1D kernels into one.
 //
 // The numbers come from the engine: conv2d, relu_forward (engine/conv.h, ops.h), compose_kernels
@@ -16,12 +19,17 @@
 //   "preset1", "preset2"   a kernel by name: "identity", "sobel-x", "sobel-y", "blur", "sharpen", "laplacian"
 //   "between"              "nothing" or "relu": what sits between the two convolutions
 //   "photo"                one of the photos shipped with the app (a built-in picture stands in until it is here)
+//   "train": true          trains the three networks side by side (Fashion-MNIST is fetched first);
+//   "train_steps"          steps each takes (100..6000, batch 32)
 //   "new_exercise", "seed" a random exercise (the same for the same seed); "hint": true; "answer": [numbers],
 //                          the composed 1D kernel; "reset": true
 // State adds: "composed" (the one kernel k1 and k2 make, rows), "two_layers" {"rms"} (the output's
 // size), "one_layer" {"kernel", "largest_difference", "rms_error", "relative_error"}: with nothing
 // between, the composed kernel and how far one layer is from two (rounding); with a ReLU, the best
-// single kernel and what it misses; "picture" (the photo's name, or "built-in"), "note"; the exercise
+// single kernel and what it misses; "picture" (the photo's name, or "built-in"), "note";
+// "training" {"state": "idle" | "loading" | "training" | "done" | "unavailable", "note", "steps",
+// "steps_done", "seconds", "contenders": [{"name": "linear" | "deep-linear" | "deep-relu",
+// "parameters", "curve" (mean loss of every 10 steps), "last_loss", "test_accuracy", "diverged"}]}; the exercise
 // record (lab_kit.h: exercise {kernel1, kernel2, seed}, score, last_answer, mistakes, hints).
 // Events: "exercise-new", "answer", "hint", "progress" (app.h).
 #include <algorithm>
@@ -35,6 +43,7 @@
 #include "../../engine/random.h"
 #include "../app.h"
 #include "../lab_kit.h"
+#include "../side_by_side.h"
 #include "../widgets.h"
 
 namespace {
@@ -71,8 +80,34 @@ struct Settings {
     Rows kernel2 = kernel_presets()[2].kernel;  // (K2, K2') the second's: Sobel y
     Between between = Between::nothing;
     std::string photo = "chelsea";
+    int train_steps = 3000;                     // steps each network of the side-by-side training takes (96,000 pictures)
     bool operator==(const Settings&) const = default;
 };
+
+// The networks trained side by side: a linear classifier, and the same deep network (three
+// convolutions with average pooling after the first two, then a linear layer) without and with
+// ReLUs. Average pooling, not max: max pooling is not linear either.
+const char* kLinear = R"({"input": [1, 28, 28], "layers": [{"type": "flatten"}, {"type": "linear", "out": 10}]})";
+const char* kDeepLinear = R"({"input": [1, 28, 28], "layers": [
+    {"type": "conv", "out": 8, "kernel": 3, "padding": 1}, {"type": "avgpool", "kernel": 2},
+    {"type": "conv", "out": 16, "kernel": 3, "padding": 1}, {"type": "avgpool", "kernel": 2},
+    {"type": "conv", "out": 16, "kernel": 3, "padding": 1},
+    {"type": "flatten"}, {"type": "linear", "out": 10}]})";
+const char* kDeepRelu = R"({"input": [1, 28, 28], "layers": [
+    {"type": "conv", "out": 8, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "avgpool", "kernel": 2},
+    {"type": "conv", "out": 16, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "avgpool", "kernel": 2},
+    {"type": "conv", "out": 16, "kernel": 3, "padding": 1}, {"type": "relu"},
+    {"type": "flatten"}, {"type": "linear", "out": 10}]})";
+
+// The side-by-side training: models and data too large to copy with every command.
+struct Training {
+    SideBySide race;
+    bool wanted = false;                   // asked for Fashion-MNIST, training once it is here
+    int steps = 0;                         // the steps asked for
+    const LoadedDataset* data = nullptr;   // the app's Fashion-MNIST, once here
+    std::string note;                      // why it cannot train, "" when all is well
+};
+Training g_training;
 
 struct NonlinearityLab {
     Settings settings;
@@ -95,6 +130,7 @@ struct NonlinearityLab {
     ExerciseRecord record;
     std::vector<float> ex_kernel1, ex_kernel2;  // (K1), (K2)
     Pending pending;
+    bool train_requested = false;  // the command asked for the side-by-side training (started once it is kept)
     // UI only
     char answer_text[128] = "";
     std::string ui_note;
@@ -272,6 +308,7 @@ const Field<Settings> kSettingFields[] = {
     {"kernel2", [](const json& f, Settings& s) { return read_kernel(f, "kernel2", s.kernel2); },
      [](const Settings& s) { return json(s.kernel2); }},
     choice_field("between", &Settings::between, kBetween),
+    whole_field("train_steps", &Settings::train_steps, 100, 6000),
     {"photo", [](const json& f, Settings& s) { return read_photo(f, "photo", s.photo); }, [](const Settings& s) { return json(s.photo); }},
 };
 
@@ -282,6 +319,8 @@ json grid_json(const Tensor& t) {  // a (rows, cols) or (1,1,rows,cols) tensor a
     for (int r = 0; r < rows; r++) out.push_back(std::vector<float>(t.data.begin() + r * cols, t.data.begin() + (r + 1) * cols));
     return out;
 }
+
+json training_json();
 
 const Output<NonlinearityLab> kOutputs[] = {
     {"composed", [](const NonlinearityLab& lab) { return lab.message.empty() ? grid_json(lab.composed) : json(nullptr); }},
@@ -295,6 +334,7 @@ const Output<NonlinearityLab> kOutputs[] = {
     {"picture", [](const NonlinearityLab& lab) { return json(lab.picture); }},
     {"note", [](const NonlinearityLab& lab) { return text_or_null(lab.note); }},
     {"message", [](const NonlinearityLab& lab) { return text_or_null(lab.message); }},
+    {"training", [](const NonlinearityLab&) { return training_json(); }},
 };
 
 json nonlinearity_state() {
@@ -318,7 +358,8 @@ std::string read_preset(const json& f, const char* name, Rows& out) {
 }
 
 std::string apply_command(NonlinearityLab& lab, const json& f) {
-    if (std::string e = check_command(f, kSettingFields, {"reset", "preset1", "preset2", "new_exercise", "seed", "hint", "answer"}, kOutputs);
+    if (std::string e = check_command(f, kSettingFields, {"reset", "preset1", "preset2", "train", "new_exercise", "seed", "hint", "answer"},
+                                      kOutputs);
         !e.empty())
         return e;
     std::string e;
@@ -347,6 +388,9 @@ std::string apply_command(NonlinearityLab& lab, const json& f) {
     if (!(e = read_fields(f, kSettingFields, s)).empty()) return e;
     if (s.photo != lab.settings.photo) lab.pending.picture = s.photo;
     lab.settings = s;
+    bool train = false;
+    if (!(e = read_bool(f, "train", train)).empty()) return e;
+    if (train) lab.train_requested = true;
     // 2. The exercise.
     if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
     if (!(e = give_hint_if_asked(f, lab, compose_hints)).empty()) return e;
@@ -364,7 +408,63 @@ std::string apply_command(NonlinearityLab& lab, const json& f) {
     return "";
 }
 
-std::string nonlinearity_command(const json& fields) { return command_on_copy("nonlinearity", g_lab, fields, apply_command); }
+// ---- The side-by-side training.
+
+void start_training(int steps) {
+    Training& t = g_training;
+    t.steps = steps;
+    if (!t.data) {
+        t.wanted = true;
+        t.note.clear();
+        request_dataset("nonlinearity", "fashion");  // training_dataset() starts it once the data is here (perhaps at once)
+        return;
+    }
+    const TrainRecipe recipe = {.optimizer = {.kind = OptimizerKind::adam, .lr = 0.002f}, .batch = 32, .epochs = 1, .seed = 5};
+    t.note = side_by_side_start(t.race, {{"linear", kLinear}, {"deep-linear", kDeepLinear}, {"deep-relu", kDeepRelu}}, recipe, steps, 5);
+}
+
+void training_dataset(const LoadedDataset& data) {
+    Training& t = g_training;
+    if (!t.wanted || data.name != "fashion") return;
+    if (!data.error.empty()) {
+        t.note = "Fashion-MNIST could not be loaded: " + data.error;
+        return;  // still wanted: a later request tries again
+    }
+    if (data.train.rows != 28 || data.train.cols != 28 || data.test.count < 1000) {
+        t.note = "Fashion-MNIST could not be read: the dataset is not 28x28 pictures, or too few of them";
+        return;
+    }
+    t.data = &data;
+    t.wanted = false;
+    start_training(t.steps);
+}
+
+bool nonlinearity_work(double budget_ms) {
+    Training& t = g_training;
+    if (!t.data || !t.race.running) return false;
+    const bool more = side_by_side_work(t.race, t.data->train, t.data->test, budget_ms);
+    if (!more) post_event("trained");
+    return more;
+}
+
+json training_json() {
+    const Training& t = g_training;
+    json j = side_by_side_json(t.race);
+    if (!t.note.empty()) j["state"] = "unavailable";
+    else if (t.wanted) j["state"] = "loading";
+    j["note"] = text_or_null(t.note);
+    return j;
+}
+
+void start_training_if_asked(NonlinearityLab& lab) {
+    if (!lab.train_requested) return;
+    lab.train_requested = false;
+    start_training(lab.settings.train_steps);
+}
+
+std::string nonlinearity_command(const json& fields) {
+    return command_on_copy("nonlinearity", g_lab, fields, apply_command, start_training_if_asked);
+}
 
 void nonlinearity_picture(const Picture& picture) {
     NonlinearityLab& lab = g_lab;
@@ -497,6 +597,50 @@ void draw_layers(NonlinearityLab& lab) {
     ImGui::EndGroup();
 }
 
+const char* contender_words(const std::string& name) {
+    if (name == "linear") return "a linear classifier (one linear layer)";
+    if (name == "deep-linear") return "three convolutions and a linear layer, nothing between";
+    return "the same four layers with a ReLU after each convolution";
+}
+
+void draw_training(NonlinearityLab& lab) {
+    ImGui::Separator();
+    ImGui::TextDisabled("ON REAL DATA");
+    ImGui::TextWrapped("Three networks learn Fashion-MNIST side by side, on the same pictures in the same order. Without "
+                       "activations, four layers can only learn what one linear layer can.");
+    const json t = training_json();
+    const std::string state = t["state"];
+    if (state != "training" && state != "loading") {
+        if (ImGui::Button(state == "done" ? "Train again" : "Train side by side")) ui_command({{"train", true}});
+        ui_anchor("train");
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+        int steps = lab.settings.train_steps;
+        if (ImGui::SliderInt("steps each (batch 32)", &steps, 100, 6000)) ui_command({{"train_steps", steps}});
+    } else if (state == "loading") {
+        ImGui::Text("Fetching Fashion-MNIST... %.0f%%", 100.0 * std::max(0.0f, dataset_loading("fashion")));
+    } else {
+        ImGui::Text("Training: step %d of %d, %.1f s", t["steps_done"].get<int>(), t["steps"].get<int>(), t["seconds"].get<double>());
+    }
+    if (!t["note"].is_null()) ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", t["note"].get<std::string>().c_str());
+    const float width = std::min(ImGui::GetFontSize() * 16, (ImGui::GetContentRegionAvail().x - 20) / 3);
+    int i = 0;
+    for (const json& c : t["contenders"]) {
+        if (i++) ImGui::SameLine();
+        ImGui::BeginGroup();
+        const std::string name = c["name"];
+        ImGui::TextUnformatted(name.c_str());
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
+        ImGui::TextDisabled("%s, %d parameters", contender_words(name), c["parameters"].get<int>());
+        ImGui::PopTextWrapPos();
+        const std::vector<float> curve = c["curve"];
+        ImGui::PlotLines(("##" + name).c_str(), curve.data(), int(curve.size()), 0, "training loss", 0.0f, 2.5f, ImVec2(width, ImGui::GetFontSize() * 5));
+        if (c["test_accuracy"].is_number()) ImGui::Text("test accuracy %.1f%%", 100.0 * c["test_accuracy"].get<double>());
+        else if (c["diverged"].get<bool>()) ImGui::TextUnformatted("diverged");
+        ImGui::EndGroup();
+    }
+}
+
 void draw_exercise(NonlinearityLab& lab) {
     ImGui::Separator();
     if (new_exercise_button(lab.record.answered, lab.record.correct, true)) ui_command({{"new_exercise", true}});
@@ -537,6 +681,7 @@ void nonlinearity_draw() {
     ImGui::BeginChild("board", ImVec2(0, 0), false);
     draw_layers(lab);
     draw_exercise(lab);
+    draw_training(lab);
     ImGui::EndChild();
     commit("nonlinearity", lab.pending);
 }
@@ -546,4 +691,5 @@ void nonlinearity_draw() {
 CNNLAB_REGISTER_LAB(.id = "nonlinearity", .name = "Why a nonlinearity",
                     .summary = "Two convolutions with nothing between them are one; a ReLU between them is what makes depth count.",
                     .draw = nonlinearity_draw, .state = nonlinearity_state, .command = nonlinearity_command,
-                    .on_picture = nonlinearity_picture, .teaches = {"linear-composition", "Composing convolutions"});
+                    .on_picture = nonlinearity_picture, .on_dataset = training_dataset, .work = nonlinearity_work,
+                    .teaches = {"linear-composition", "Composing convolutions"});

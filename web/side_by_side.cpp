@@ -1,0 +1,86 @@
+#include "side_by_side.h"
+
+#include <algorithm>
+#include <chrono>
+
+std::string side_by_side_start(SideBySide& race, const std::vector<std::pair<std::string, std::string>>& models,
+                               const TrainRecipe& recipe, int steps, uint64_t weight_seed) {
+    SideBySide next;
+    next.steps = steps;
+    next.test_pictures = race.test_pictures;
+    for (const auto& [name, description] : models) {
+        Contender c;
+        c.name = name;
+        Status s = model_from_json(c.model, description, weight_seed);
+        if (s.ok()) s = ensure_batch(c.model, recipe.batch);
+        if (!s.ok()) return "the network \"" + name + "\" could not be built: " + s.message;
+        train_run_start(c.run, recipe, int64_t(c.model.params.size()));
+        next.contenders.push_back(std::move(c));
+    }
+    next.running = !next.contenders.empty() && steps > 0;
+    race = std::move(next);
+    return "";
+}
+
+// Accuracy on the first `count` test pictures, recipe.batch at a time.
+static double test_accuracy(Contender& c, const Dataset& test, int count) {
+    const int B = c.run.recipe.batch, classes = int(output_size(c.model));
+    count = std::min(count, test.count);
+    const std::vector<int32_t> order = sample_order(count, nullptr);
+    std::vector<float> images(size_t(B) * size_t(test.rows) * size_t(test.cols));  // (B, 1, rows, cols)
+    std::vector<int32_t> labels(static_cast<size_t>(B));
+    int right = 0;
+    for (int first = 0; first < count; first += B) {
+        const int n = std::min(B, count - first);
+        gather_batch(images.data(), labels.data(), test, order, first, n);
+        const float* scores = model_forward(c.model, images.data(), n, false);
+        for (int i = 0; i < n; i++) right += predicted_class(scores + int64_t(i) * classes, classes) == labels[size_t(i)];
+    }
+    return count > 0 ? double(right) / count : 0;
+}
+
+bool side_by_side_work(SideBySide& race, const Dataset& train, const Dataset& test, double budget_ms) {
+    if (!race.running) return false;
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed_ms = [&] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(); };
+    bool more = true;
+    do {
+        more = false;
+        for (Contender& c : race.contenders) {
+            if (c.diverged || c.run.step >= race.steps) continue;
+            const float loss = train_run_step(c.run, c.model, train);
+            if (!(loss <= kDivergedLoss)) {
+                c.diverged = true;
+                continue;
+            }
+            c.loss_sum += loss;
+            if (++c.loss_count == kCurveEvery) {
+                c.curve.push_back(float(c.loss_sum / kCurveEvery));
+                c.loss_sum = 0;
+                c.loss_count = 0;
+            }
+            more |= c.run.step < race.steps;
+        }
+    } while (more && elapsed_ms() < budget_ms);
+    if (!more) {
+        for (Contender& c : race.contenders)
+            if (!c.diverged) c.test_accuracy = test_accuracy(c, test, race.test_pictures);
+        race.running = false;
+    }
+    race.seconds += elapsed_ms() / 1000.0;
+    return race.running;
+}
+
+nlohmann::json side_by_side_json(const SideBySide& race) {
+    nlohmann::json contenders = nlohmann::json::array();
+    int64_t steps_done = 0;
+    for (const Contender& c : race.contenders) {
+        steps_done = std::max(steps_done, c.run.step);
+        contenders.push_back({{"name", c.name}, {"parameters", c.model.params.size()}, {"curve", c.curve},
+                              {"last_loss", c.curve.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.curve.back())},
+                              {"test_accuracy", c.test_accuracy < 0 ? nlohmann::json(nullptr) : nlohmann::json(c.test_accuracy)},
+                              {"diverged", c.diverged}});
+    }
+    const char* state = race.running ? "training" : race.contenders.empty() ? "idle" : "done";
+    return {{"state", state}, {"steps", race.steps}, {"steps_done", steps_done}, {"seconds", race.seconds}, {"contenders", contenders}};
+}
