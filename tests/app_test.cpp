@@ -11,15 +11,15 @@ TEST_CASE("the lab list follows the lessons, whatever order the files were linke
     // ../shared/lessons: convolution, its arithmetic and matrix, channels, real images, pooling,
     // receptive fields, backprop, then training a whole network.
     CHECK(api_labs() == json::parse(R"(["hand-conv", "arithmetic", "matrix", "channels", "image-kernels", "pooling",
-                                        "nonlinearity", "receptive-field", "backprop", "train"])"));
+                                        "nonlinearity", "receptive-field", "backprop", "train", "normalization"])"));
 }
 
 TEST_CASE("record_answer counts answers per lab; reset_progress forgets them") {
     reset_progress();
     CHECK(progress() == json::object());
-    record_answer("hand-conv", {.correct = true});
-    record_answer("hand-conv", {.correct = false, .mistake = "kernel-flipped"});
-    record_answer("pooling", {.correct = true});
+    record_answer("hand-conv", {.correct = true, .mistake = "", .hints_used = 0});
+    record_answer("hand-conv", {.correct = false, .mistake = "kernel-flipped", .hints_used = 0});
+    record_answer("pooling", {.correct = true, .mistake = "", .hints_used = 0});
     CHECK(progress() == json::parse(R"({"hand-conv": {"answered": 2, "correct": 1}, "pooling": {"answered": 1, "correct": 1}})"));
     reset_progress();
     CHECK(progress() == json::object());

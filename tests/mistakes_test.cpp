@@ -55,6 +55,7 @@ struct LabMistakes {
 
 // The right answer with 1000 added to every number: no mistake gives it.
 json far_off(const json& right) {
+    if (right.is_array() && !right.empty() && right[0].is_string()) return json::array({"W"});  // axes: no norm averages over W alone
     if (right.is_number_integer()) return right.get<int64_t>() + 1000;
     if (right.is_number()) return right.get<double>() + 1000;
     json out = right;
@@ -382,6 +383,42 @@ std::vector<Expected> compose_mistakes(const json& s) {
             {"one-tap-too-many", longer}, {"too-few-taps", shorter}};
 }
 
+// ---- Normalization: y = (x - mean) / sqrt(var + eps) * gamma + beta; the axes each norm averages
+// over; how many means it makes.
+std::vector<std::string> norm_axes(const std::string& norm) {
+    if (norm == "batch") return {"N", "H", "W"};
+    if (norm == "layer") return {"C", "H", "W"};
+    return {"H", "W"};
+}
+json normalization_right(const json& s) {
+    const json& x = s["exercise"];
+    if (x["kind"] == "normalize")
+        return (x["value"].get<double>() - x["mean"].get<double>()) / std::sqrt(x["variance"].get<double>() + x["eps"].get<double>()) *
+                   x["gamma"].get<double>() + x["beta"].get<double>();
+    if (x["kind"] == "axes") return norm_axes(x["norm"]);
+    const int64_t N = x["shape"][0], C = x["shape"][1];
+    const std::string norm = x["norm"];
+    return norm == "batch" ? C : norm == "layer" ? N : norm == "instance" ? N * C : N * x["groups"].get<int64_t>();
+}
+std::vector<Expected> normalization_mistakes(const json& s) {
+    const json& x = s["exercise"];
+    if (x["kind"] == "normalize") {
+        const double v = x["value"], m = x["mean"], var = x["variance"], eps = x["eps"], g = x["gamma"], b = x["beta"], sd = std::sqrt(var + eps);
+        return {{"variance-not-rooted", (v - m) / (var + eps) * g + b}, {"gamma-beta-left-out", (v - m) / sd},
+                {"shift-before-scale", ((v - m) / sd + b) * g}, {"mean-not-subtracted", v / sd * g + b}};
+    }
+    if (x["kind"] == "axes") {
+        std::vector<Expected> list;
+        for (const char* other : {"batch", "layer", "instance"})
+            if (x["norm"] != other) list.push_back({std::string("axes-of-") + other + "-norm", norm_axes(other)});
+        return list;
+    }
+    const int64_t N = x["shape"][0], C = x["shape"][1];
+    std::vector<Expected> list = {{"per-channel-count", C}, {"per-sample-count", N}, {"per-plane-count", N * C}};
+    if (x["norm"] == "group") list.push_back({"groups-without-samples", x["groups"].get<int64_t>()});
+    return list;
+}
+
 void fresh_lab(const char* lab) {
     g_events.clear();
     app_platform().post_event = record_event;
@@ -469,8 +506,19 @@ TEST_CASE("nonlinearity lab: a wrong composed kernel names the mistake that give
                        40);
 }
 
+TEST_CASE("normalization lab: a wrong normalized value, axes or count names the mistake that gives it") {
+    fresh_lab("normalization");
+    check_lab_mistakes({"normalization",
+                        {"variance-not-rooted", "gamma-beta-left-out", "shift-before-scale", "mean-not-subtracted", "axes-of-batch-norm",
+                         "axes-of-layer-norm", "axes-of-instance-norm", "per-channel-count", "per-sample-count", "per-plane-count",
+                         "groups-without-samples"},
+                        normalization_right, normalization_mistakes, plain_answer},
+                       150);
+}
+
 TEST_CASE("hints: a ladder of three per exercise, counted in the answer, in every lab with exercises") {
-    for (const char* lab : {"hand-conv", "arithmetic", "matrix", "channels", "pooling", "nonlinearity", "receptive-field", "backprop"}) {
+    for (const char* lab : {"hand-conv", "arithmetic", "matrix", "channels", "pooling", "nonlinearity", "receptive-field", "backprop",
+                            "normalization"}) {
         INFO(lab);
         fresh_lab(lab);
         if (std::string(lab) == "receptive-field") command({{"net", "stack"}});
@@ -582,7 +630,7 @@ TEST_CASE("mastery: three right in a row without a hint; a wrong answer goes bac
     const json concepts = api_command({{"progress", true}})["progress"]["concepts"];
     for (const json& one : concepts) ids.push_back(one["id"]);
     CHECK(ids == std::vector<std::string>{"convolution-by-hand", "output-size", "convolution-as-matrix", "parameter-count", "pooling",
-                                          "linear-composition", "receptive-field", "gradient-of-convolution"});
+                                          "linear-composition", "receptive-field", "gradient-of-convolution", "normalization"});
     command({{"progress", "reset"}});
     CHECK(concept_of("receptive-field")["state"] == "new");
     app_platform().post_event = nullptr;
