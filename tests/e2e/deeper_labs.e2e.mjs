@@ -1,7 +1,9 @@
 // deeper_labs.e2e.mjs — the labs on what makes deep networks work, in headless Chromium, embedded:
-// "nonlinearity" with its photo, two layers against one, the ReLU chosen by a click, one exercise
-// answered right and one wrong through cnnlab.command with the events and the stored progress, and
-// screenshots measured (out/e2e/nonlinearity.png, out/e2e/nonlinearity-relu.png).
+// "nonlinearity" with its photo, two layers against one, the ReLU chosen by a click, the three
+// networks trained side by side; "normalization" on Fashion-MNIST activations, layer norm chosen by
+// a click; in each, one exercise answered right and one wrong through cnnlab.command with the events
+// and the stored progress; the lab list's chapters; screenshots measured (out/e2e/nonlinearity*.png,
+// out/e2e/normalization.png, out/e2e/lab-list.png).
 import { serveAndRun, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual } from './harness.mjs';
 
 const { test, run } = runner('deeper-labs');
@@ -66,6 +68,51 @@ test('nonlinearity: three networks trained side by side in the page (the time is
   await frames(page, 3);
   const stats = await screenshotStats(page, 'nonlinearity-trained.png');
   expect(stats.colours > 100 && stats.drawnFraction > 0.1, `the canvas looks blank: ${JSON.stringify(stats)}`);
+  expectEqual(page.errors, [], 'console errors');
+  await page.close();
+});
+
+test('normalization: real activations, layer norm chosen by a click, an exercise right and wrong', async ({ browser, url }) => {
+  const page = await openPage(browser, `${url}?lab=normalization&embed=1`);
+  await page.waitForFunction(() => cnnlab.state().source === 'Fashion-MNIST test pictures', null, { timeout: 30000 });
+  let s = await page.evaluate(() => cnnlab.state());
+  expectEqual([s.lab, s.norm, s.shape, s.statistics.count, s.note], ['normalization', 'batch', [8, 4, 28, 28], 4, null], 'batch norm on 8 pictures');
+  // the element's normalization, worked out here from the numbers in the state
+  const e = s.normalized;
+  const y = (e.value - e.mean) / Math.sqrt(e.variance + 1e-5) * e.gamma + e.beta;
+  expect(Math.abs(y - e.output) < 1e-3, `y = ${y}, the lab: ${e.output}`);
+  await frames(page, 2);
+  await clickRect(page, await anchor(page, 'norm-layer'));
+  s = await page.evaluate(() => cnnlab.state());
+  expectEqual([s.norm, s.statistics.count, s.statistics.axes], ['layer', 8, ['C', 'H', 'W']], 'layer norm after the click');
+  await page.mouse.move(1270, 790);
+  await frames(page, 3);
+  const stats = await screenshotStats(page, 'normalization.png');  // yellow: the outlined planes
+  expect(stats.colours > 100 && stats.drawnFraction > 0.1, `the canvas looks blank: ${JSON.stringify(stats)}`);
+  expect(stats.matching > 200, `no outlined planes on screen: ${JSON.stringify(stats)}`);
+
+  await page.evaluate(() => {
+    window.received = [];
+    cnnlab.on((event) => { if (event !== 'progress') window.received.push(event); });
+  });
+  let seed = 1;
+  for (; seed < 40; seed++) {
+    s = await page.evaluate((n) => cnnlab.command({ new_exercise: true, seed: n }), seed);
+    if (s.exercise.kind === 'normalize') break;
+  }
+  await frames(page, 1);
+  await page.evaluate(() => { window.received = []; });  // the exercises tried on the way are not this one
+  const x = s.exercise;
+  const right = (x.value - x.mean) / Math.sqrt(x.variance + x.eps) * x.gamma + x.beta;
+  s = await page.evaluate((v) => cnnlab.command({ answer: v }), (x.value - x.mean) / Math.sqrt(x.variance + x.eps));
+  expect(!s.last_answer.correct && ['gamma-beta-left-out', 'variance-not-rooted', 'shift-before-scale', 'mean-not-subtracted'].includes(s.last_answer.mistake.id),
+    `the normalized value without gamma and beta: ${JSON.stringify(s.last_answer)}`);
+  s = await page.evaluate((v) => cnnlab.command({ answer: v }), right);
+  expectEqual([s.last_answer.correct, s.score], [true, { answered: 2, correct: 1 }], 'the right value');
+  await frames(page, 2);
+  expectEqual(await page.evaluate(() => window.received), ['answer', 'answer'], 'events');
+  const progress = await page.evaluate(() => JSON.parse(localStorage.getItem('cnnlab:progress')));
+  expectEqual(progress.normalization, { answered: 2, correct: 1 }, 'progress in localStorage');
   expectEqual(page.errors, [], 'console errors');
   await page.close();
 });
