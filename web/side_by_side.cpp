@@ -3,18 +3,17 @@
 #include <algorithm>
 #include <chrono>
 
-std::string side_by_side_start(SideBySide& race, const std::vector<std::pair<std::string, std::string>>& models,
-                               const TrainRecipe& recipe, int steps, uint64_t weight_seed) {
+std::string side_by_side_start(SideBySide& race, const std::vector<ContenderSpec>& contenders, int steps, uint64_t weight_seed) {
     SideBySide next;
     next.steps = steps;
     next.test_pictures = race.test_pictures;
-    for (const auto& [name, description] : models) {
+    for (const ContenderSpec& spec : contenders) {
         Contender c;
-        c.name = name;
-        Status s = model_from_json(c.model, description, weight_seed);
-        if (s.ok()) s = ensure_batch(c.model, recipe.batch);
-        if (!s.ok()) return "the network \"" + name + "\" could not be built: " + s.message;
-        train_run_start(c.run, recipe, int64_t(c.model.params.size()));
+        c.name = spec.name;
+        Status s = model_from_json(c.model, spec.description, weight_seed);
+        if (s.ok()) s = ensure_batch(c.model, spec.recipe.batch);
+        if (!s.ok()) return "the network \"" + spec.name + "\" could not be built: " + s.message;
+        train_run_start(c.run, spec.recipe, int64_t(c.model.params.size()));
         next.contenders.push_back(std::move(c));
     }
     next.running = !next.contenders.empty() && steps > 0;
@@ -71,12 +70,19 @@ bool side_by_side_work(SideBySide& race, const Dataset& train, const Dataset& te
     return race.running;
 }
 
+std::string side_by_side_start(SideBySide& race, const std::vector<std::pair<std::string, std::string>>& models,
+                               const TrainRecipe& recipe, int steps, uint64_t weight_seed) {
+    std::vector<ContenderSpec> specs;
+    for (const auto& [name, description] : models) specs.push_back({name, description, recipe});
+    return side_by_side_start(race, specs, steps, weight_seed);
+}
+
 nlohmann::json side_by_side_json(const SideBySide& race) {
     nlohmann::json contenders = nlohmann::json::array();
     int64_t steps_done = 0;
     for (const Contender& c : race.contenders) {
         steps_done = std::max(steps_done, c.run.step);
-        contenders.push_back({{"name", c.name}, {"parameters", c.model.params.size()}, {"curve", c.curve},
+        contenders.push_back({{"name", c.name}, {"lr", c.run.recipe.optimizer.lr}, {"parameters", c.model.params.size()}, {"curve", c.curve},
                               {"last_loss", c.curve.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.curve.back())},
                               {"test_accuracy", c.test_accuracy < 0 ? nlohmann::json(nullptr) : nlohmann::json(c.test_accuracy)},
                               {"diverged", c.diverged}});

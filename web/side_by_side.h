@@ -33,13 +33,21 @@ struct SideBySide {
     double seconds = 0;          // time spent training and measuring so far
 };
 
-// Builds each model from (name, description) with weights drawn from weight_seed, and starts its
-// run with `recipe` for `steps` steps. "" or a message (the race is left as it was).
+// One network to train: its name, its description (engine/model.h) and its recipe.
+struct ContenderSpec {
+    std::string name;
+    std::string description;
+    TrainRecipe recipe;
+};
+// Builds each model with weights drawn from weight_seed, and starts its run with its recipe for
+// `steps` steps. "" or a message (the race is left as it was).
+std::string side_by_side_start(SideBySide& race, const std::vector<ContenderSpec>& contenders, int steps, uint64_t weight_seed);
+// The same recipe for every one: (name, description) pairs.
 std::string side_by_side_start(SideBySide& race, const std::vector<std::pair<std::string, std::string>>& models,
                                const TrainRecipe& recipe, int steps, uint64_t weight_seed);
 // Trains for about budget_ms (at least one step), a step of each contender in turn; measures each
 // one's test accuracy when all steps are done. Returns true while there is more to do.
 bool side_by_side_work(SideBySide& race, const Dataset& train, const Dataset& test, double budget_ms);
 // {"state": "idle" | "training" | "done", "steps", "steps_done", "seconds",
-//  "contenders": [{"name", "parameters", "curve", "last_loss", "test_accuracy" (null until measured), "diverged"}]}
+//  "contenders": [{"name", "lr", "parameters", "curve", "last_loss", "test_accuracy" (null until measured), "diverged"}]}
 nlohmann::json side_by_side_json(const SideBySide& race);

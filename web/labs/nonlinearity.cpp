@@ -26,7 +26,8 @@
 // State adds: "composed" (the one kernel k1 and k2 make, rows), "two_layers" {"rms"} (the output's
 // size), "one_layer" {"kernel", "largest_difference", "rms_error", "relative_error"}: with nothing
 // between, the composed kernel and how far one layer is from two (rounding); with a ReLU, the best
-// single kernel and what it misses; "picture" (the photo's name, or "built-in"), "note";
+// single kernel and what it misses; "picture" (the photo's name, or "built-in"), "loading" (the photo
+// is on its way), "note";
 // "training" {"state": "idle" | "loading" | "training" | "done" | "unavailable", "note", "steps",
 // "steps_done", "seconds", "contenders": [{"name": "linear" | "deep-linear" | "deep-relu",
 // "parameters", "curve" (mean loss of every 10 steps), "last_loss", "test_accuracy", "diverged"}]}; the exercise
@@ -332,6 +333,7 @@ const Output<NonlinearityLab> kOutputs[] = {
                      {"relative_error", lab.two_rms > 0 ? lab.rms_error / lab.two_rms : 0.0}};
      }},
     {"picture", [](const NonlinearityLab& lab) { return json(lab.picture); }},
+    {"loading", [](const NonlinearityLab&) { return json(!picture_pending("nonlinearity").empty()); }},
     {"note", [](const NonlinearityLab& lab) { return text_or_null(lab.note); }},
     {"message", [](const NonlinearityLab& lab) { return text_or_null(lab.message); }},
     {"training", [](const NonlinearityLab&) { return training_json(); }},

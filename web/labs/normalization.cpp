@@ -10,6 +10,9 @@
 // its numbers, gamma and beta per channel editable. Then batch norm's running statistics (momentum
 // 0.1, as PyTorch) and what eval mode uses; what a batch of one does in training mode; and how much
 // the batch statistics move from batch to batch as the batch shrinks, beside layer norm's.
+// And the claim "batch norm allows higher learning rates", tried: the seed net with and without
+// batch norm trained side by side (web/side_by_side.h) with plain SGD at four learning rates, the same
+// pictures for all eight; their curves, and the largest rate at which each still learns.
 // Exercises: normalize one element by hand; which axes a norm averages over; how many means it computes.
 //
 // Every number comes from the engine's ops (engine/ops.h): conv2d, batchnorm2d_forward_train and
@@ -24,14 +27,19 @@
 //   "gamma", "beta"  4 numbers each, one per channel (|value| <= 100)
 //   "element"     [n, c, y, x]: the element whose normalization is written out
 //   "batches_seen" 0..50: batches batch norm's running statistics have followed (training mode)
+//   "race": true  trains the seed net without and with batch norm at each rate of kRates;
+//   "race_steps"  steps each of the eight takes (100..2000, batch 32)
 //   "new_exercise", "seed", "hint", "answer" (a number, a list of axis letters, or a whole number,
 //                 as the exercise asks), "reset"
 // State adds: "shape" [N,C,H,W], "source" ("Fashion-MNIST test pictures" or "built-in pictures"),
-// "note", "statistics" {"axes", "count", "means", "variances"} (the first 64), "normalized" {"value",
+// "loading" (Fashion-MNIST is on its way), "note", "statistics" {"axes", "count", "means", "variances"} (the first 64), "normalized" {"value",
 // "mean", "variance", "eps", "gamma", "beta", "output", "formula"}, "running" {"mean", "var",
 // "batch_mean", "batch_var"} for the element's channel, "batch_of_one" {"train_mode_rms",
 // "eval_mode_rms", "difference_rms"}, "spread" [{"batch", "batch_norm", "layer_norm"}] (the
 // standard deviation of channel 0's batch mean and of sample 0's layer-norm mean over 16 batches),
+// "rate_race" {"state", "note", "steps", "steps_done", "seconds", "contenders": [{"name" ("plain-0.01",
+// "batchnorm-0.8", ...), "lr", "curve", "test_accuracy", "diverged", ...}], "largest_rate": {"plain",
+// "batchnorm"} (the largest rate at which it ends above 50% on the test pictures, null when none)},
 // and the exercise record (lab_kit.h).
 // Events: "exercise-new", "answer", "hint", "progress" (app.h).
 #include <algorithm>
@@ -45,7 +53,9 @@
 #include "../../engine/ops.h"
 #include "../../engine/random.h"
 #include "../app.h"
+#include "../../engine/model_presets.h"
 #include "../lab_kit.h"
+#include "../side_by_side.h"
 #include "../widgets.h"
 
 namespace {
@@ -66,6 +76,7 @@ struct Settings {
     std::vector<float> gamma = std::vector<float>(kC, 1.0f), beta = std::vector<float>(kC, 0.0f);  // (C) each
     std::vector<int> element = {0, 0, 14, 14};       // [n, c, y, x]
     int batches_seen = 10;                           // batch norm's running statistics: batches followed
+    int race_steps = 400;                            // steps each network of the learning-rate race takes
     bool operator==(const Settings&) const = default;
 };
 
@@ -85,6 +96,7 @@ struct NormalizationLab {
     ExerciseRecord record;
     Kind kind = Kind::normalize;
     Pending pending;
+    bool race_requested = false;    // the command asked for the race (started once it is kept)
     // UI only
     char answer_text[64] = "";
     std::string ui_note;
@@ -503,6 +515,7 @@ const Field<Settings> kSettingFields[] = {
      },
      [](const Settings& s) { return json(s.element); }},
     whole_field("batches_seen", &Settings::batches_seen, 0, 50),
+    whole_field("race_steps", &Settings::race_steps, 100, 2000),
 };
 
 json statistics_json(const NormalizationLab& lab) {
@@ -514,18 +527,76 @@ json statistics_json(const NormalizationLab& lab) {
     return {{"axes", axes_of(lab.settings.norm)}, {"count", lab.mean.size()}, {"means", means}, {"variances", variances}};
 }
 
+json race_json();
+
 const Output<NormalizationLab> kOutputs[] = {
     {"shape", [](const NormalizationLab& lab) { return json{lab.settings.batch, kC, kSide, kSide}; }},
     {"source", [](const NormalizationLab&) {
          return json(pictures().data && pictures().data->error.empty() ? "Fashion-MNIST test pictures" : "built-in pictures");
      }},
     {"note", [](const NormalizationLab&) { return text_or_null(pictures().note); }},
+    {"loading", [](const NormalizationLab&) { return json(dataset_loading("fashion") >= 0); }},
     {"statistics", statistics_json},
     {"normalized", element_json},
     {"running", [](const NormalizationLab& lab) { return lab.running; }},
     {"batch_of_one", [](const NormalizationLab& lab) { return lab.batch_of_one; }},
     {"spread", [](const NormalizationLab&) { return spread(); }},
+    {"rate_race", [](const NormalizationLab&) { return race_json(); }},
 };
+
+// ---- The learning-rate race: the seed net without and with batch norm, plain SGD at rates around
+// where the net without it stops learning.
+constexpr float kRates[] = {0.1f, 0.25f, 0.4f, 0.6f};
+SideBySide g_race;
+std::string g_race_note;  // why it cannot run, "" when all is well
+bool g_race_wanted = false;
+
+void start_race(int steps) {
+    const Pictures& p = pictures();
+    if (!p.data || !p.data->error.empty()) {
+        g_race_wanted = true;
+        g_race_note = "waiting for Fashion-MNIST";
+        return;
+    }
+    g_race_wanted = false;
+    std::vector<ContenderSpec> specs;
+    for (const char* net : {"seed", "seed-bn"})
+        for (float lr : kRates) {
+            TrainRecipe recipe = {.optimizer = {.kind = OptimizerKind::sgd, .lr = lr, .momentum = 0.0f}, .batch = 32, .epochs = 1, .seed = 7};
+            specs.push_back({std::string(net == std::string("seed") ? "plain-" : "batchnorm-") + format_number(lr), preset_model_json(net), recipe});
+        }
+    g_race_note = side_by_side_start(g_race, specs, steps, 7);
+}
+
+json race_json() {
+    json j = side_by_side_json(g_race);
+    if (g_race_wanted) j["state"] = "loading";
+    else if (!g_race_note.empty()) j["state"] = "unavailable";
+    j["note"] = text_or_null(g_race_note);
+    json largest = {{"plain", nullptr}, {"batchnorm", nullptr}};
+    for (const json& c : j["contenders"]) {
+        const std::string which = c["name"].get<std::string>().rfind("plain", 0) == 0 ? "plain" : "batchnorm";
+        if (c["test_accuracy"].is_number() && c["test_accuracy"].get<double>() > 0.5 &&
+            (largest[which].is_null() || c["lr"].get<double>() > largest[which].get<double>()))
+            largest[which] = c["lr"];
+    }
+    j["largest_rate"] = largest;
+    return j;
+}
+
+bool normalization_work(double budget_ms) {
+    const Pictures& p = pictures();
+    if (!p.data || !g_race.running) return false;
+    const bool more = side_by_side_work(g_race, p.data->train, p.data->test, budget_ms);
+    if (!more) post_event("trained");
+    return more;
+}
+
+void start_race_if_asked(NormalizationLab& lab) {
+    if (!lab.race_requested) return;
+    lab.race_requested = false;
+    start_race(lab.settings.race_steps);
+}
 
 NormalizationLab make_lab() { return NormalizationLab{}; }
 NormalizationLab g_lab = make_lab();
@@ -548,6 +619,7 @@ void normalization_dataset(const LoadedDataset& data) {
     p.data = &data;
     p.note.clear();
     p.version++;
+    if (g_race_wanted) start_race(g_lab.settings.race_steps);
 }
 
 json normalization_state() {
@@ -561,7 +633,8 @@ json normalization_state() {
 }
 
 std::string apply_command(NormalizationLab& lab, const json& f) {
-    if (std::string e = check_command(f, kSettingFields, {"reset", "new_exercise", "seed", "hint", "answer"}, kOutputs); !e.empty()) return e;
+    if (std::string e = check_command(f, kSettingFields, {"reset", "race", "new_exercise", "seed", "hint", "answer"}, kOutputs); !e.empty())
+        return e;
     std::string e;
     bool reset = false;
     if (!(e = read_bool(f, "reset", reset)).empty()) return e;
@@ -579,6 +652,9 @@ std::string apply_command(NormalizationLab& lab, const json& f) {
         s.element[0] = s.batch - 1;  // a smaller batch: the last sample
     }
     lab.settings = s;
+    bool race = false;
+    if (!(e = read_bool(f, "race", race)).empty()) return e;
+    if (race) lab.race_requested = true;
     if (!(e = start_exercise_if_asked(f, lab, new_exercise)).empty()) return e;
     if (!(e = give_hint_if_asked(f, lab, exercise_hints)).empty()) return e;
     if (f.contains("answer") && !(e = check_answer(lab, f["answer"])).empty()) return e;
@@ -587,7 +663,7 @@ std::string apply_command(NormalizationLab& lab, const json& f) {
 
 std::string normalization_command(const json& fields) {
     ask_for_pictures();
-    return command_on_copy("normalization", g_lab, fields, apply_command);
+    return command_on_copy("normalization", g_lab, fields, apply_command, start_race_if_asked);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -730,6 +806,51 @@ void draw_training_modes(NormalizationLab& lab) {
     ImGui::PopTextWrapPos();
 }
 
+void draw_race(NormalizationLab& lab) {
+    ImGui::Separator();
+    ImGui::TextDisabled("DOES BATCH NORM ALLOW HIGHER LEARNING RATES?");
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextWrapped("The seed net without and with batch norm after each convolution, trained with plain SGD at four "
+                       "learning rates on the same pictures: eight networks side by side.");
+    const json r = race_json();
+    const std::string state = r["state"];
+    if (state == "training") {
+        ImGui::Text("Training: step %d of %d, %.1f s", r["steps_done"].get<int>(), r["steps"].get<int>(), r["seconds"].get<double>());
+    } else if (state == "loading") {
+        ImGui::TextUnformatted("Waiting for Fashion-MNIST...");
+    } else {
+        if (ImGui::Button(state == "done" ? "Race again" : "Race")) ui_command({{"race", true}});
+        ui_anchor("race");
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+        int steps = lab.settings.race_steps;
+        if (ImGui::SliderInt("steps each", &steps, 100, 2000)) ui_command({{"race_steps", steps}});
+    }
+    if (!r["note"].is_null() && state == "unavailable") ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", r["note"].get<std::string>().c_str());
+    const float w = std::min(ImGui::GetFontSize() * 9, (ImGui::GetContentRegionAvail().x - 40) / 4);
+    for (int row = 0; row < 2 && r["contenders"].size() == 8; row++) {
+        ImGui::TextUnformatted(row == 0 ? "without batch norm" : "with batch norm");
+        for (int i = 0; i < 4; i++) {
+            const json& c = r["contenders"][size_t(row * 4 + i)];
+            if (i) ImGui::SameLine();
+            ImGui::BeginGroup();
+            const std::vector<float> curve = c["curve"];
+            ImGui::PlotLines(("##" + c["name"].get<std::string>()).c_str(), curve.data(), int(curve.size()), 0,
+                             ("lr " + format_number(c["lr"].get<float>())).c_str(), 0.0f, 2.5f, ImVec2(w, ImGui::GetFontSize() * 3.5f));
+            if (c["diverged"].get<bool>()) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.4f, 1), "diverged");
+            else if (c["test_accuracy"].is_number()) ImGui::Text("test %.1f%%", 100.0 * c["test_accuracy"].get<double>());
+            ImGui::EndGroup();
+        }
+    }
+    if (state == "done") {
+        const json& l = r["largest_rate"];
+        auto rate = [](const json& v) { return v.is_null() ? std::string("none") : format_number(v.get<float>()); };
+        ImGui::Text("The largest rate that still learns (above 50%%): %s without batch norm, %s with it.", rate(l["plain"]).c_str(),
+                    rate(l["batchnorm"]).c_str());
+    }
+    ImGui::PopTextWrapPos();
+}
+
 void draw_exercise(NormalizationLab& lab) {
     ImGui::Separator();
     if (new_exercise_button(lab.record.answered, lab.record.correct, true)) ui_command({{"new_exercise", true}});
@@ -785,6 +906,7 @@ void normalization_draw() {
     draw_numbers(lab);
     draw_training_modes(lab);
     draw_exercise(lab);
+    draw_race(lab);
     ImGui::EndChild();
     commit("normalization", lab.pending);
 }
@@ -794,4 +916,4 @@ void normalization_draw() {
 CNNLAB_REGISTER_LAB(.id = "normalization", .name = "Normalization",
                     .summary = "Batch, layer, instance and group norm on real activations; train vs eval; small batches.",
                     .draw = normalization_draw, .state = normalization_state, .command = normalization_command,
-                    .on_dataset = normalization_dataset, .teaches = {"normalization", "Normalization"});
+                    .on_dataset = normalization_dataset, .work = normalization_work, .teaches = {"normalization", "Normalization"});
