@@ -104,9 +104,10 @@ TEST_CASE("normalization lab: the seed net without and with batch norm at four l
     for (const json& c : s["rate_race"]["contenders"])
         table += c["name"].get<std::string>() + " " + (c["diverged"].get<bool>() ? std::string("diverged") : c["test_accuracy"].dump()) + "; ";
     MESSAGE("after 400 steps each (" << s["rate_race"]["seconds"] << " s): " << table << " largest rates " << s["rate_race"]["largest_rate"]);
-    // measured: without batch norm 0.756, 0.786, then stuck at chance (0.115) from 0.4; with it 0.816, 0.814, 0.792, 0.797
+    // measured: without batch norm 0.756, 0.791, then stuck at chance (0.115) from 0.4; with it 0.816, 0.823, 0.792, and
+    // chance only at 0.8
     const json& largest = s["rate_race"]["largest_rate"];
-    CHECK(largest["plain"].get<double>() == doctest::Approx(0.25));
-    CHECK(largest["batchnorm"].get<double>() == doctest::Approx(0.6));
+    CHECK(largest["plain"].get<double>() == doctest::Approx(0.2));
+    CHECK(largest["batchnorm"].get<double>() == doctest::Approx(0.4));
     for (const json& c : s["rate_race"]["contenders"]) CHECK(c["curve"].size() == 40);  // a point per 10 steps
 }

@@ -546,7 +546,7 @@ const Output<NormalizationLab> kOutputs[] = {
 
 // ---- The learning-rate race: the seed net without and with batch norm, plain SGD at rates around
 // where the net without it stops learning.
-constexpr float kRates[] = {0.1f, 0.25f, 0.4f, 0.6f};
+constexpr float kRates[] = {0.1f, 0.2f, 0.4f, 0.8f};
 SideBySide g_race;
 std::string g_race_note;  // why it cannot run, "" when all is well
 bool g_race_wanted = false;
