@@ -92,6 +92,8 @@ struct NormalizationLab {
     std::vector<float> mean, rstd;  // (count) the statistics the norm computed
     json running = nullptr, batch_of_one = nullptr;  // for the settings' batch, first, batches_seen and element
     std::vector<int> modes_for;     // [batch, first, batches_seen, n, c, data version] they were computed for
+    std::vector<int> running_for;   // [batch, first, batches_seen, data version] the running statistics followed
+    std::vector<float> running_mean = std::vector<float>(kC, 0.0f), running_var = std::vector<float>(kC, 1.0f);  // (C)
     // The exercise.
     ExerciseRecord record;
     Kind kind = Kind::normalize;
@@ -257,14 +259,23 @@ void recompute(NormalizationLab& lab) {
     lab.modes_for = modes_for;
 
     // Batch norm's running statistics after following `batches_seen` batches of N (training mode),
-    // from PyTorch's start (mean 0, var 1); what eval mode then uses for the element's channel.
+    // from PyTorch's start (mean 0, var 1): the costly part (up to 50 batches of 256), redone only
+    // when the batches change, not when another element is chosen.
     const int c = s.element[1];
-    std::vector<float> rm(kC, 0.0f), rv(kC, 1.0f), o, m(kC), r(kC);
-    for (int b = 0; b < s.batches_seen; b++) {
-        const std::vector<float> a = activations(s.first + b * N, N);
-        o.assign(a.size(), 0.0f);
-        batchnorm2d_forward_train(o.data(), m.data(), r.data(), rm.data(), rv.data(), a.data(), nullptr, nullptr, N, kC, kHW, kEps, kMomentum);
+    const std::vector<int> running_for = {N, s.first, s.batches_seen, lab.data_version};
+    std::vector<float> o, m(kC), r(kC);
+    if (running_for != lab.running_for) {
+        lab.running_for = running_for;
+        lab.running_mean.assign(kC, 0.0f);
+        lab.running_var.assign(kC, 1.0f);
+        for (int b = 0; b < s.batches_seen; b++) {
+            const std::vector<float> a = activations(s.first + b * N, N);
+            o.assign(a.size(), 0.0f);
+            batchnorm2d_forward_train(o.data(), m.data(), r.data(), lab.running_mean.data(), lab.running_var.data(), a.data(), nullptr, nullptr,
+                                      N, kC, kHW, kEps, kMomentum);
+        }
     }
+    const std::vector<float>&rm = lab.running_mean, &rv = lab.running_var;
     std::vector<float> bm(kC), br(kC);
     o.assign(lab.acts.size(), 0.0f);
     batchnorm2d_forward_train(o.data(), bm.data(), br.data(), nullptr, nullptr, lab.acts.data(), nullptr, nullptr, N, kC, kHW, kEps, kMomentum);
