@@ -419,6 +419,39 @@ std::vector<Expected> normalization_mistakes(const json& s) {
     return list;
 }
 
+// ---- Skip connections: channels k0 + l·g; a block's parameters; y = ReLU(w2·ReLU(w1·x) + x).
+int64_t conv_params(int64_t c_in, int64_t c_out, int64_t k) { return c_out * c_in * k * k + c_out; }
+json residual_right(const json& s) {
+    const json& x = s["exercise"];
+    if (x["kind"] == "dense") return x["k0"].get<int64_t>() + x["layers"].get<int64_t>() * x["growth"].get<int64_t>();
+    if (x["kind"] == "params") {
+        const int64_t ci = x["in_channels"], co = x["out_channels"];
+        return conv_params(ci, co, 3) + conv_params(co, co, 3) + (x["projection"].get<bool>() ? conv_params(ci, co, 1) : 0);
+    }
+    const int v = x["x"], w1 = x["w1"], w2 = x["w2"];
+    return std::max(0, w2 * std::max(0, w1 * v) + v);
+}
+std::vector<Expected> residual_mistakes(const json& s) {
+    const json& x = s["exercise"];
+    if (x["kind"] == "dense") {
+        const int64_t k0 = x["k0"], g = x["growth"], l = x["layers"];
+        return {{"initial-channels-forgotten", l * g}, {"one-layer-off", k0 + (l - 1) * g}, {"one-layer-off", k0 + (l + 1) * g},
+                {"growth-added-once", k0 + g}};
+    }
+    if (x["kind"] == "params") {
+        const int64_t ci = x["in_channels"], co = x["out_channels"], right = residual_right(s).get<int64_t>();
+        const bool projection = x["projection"];
+        const int64_t skip = projection ? conv_params(ci, co, 1) : 0;
+        std::vector<Expected> list = {{"one-conv-only", conv_params(ci, co, 3) + skip},
+                                      {"bias-forgotten", ci * co * 9 + co * co * 9 + (projection ? ci * co : 0)}};
+        if (projection) list.push_back({"projection-forgotten", right - skip});
+        else list.push_back({"identity-counted", right + ci * co});
+        return list;
+    }
+    const int v = x["x"], w1 = x["w1"], w2 = x["w2"], h = std::max(0, w1 * v);
+    return {{"skip-left-out", std::max(0, w2 * h)}, {"inner-relu-left-out", std::max(0, w2 * w1 * v + v)}, {"outer-relu-left-out", w2 * h + v}};
+}
+
 void fresh_lab(const char* lab) {
     g_events.clear();
     app_platform().post_event = record_event;
@@ -516,9 +549,18 @@ TEST_CASE("normalization lab: a wrong normalized value, axes or count names the 
                        150);
 }
 
+TEST_CASE("residual lab: a wrong channel count, parameter count or block output names the mistake that gives it") {
+    fresh_lab("residual");
+    check_lab_mistakes({"residual",
+                        {"initial-channels-forgotten", "one-layer-off", "growth-added-once", "one-conv-only", "bias-forgotten",
+                         "projection-forgotten", "identity-counted", "skip-left-out", "inner-relu-left-out", "outer-relu-left-out"},
+                        residual_right, residual_mistakes, plain_answer},
+                       120);
+}
+
 TEST_CASE("hints: a ladder of three per exercise, counted in the answer, in every lab with exercises") {
     for (const char* lab : {"hand-conv", "arithmetic", "matrix", "channels", "pooling", "nonlinearity", "receptive-field", "backprop",
-                            "normalization"}) {
+                            "normalization", "residual"}) {
         INFO(lab);
         fresh_lab(lab);
         if (std::string(lab) == "receptive-field") command({{"net", "stack"}});
@@ -630,7 +672,7 @@ TEST_CASE("mastery: three right in a row without a hint; a wrong answer goes bac
     const json concepts = api_command({{"progress", true}})["progress"]["concepts"];
     for (const json& one : concepts) ids.push_back(one["id"]);
     CHECK(ids == std::vector<std::string>{"convolution-by-hand", "output-size", "convolution-as-matrix", "parameter-count", "pooling",
-                                          "linear-composition", "receptive-field", "gradient-of-convolution", "normalization"});
+                                          "linear-composition", "receptive-field", "gradient-of-convolution", "normalization", "skip-connections"});
     command({{"progress", "reset"}});
     CHECK(concept_of("receptive-field")["state"] == "new");
     app_platform().post_event = nullptr;

@@ -28,7 +28,7 @@ static const Chapter kChapters[] = {
     {"Convolution", {"hand-conv", "arithmetic", "matrix", "channels", "image-kernels"}},
     {"Building blocks", {"pooling", "nonlinearity", "receptive-field"}},
     {"Training", {"backprop", "train"}},
-    {"Deeper networks", {"normalization"}},
+    {"Deeper networks", {"normalization", "residual"}},
 };
 
 static size_t lesson_position(const char* id) {

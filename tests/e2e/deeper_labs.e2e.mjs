@@ -137,6 +137,48 @@ test('normalization: the seed net without and with batch norm at four learning r
   await page.close();
 });
 
+test('residual: the gradient at each layer, the two stacks trained side by side, an exercise right and wrong', async ({ browser, url }) => {
+  const page = await openPage(browser, `${url}?lab=residual&embed=1`, { width: 1280, height: 1400 });
+  await page.waitForFunction(() => cnnlab.state().source === 'Fashion-MNIST test pictures', null, { timeout: 30000 });
+  let s = await page.evaluate(() => cnnlab.command({ blocks: 10 }));
+  expectEqual([s.gradient_norms.plain.length, s.gradient_norms.residual.length], [21, 21], 'a norm per convolution');
+  expect(s.ratio.plain < 1e-6 && s.ratio.residual > 0.1, `first / last layer's gradient: ${JSON.stringify(s.ratio)}`);
+  expectEqual(s.dense_layers.map((l) => l.in_channels), [16, 28, 40, 52, 64, 76], 'k0 + (l-1)·g channels into each dense layer');
+  await page.evaluate(() => cnnlab.command({ blocks: 6 }));
+  const started = Date.now();
+  await frames(page, 2);
+  await clickRect(page, await anchor(page, 'train'));
+  await page.waitForFunction(() => cnnlab.state().training.state === 'done', null, { timeout: 120000 });
+  s = await page.evaluate(() => cnnlab.state());
+  const accuracy = Object.fromEntries(s.training.contenders.map((c) => [c.name, c.test_accuracy]));
+  console.log(`     plain and residual, 2 x ${s.training.steps} steps in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(accuracy)}`);
+  expect(accuracy.residual > accuracy.plain + 0.3, `test accuracies ${JSON.stringify(accuracy)}`);
+  await page.evaluate(() => {
+    window.received = [];
+    cnnlab.on((event) => { if (event !== 'progress') window.received.push(event); });
+  });
+  s = await page.evaluate(() => cnnlab.command({ new_exercise: true, seed: 3 }));
+  const x = s.exercise;
+  const conv = (ci, co, k) => co * ci * k * k + co;
+  const right = x.kind === 'dense' ? x.k0 + x.layers * x.growth
+    : x.kind === 'params' ? conv(x.in_channels, x.out_channels, 3) + conv(x.out_channels, x.out_channels, 3) + (x.projection ? conv(x.in_channels, x.out_channels, 1) : 0)
+      : Math.max(0, x.w2 * Math.max(0, x.w1 * x.x) + x.x);
+  s = await page.evaluate((v) => cnnlab.command({ answer: v }), right + 1000);
+  expectEqual([s.last_answer.correct, s.last_answer.mistake.id], [false, 'other'], 'a far-off answer');
+  s = await page.evaluate((v) => cnnlab.command({ answer: v }), right);
+  expectEqual([s.last_answer.correct, s.score.correct], [true, 1], 'the right answer');
+  await frames(page, 2);
+  expectEqual(await page.evaluate(() => window.received), ['exercise-new', 'answer', 'answer'], 'events');
+  const progress = await page.evaluate(() => JSON.parse(localStorage.getItem('cnnlab:progress')));
+  expectEqual(progress.residual, { answered: 2, correct: 1 }, 'progress in localStorage');
+  await page.mouse.move(1270, 1390);
+  await frames(page, 3);
+  const stats = await screenshotStats(page, 'residual.png');
+  expect(stats.colours > 100 && stats.drawnFraction > 0.1, `the canvas looks blank: ${JSON.stringify(stats)}`);
+  expectEqual(page.errors, [], 'console errors');
+  await page.close();
+});
+
 test('the lab list in chapters, a dot on the labs answered', async ({ browser, url }) => {
   const page = await openPage(browser, `${url}?lab=nonlinearity`);
   await page.evaluate(() => cnnlab.command({ progress: 'reset' }));
