@@ -262,14 +262,16 @@ void new_exercise(ResidualLab& lab, uint64_t seed) {
                         " out" + (projection ? ", and a 1x1 convolution (with bias) on the skip to match them" : ", the skip the identity") +
                         ". How many parameters?";
     } else {
-        int x0 = 0, w1 = 0, w2 = 0;
-        for (int attempt = 0; attempt < 100; attempt++) {  // numbers for which each mistake gives its own answer
-            x0 = rng.uniform_int(-3, 3);
-            w1 = rng.uniform_int(-2, 3);
-            w2 = rng.uniform_int(-3, 2);
+        int x0 = 1, w1 = 1, w2 = 1;
+        for (int attempt = 0; attempt < 200; attempt++) {  // no zeros; where it can, each mistake gives its own answer
+            const int v = rng.uniform_int(-3, 3), a1 = rng.uniform_int(-2, 3), a2 = rng.uniform_int(-3, 2);
+            if (v == 0 || a1 == 0 || a2 == 0) continue;
+            x0 = v;
+            w1 = a1;
+            w2 = a2;
             const int h = std::max(0, w1 * x0), right = std::max(0, w2 * h + x0);
             const int a = std::max(0, w2 * h), b = std::max(0, w2 * w1 * x0 + x0), c = w2 * h + x0;
-            if (x0 != 0 && w1 != 0 && w2 != 0 && a != right && b != right && c != right && a != b && a != c && b != c) break;
+            if (a != right && b != right && c != right && a != b && a != c && b != c) break;
         }
         x = {{"kind", "block"}, {"x", x0}, {"w1", w1}, {"w2", w2}};
         x["question"] = "A tiny residual block on one number: y = ReLU(w2 · ReLU(w1 · x) + x), with x = " + std::to_string(x0) +
@@ -536,13 +538,17 @@ void draw_gradients(ResidualLab& lab) {
         for (double x : v) out.push_back(float(std::log10(std::max(x, 1e-12))));
         return out;
     };
-    const std::vector<float> plain = logs(lab.plain_norms), residual = logs(lab.residual_norms);
+    std::vector<float> plain = logs(lab.plain_norms), residual = logs(lab.residual_norms);
     float lo = 0, hi = -12;
     for (const auto* v : {&plain, &residual})
         for (float x : *v) {
             lo = std::min(lo, x);
             hi = std::max(hi, x);
         }
+    for (auto* v : {&plain, &residual})  // bars up from the smallest: the taller, the more gradient
+        for (float& x : *v) x -= lo - 0.5f;
+    hi -= lo - 0.5f;
+    lo = 0.5f;
     const ImVec2 size(std::min(ImGui::GetFontSize() * 18, (ImGui::GetContentRegionAvail().x - 20) / 2), ImGui::GetFontSize() * 6);
     ImGui::BeginGroup();
     ImGui::TextUnformatted("plain stack");
