@@ -111,3 +111,21 @@ TEST_CASE("normalization lab: the seed net without and with batch norm at four l
     CHECK(largest["batchnorm"].get<double>() == doctest::Approx(0.4));
     for (const json& c : s["rate_race"]["contenders"]) CHECK(c["curve"].size() == 40);  // a point per 10 steps
 }
+
+TEST_CASE("normalization lab: the first layer as initialized, trained 300 steps here, or yours") {
+    json s = fresh();
+    const json initialized = s["statistics"]["means"];
+    s = command({{"weights", "trained"}});
+    CHECK(s["note"].get<std::string>().find("The seed net is training") == 0);
+    CHECK(s["statistics"]["means"] == initialized);  // until it is trained
+    const Lab* lab = find_lab("normalization");
+    while (lab->work(1000)) {
+    }
+    s = api_state();
+    CHECK(s["note"].is_null());
+    CHECK(s["statistics"]["means"] != initialized);  // the trained first layer's activations
+    s = command({{"weights", "yours"}});
+    if (!your_network()) CHECK(s["note"].get<std::string>().find("You have not trained a network yet") == 0);
+    CHECK(command({{"weights", "initialized"}})["statistics"]["means"] == initialized);
+    refused({{"weights", "random"}}, "\"weights\" must be \"initialized\", \"trained\" or \"yours\"");
+}

@@ -2,7 +2,8 @@
 // and their trouble with small batches).
 //
 // A real activation tensor (N,C,H,W): a batch of Fashion-MNIST test pictures through the seed net's
-// first convolution (4 filters of 3x3, as PyTorch initializes them). The tensor is drawn as a table of
+// first convolution (4 filters of 3x3): as PyTorch initializes it, after 300 steps of training in
+// the page, or the one of the network the student trained in the training lab when it has that shape. The tensor is drawn as a table of
 // planes, a row per sample and a column per channel, and the planes one statistic averages over
 // are highlighted: batch norm, per channel over (N,H,W); layer norm, per sample over (C,H,W);
 // instance norm, per sample and channel over (H,W); group norm, per sample and group of C/G
@@ -20,6 +21,8 @@
 // are the statistics shown).
 //
 // API (window.cnnlab.command / state), besides {"lab": "normalization"}:
+//   "weights"     the first convolution's: "initialized", "trained" (the seed net trained 300 steps here)
+//                 or "yours" (your network's first layer, when it is a 1 -> 4 channel 3x3 convolution)
 //   "norm"        "batch", "layer", "instance" or "group"
 //   "groups"      G for group norm: 1, 2 or 4 (it must divide the 4 channels)
 //   "batch"       N, the samples in the batch (1..256)
@@ -65,10 +68,14 @@ constexpr float kEps = 1e-5f, kMomentum = 0.1f;         // PyTorch's defaults
 constexpr int kMaxBatch = 256, kShownSamples = 8;       // samples in a batch; rows of planes drawn
 constexpr int kSpreadBatches = 16;                      // batches the spread is measured over
 
+enum class Weights { initialized, trained, yours };
+constexpr Choice<Weights> kWeights[] = {{Weights::initialized, "initialized"}, {Weights::trained, "trained"}, {Weights::yours, "yours"}};
+
 enum class Norm { batch, layer, instance, group };
 constexpr Choice<Norm> kNorms[] = {{Norm::batch, "batch"}, {Norm::layer, "layer"}, {Norm::instance, "instance"}, {Norm::group, "group"}};
 
 struct Settings {
+    Weights weights = Weights::initialized;
     Norm norm = Norm::batch;
     int groups = 2;                                  // G, group norm only
     int batch = 8;                                   // N
@@ -86,7 +93,7 @@ struct NormalizationLab {
     Settings settings;
     // Derived by recompute(), from the engine.
     Settings computed_for;
-    int data_version = -1;
+    int data_version = -1;          // pictures().version * 1000003 + the weights' version they were computed with
     std::vector<float> acts;        // (N,C,H,W) the first convolution's output
     std::vector<float> out;         // (N,C,H,W) normalized
     std::vector<float> mean, rstd;  // (count) the statistics the norm computed
@@ -139,10 +146,82 @@ void picture(float* out, int index) {
         }
 }
 
+// ---- The first convolution's weights: as initialized, trained here, or yours.
+constexpr int kSeedSteps = 300;
+struct FirstLayer {
+    SideBySide training;         // the seed net's 300 steps (one network)
+    bool wanted = false;         // asked for, waiting for the data
+    Model yours;                 // your network, when its first layer fits
+    int yours_version = -1;      // your_network()'s version `yours` was built from
+    std::string yours_note;      // why yours does not fit, "" when it does
+};
+FirstLayer& first_layer() {
+    static FirstLayer f;
+    return f;
+}
+
+bool seed_trained() {
+    const FirstLayer& f = first_layer();
+    return !f.training.contenders.empty() && !f.training.running;
+}
+
+void start_seed_training() {
+    FirstLayer& f = first_layer();
+    if (seed_trained() || f.training.running) return;
+    const Pictures& p = pictures();
+    if (!p.data || !p.data->error.empty()) {
+        f.wanted = true;
+        return;
+    }
+    f.wanted = false;
+    const TrainRecipe recipe = {.optimizer = {.kind = OptimizerKind::adam, .lr = 0.002f}, .batch = 32, .epochs = 1, .seed = 11};
+    (void)side_by_side_start(f.training, {{"seed", seed_model_json()}}, recipe, kSeedSteps, 1);  // a fixed description: it builds
+}
+
+// Your network, when its first layer is a 3x3 convolution from 1 to 4 channels keeping 28x28.
+const Model* yours() {
+    FirstLayer& f = first_layer();
+    const YourNetwork* net = your_network();
+    if (!net) {
+        f.yours_note = "You have not trained a network yet: in the training lab, press Start, then Pause.";
+        return nullptr;
+    }
+    if (f.yours_version != net->version) {
+        f.yours_version = net->version;
+        f.yours = Model{};
+        Status s = model_from_json(f.yours, net->description, 1);
+        if (s.ok()) s = load_model_state(f.yours, net->weights);
+        const Layer* L = s.ok() && !f.yours.layers.empty() ? &f.yours.layers[0] : nullptr;
+        if (s.ok() && (!L || L->kind != LayerKind::conv || L->in_shape != std::vector<int>{1, 28, 28} ||
+                       L->out_shape != std::vector<int>{kC, 28, 28} || L->conv.rows.kernel != 3 || L->conv.cols.kernel != 3 || L->conv.groups != 1))
+            s = error_status("its first layer is not a 3x3 convolution from 1 to 4 channels that keeps 28x28 (the seed net's is)");
+        f.yours_note = s.ok() ? "" : "Your network (" + net->about + ") does not fit here: " + s.message + ".";
+    }
+    return f.yours_note.empty() ? &f.yours : nullptr;
+}
+
+// The model whose first layer makes the activations, and a note when it is not the one asked for.
+const Model& first_layer_model(Weights w, std::string* note) {
+    if (w == Weights::trained) {
+        if (seed_trained()) return first_layer().training.contenders[0].model;
+        if (note) *note = "The seed net is training (" + std::to_string(first_layer().training.contenders.empty() ? 0 :
+                          first_layer().training.contenders[0].run.step) + " of " + std::to_string(kSeedSteps) + " steps): its first layer as initialized until then.";
+    }
+    if (w == Weights::yours) {
+        if (const Model* m = yours()) return *m;
+        if (note) *note = first_layer().yours_note + " The first layer as initialized instead.";
+    }
+    return pictures().seed_net;
+}
+int weights_version(Weights w) {
+    if (w == Weights::trained) return seed_trained() ? 1 : 0;
+    if (w == Weights::yours) return your_network() ? 2 + your_network()->version : 0;
+    return 0;
+}
+
 // The first convolution's output for pictures first .. first+N-1 (with `lead` >= 0: that picture
 // as sample 0 instead of `first`): (N,C,H,W).
-std::vector<float> activations(int first, int N, int lead = -1) {
-    const Model& m = pictures().seed_net;
+std::vector<float> activations(const Model& m, int first, int N, int lead = -1) {
     std::vector<float> inp(size_t(N) * kHW);
     for (int i = 0; i < N; i++) picture(&inp[size_t(i) * kHW], i == 0 && lead >= 0 ? lead : first + i);
     std::vector<float> out(size_t(N) * kC * kHW);
@@ -228,11 +307,12 @@ const json& spread() {
     static int version = -1;
     if (version == pictures().version) return measured;
     version = pictures().version;
+    const Model& seed_net = pictures().seed_net;  // the spread is about batches, not weights: the first layer as initialized
     measured = json::array();
     for (int B : {1, 2, 4, 8, 16, 32, 64, 128, 256}) {
         std::vector<double> batch_means, layer_means;
         for (int b = 0; b < kSpreadBatches; b++) {
-            const std::vector<float> a = activations(1 + b * B, B), with_0 = activations(1 + b * B, B, 0);
+            const std::vector<float> a = activations(seed_net, 1 + b * B, B), with_0 = activations(seed_net, 1 + b * B, B, 0);
             std::vector<float> bo(a.size()), mm(kC), rr(kC), lo(a.size()), lm(static_cast<size_t>(B)), lr(static_cast<size_t>(B));
             batchnorm2d_forward_train(bo.data(), mm.data(), rr.data(), nullptr, nullptr, a.data(), nullptr, nullptr, B, kC, kHW, kEps, kMomentum);
             layernorm_forward(lo.data(), lm.data(), lr.data(), with_0.data(), nullptr, nullptr, B, kC * kHW, kEps);
@@ -246,12 +326,14 @@ const json& spread() {
 
 void recompute(NormalizationLab& lab) {
     const Settings& s = lab.settings;
-    if (lab.data_version == pictures().version && lab.computed_for == s && !lab.acts.empty()) return;
-    const bool data_changed = lab.data_version != pictures().version;
+    const int version = pictures().version * 1000003 + weights_version(s.weights);
+    if (lab.data_version == version && lab.computed_for == s && !lab.acts.empty()) return;
+    const bool data_changed = lab.data_version != version || s.weights != lab.computed_for.weights;
+    const Model& conv = first_layer_model(s.weights, nullptr);
     if (data_changed || lab.acts.empty() || s.batch != lab.computed_for.batch || s.first != lab.computed_for.first)
-        lab.acts = activations(s.first, s.batch);
+        lab.acts = activations(conv, s.first, s.batch);
     lab.computed_for = s;
-    lab.data_version = pictures().version;
+    lab.data_version = version;
     const int N = s.batch;
     normalize(lab.out, lab.mean, lab.rstd, lab.acts, s, N);
     const std::vector<int> modes_for = {N, s.first, s.batches_seen, s.element[0], s.element[1], lab.data_version};
@@ -269,7 +351,7 @@ void recompute(NormalizationLab& lab) {
         lab.running_mean.assign(kC, 0.0f);
         lab.running_var.assign(kC, 1.0f);
         for (int b = 0; b < s.batches_seen; b++) {
-            const std::vector<float> a = activations(s.first + b * N, N);
+            const std::vector<float> a = activations(conv, s.first + b * N, N);
             o.assign(a.size(), 0.0f);
             batchnorm2d_forward_train(o.data(), m.data(), r.data(), lab.running_mean.data(), lab.running_var.data(), a.data(), nullptr, nullptr,
                                       N, kC, kHW, kEps, kMomentum);
@@ -495,6 +577,7 @@ std::string read_channel_values(const json& f, const char* name, std::vector<flo
 }
 
 const Field<Settings> kSettingFields[] = {
+    choice_field("weights", &Settings::weights, kWeights),
     choice_field("norm", &Settings::norm, kNorms),
     {"groups",
      [](const json& f, Settings& s) {
@@ -545,7 +628,12 @@ const Output<NormalizationLab> kOutputs[] = {
     {"source", [](const NormalizationLab&) {
          return json(pictures().data && pictures().data->error.empty() ? "Fashion-MNIST test pictures" : "built-in pictures");
      }},
-    {"note", [](const NormalizationLab&) { return text_or_null(pictures().note); }},
+    {"note",
+     [](const NormalizationLab& lab) {
+         std::string note = pictures().note;
+         first_layer_model(lab.settings.weights, &note);
+         return text_or_null(note);
+     }},
     {"loading", [](const NormalizationLab&) { return json(dataset_loading("fashion") >= 0); }},
     {"statistics", statistics_json},
     {"normalized", element_json},
@@ -597,6 +685,11 @@ json race_json() {
 
 bool normalization_work(double budget_ms) {
     const Pictures& p = pictures();
+    FirstLayer& f = first_layer();
+    if (p.data && f.training.running) {  // the seed net's 300 steps first: the picture waits for them
+        if (!side_by_side_work(f.training, p.data->train, p.data->test, budget_ms)) post_event("trained");
+        return true;
+    }
     if (!p.data || !g_race.running) return false;
     const bool more = side_by_side_work(g_race, p.data->train, p.data->test, budget_ms);
     if (!more) post_event("trained");
@@ -604,6 +697,7 @@ bool normalization_work(double budget_ms) {
 }
 
 void start_race_if_asked(NormalizationLab& lab) {
+    if (lab.settings.weights == Weights::trained) start_seed_training();
     if (!lab.race_requested) return;
     lab.race_requested = false;
     start_race(lab.settings.race_steps);
@@ -631,6 +725,7 @@ void normalization_dataset(const LoadedDataset& data) {
     p.note.clear();
     p.version++;
     if (g_race_wanted) start_race(g_lab.settings.race_steps);
+    if (first_layer().wanted) start_seed_training();
 }
 
 json normalization_state() {
@@ -772,9 +867,16 @@ void draw_settings(NormalizationLab& lab) {
     if (ImGui::SliderInt("samples N", &s.batch, 1, kMaxBatch, "%d", ImGuiSliderFlags_Logarithmic)) ui_command({{"batch", s.batch}});
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
     if (ImGui::SliderInt("first picture", &s.first, 0, 9000)) ui_command({{"first", s.first}});
-    ImGui::TextWrapped("%s through the seed net's first convolution (4 filters of 3x3, as initialized).",
+    ImGui::TextWrapped("%s through the seed net's first convolution (4 filters of 3x3):",
                        pictures().data && pictures().data->error.empty() ? "Fashion-MNIST test pictures" : "Built-in pictures");
-    if (!pictures().note.empty()) ImGui::TextWrapped("%s", pictures().note.c_str());
+    for (const Choice<Weights>& w : kWeights) {
+        const char* label = w.value == Weights::initialized ? "as initialized" : w.value == Weights::trained ? "trained 300 steps here" : "yours";
+        if (ImGui::RadioButton(label, s.weights == w.value)) ui_command({{"weights", w.name}});
+        ui_anchor(std::string("weights-") + w.name);
+    }
+    std::string note = pictures().note;
+    first_layer_model(s.weights, &note);
+    if (!note.empty()) ImGui::TextWrapped("%s", note.c_str());
     if (!lab.ui_note.empty()) ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", lab.ui_note.c_str());
 }
 

@@ -529,8 +529,9 @@ void draw_gradients(ResidualLab& lab) {
         ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1), "%s", lab.message.c_str());
         return;
     }
-    ImGui::TextUnformatted("The residual block:  x -> conv -> ReLU -> conv -> (+ x) -> ReLU");
-    ImGui::TextDisabled("(the notes' block has batch norm after each convolution, and a 1x1 convolution on the skip when the shapes differ)");
+    ImGui::TextUnformatted("The residual block:  x -> conv -> BN -> ReLU -> conv -> BN -> (+ x) -> ReLU");
+    ImGui::TextDisabled("with a 1x1 convolution on the skip when F(x) has another shape than x. The stacks here leave batch norm out, "
+                        "to show the gradient without its help: x -> conv -> ReLU -> conv -> (+ x) -> ReLU.");
     ImGui::Spacing();
     ImGui::TextUnformatted("How much gradient reaches each convolution at initialization (log scale, first layer on the left):");
     auto logs = [](const std::vector<double>& v) {
