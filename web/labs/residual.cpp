@@ -530,8 +530,10 @@ void draw_gradients(ResidualLab& lab) {
         return;
     }
     ImGui::TextUnformatted("The residual block:  x -> conv -> BN -> ReLU -> conv -> BN -> (+ x) -> ReLU");
-    ImGui::TextDisabled("with a 1x1 convolution on the skip when F(x) has another shape than x. The stacks here leave batch norm out, "
-                        "to show the gradient without its help: x -> conv -> ReLU -> conv -> (+ x) -> ReLU.");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("with a 1x1 convolution on the skip when F(x) has another shape than x. The stacks here leave batch norm out, "
+                       "to show the gradient without its help: x -> conv -> ReLU -> conv -> (+ x) -> ReLU.");
+    ImGui::PopStyleColor();
     ImGui::Spacing();
     ImGui::TextUnformatted("How much gradient reaches each convolution at initialization (log scale, first layer on the left):");
     auto logs = [](const std::vector<double>& v) {
