@@ -402,6 +402,7 @@ Status ensure_batch(Model& model, int n) {
 }
 
 const float* model_forward(Model& model, const float* inp, int N, bool training) {
+    model.training = training;
     const float* P = model.params.data();
     for (size_t i = 0; i < model.layers.size(); i++) {
         const Layer& L = model.layers[i];
@@ -520,7 +521,9 @@ void model_backward_from(Model& model, const float* inp, int N, int from, bool w
                 break;
             case LayerKind::linear: linear_backward(dx, dweight, dbias, dy, x, weight, N, L.in_shape[0], L.out_shape[0]); break;
             case LayerKind::batchnorm:
-                batchnorm2d_backward(dx, dweight, dbias, dy, x, weight, aux, aux + C, N, C, H * W);
+                if (model.training) batchnorm2d_backward(dx, dweight, dbias, dy, x, weight, aux, aux + C, N, C, H * W);
+                else batchnorm2d_backward_eval(dx, dweight, dbias, dy, x, weight, model.buffers.data() + L.running_mean,
+                                               model.buffers.data() + L.running_var, N, C, H * W, L.eps);
                 break;
             case LayerKind::layernorm:
                 layernorm_backward(dx, dweight, dbias, dy, x, weight, aux, aux + N, N, int(numel_of(L.in_shape)));
@@ -543,7 +546,10 @@ void model_backward_from(Model& model, const float* inp, int N, int from, bool w
                     case LayerKind::avgpool: avgpool2d_backward(dx, dy, N, C, H, W, L.pool); break;
                     case LayerKind::global_avgpool: global_avgpool_backward(dx, dy, N, C, H * W); break;
                     case LayerKind::flatten: add_backward(dx, nullptr, dy, in_values); break;
-                    case LayerKind::dropout: dropout_backward(dx, dy, aux, in_values); break;
+                    case LayerKind::dropout:
+                        if (model.training) dropout_backward(dx, dy, aux, in_values);
+                        else add_backward(dx, nullptr, dy, in_values);  // eval: the identity
+                        break;
                     case LayerKind::relu: relu_backward(dx, dy, y, in_values); break;
                     case LayerKind::leaky_relu: leaky_relu_backward(dx, dy, x, in_values, L.slope); break;
                     case LayerKind::sigmoid: sigmoid_backward(dx, dy, y, in_values); break;
@@ -553,6 +559,13 @@ void model_backward_from(Model& model, const float* inp, int N, int from, bool w
             }
         }
     }
+}
+
+int64_t params_before_layer(const Model& model, int layer) {
+    for (size_t i = size_t(std::max(layer, 0)); i < model.layers.size(); i++)
+        if (model.layers[i].weight >= 0) return model.layers[i].weight;
+        else if (model.layers[i].bias >= 0) return model.layers[i].bias;
+    return int64_t(model.params.size());
 }
 
 NamedTensors model_state(const Model& model) {

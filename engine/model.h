@@ -87,6 +87,7 @@ struct Model {
     std::vector<std::vector<int32_t>> argmax;  // argmax[i]: maxpool layer i's winners (N, out_shape...)
     std::vector<float> dinput;               // (N, input_shape...) gradient w.r.t. the input, if asked
     std::vector<float> probs;                // (N, classes) softmax of the last forward_loss
+    bool training = true;                    // how the last forward ran: backward follows it (eval: running statistics, no dropout)
     uint64_t dropout_seed = 0;               // advanced every training forward
     float label_smoothing = 0.0f;            // the loss's target: (1-eps)*onehot(label) + eps/classes (0: plain)
     ConvDevice conv_device;                  // where conv layers run; empty: the CPU
@@ -126,6 +127,10 @@ float model_train_step(Model& model, Optimizer& opt, const float* inp, const int
 // model.dinput when want_dinput. The last forward must have been over the same N samples of inp.
 // model_backward is this from the last layer, after the loss's gradient.
 void model_backward_from(Model& model, const float* inp, int N, int from, bool want_dinput);
+
+// The parameters of layers [0, layer) are model.params[0, result): a run that leaves them as they are
+// (TrainRecipe::frozen) freezes those layers. layer = layers.size() gives params.size().
+int64_t params_before_layer(const Model& model, int layer);
 
 // Named tensors in and out (safetensors). Loading checks every name and shape and changes nothing
 // when anything is missing or wrong.

@@ -392,6 +392,25 @@ void batchnorm2d_forward_eval(float* out, const float* inp, const float* gamma, 
     }
 }
 
+void batchnorm2d_backward_eval(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp, const float* gamma,
+                               const float* running_mean, const float* running_var, int N, int C, int HW, float eps) {
+    for (int c = 0; c < C; c++) {
+        const float r = 1.0f / std::sqrt(running_var[c] + eps), g = gamma ? gamma[c] : 1.0f;
+        double sum_dy = 0, sum_dy_xhat = 0;
+        for (int n = 0; n < N; n++) {
+            const int64_t base = (int64_t(n) * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                const float dy = dout[base + i];
+                if (dinp) dinp[base + i] += dy * g * r;
+                sum_dy += dy;
+                sum_dy_xhat += double(dy) * (inp[base + i] - running_mean[c]) * r;
+            }
+        }
+        if (dgamma) dgamma[c] += float(sum_dy_xhat);
+        if (dbeta) dbeta[c] += float(sum_dy);
+    }
+}
+
 // The backward of y = xhat*g + b with xhat = (x - mean)*rstd over `count` values:
 //   dxhat = dy*g;  dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
 // shared by batch and instance norm; the values are `blocks` runs of `block`, `stride` apart.

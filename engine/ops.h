@@ -75,6 +75,11 @@ void batchnorm2d_forward_train(float* out, float* mean, float* rstd, float* runn
 // Eval: normalizes with the running statistics.
 void batchnorm2d_forward_eval(float* out, const float* inp, const float* gamma, const float* beta,
                               const float* running_mean, const float* running_var, int N, int C, int HW, float eps);
+// Backward of the eval forward (the running statistics are constants): with r = 1/sqrt(running_var + eps),
+//   dinp += dout*gamma*r;  dgamma += sum dout*(inp - running_mean)*r;  dbeta += sum dout
+// dinp (N,C,H,W) or nullptr, dgamma, dbeta (C) or nullptr.
+void batchnorm2d_backward_eval(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp, const float* gamma,
+                               const float* running_mean, const float* running_var, int N, int C, int HW, float eps);
 // Backward of the training forward. dinp (N,C,H,W), dgamma, dbeta (C), mean, rstd (C) from forward.
 void batchnorm2d_backward(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* inp,
                           const float* gamma, const float* mean, const float* rstd, int N, int C, int HW);

@@ -6,7 +6,8 @@
 void train_run_start(TrainRun& run, const TrainRecipe& recipe, int64_t param_count) {
     run = TrainRun{};
     run.recipe = recipe;
-    optimizer_init(run.opt, recipe.optimizer, param_count);
+    run.recipe.frozen = std::clamp<int64_t>(recipe.frozen, 0, param_count);
+    optimizer_init(run.opt, recipe.optimizer, param_count - run.recipe.frozen);
 }
 
 float train_run_lr(const TrainRun& run, int count) {
@@ -37,7 +38,8 @@ float train_run_step(TrainRun& run, Model& model, const Dataset& data) {
     if (!std::isfinite(loss) || loss > kDivergedLoss) return loss;
     model_backward(model, run.images.data(), run.labels.data(), n);
     run.opt.settings.lr = train_run_lr(run, data.count);
-    optimizer_step(run.opt, model.params.data(), model.grads.data(), int64_t(model.params.size()));
+    const int64_t frozen = std::min<int64_t>(r.frozen, int64_t(model.params.size()));
+    optimizer_step(run.opt, model.params.data() + frozen, model.grads.data() + frozen, int64_t(model.params.size()) - frozen);
     run.step++;
     run.cursor += n;
     if (run.cursor >= data.count) {

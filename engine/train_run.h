@@ -27,6 +27,8 @@ struct TrainRecipe {
     bool shuffle = true;           // false: every epoch in the file's order
     float label_smoothing = 0.0f;  // the loss's target (1-eps)*onehot + eps/classes; 0: plain one-hot
     uint64_t seed = 1;             // the pictures' order and which are mirrored (the weights' start is the model's)
+    int64_t frozen = 0;            // the first `frozen` parameters are never updated: with params_before_layer(model, k),
+                                   // layers 0..k-1 are frozen (transfer learning's feature extraction)
     bool operator==(const TrainRecipe&) const = default;
 };
 
@@ -45,7 +47,7 @@ struct TrainRun {
 // the step is not taken, and they will not come back.
 constexpr float kDivergedLoss = 1000.0f;
 
-// Starts a run from step 0 with a fresh optimizer for `param_count` parameters.
+// Starts a run from step 0 with a fresh optimizer for the `param_count - recipe.frozen` parameters it trains.
 void train_run_start(TrainRun& run, const TrainRecipe& recipe, int64_t param_count);
 // The learning rate the next step uses, for a training set of `count` pictures.
 float train_run_lr(const TrainRun& run, int count);
