@@ -131,6 +131,15 @@ static float probability(const float* logits, int K, int cls) {
     return float(std::exp(double(logits[cls] - top)) / sum);
 }
 
+std::vector<float> class_probabilities(Model& model, const float* picture) {
+    if (!ensure_batch(model, 1).ok()) return {};
+    const int K = int(output_size(model));
+    const float* logits = model_forward(model, picture, 1, false);
+    std::vector<float> p(static_cast<size_t>(K));
+    for (int k = 0; k < K; k++) p[size_t(k)] = probability(logits, K, k);
+    return p;
+}
+
 Status occlusion_map(std::vector<float>& map, int& rows, int& cols, float& probability_of_picture, Model& model, const float* picture,
                      int cls, int patch, int stride, float fill) {
     if (Status s = check_class(model, cls); !s.ok()) return s;

@@ -22,6 +22,9 @@
 
 #include "model.h"
 
+// The softmax of the network's scores for one picture: (classes) probabilities.
+std::vector<float> class_probabilities(Model& model, const float* picture);
+
 // dinp (input_shape...) = d score_c / d inp for one picture.
 Status class_score_gradient(float* dinp, Model& model, const float* picture, int cls);
 

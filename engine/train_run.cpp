@@ -31,6 +31,7 @@ float train_run_step(TrainRun& run, Model& model, const Dataset& data) {
         Rng rng(r.seed * 7919u + uint64_t(run.step));
         random_mirror(run.images.data(), n, data.rows, data.cols, rng);
     }
+    if (run.perturb) run.perturb(run.images.data(), run.labels.data(), n);
     zero_grad(model);
     model.label_smoothing = r.label_smoothing;
     model_forward(model, run.images.data(), n, true);

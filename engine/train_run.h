@@ -12,6 +12,7 @@
 // native code, from its WebAssembly build and from the training lab in the page.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "data.h"
@@ -41,6 +42,9 @@ struct TrainRun {
     std::vector<int32_t> order;    // (N) this epoch's order of the training pictures; empty until drawn
     std::vector<float> images;     // (batch, 1, rows, cols) the batch of the last step
     std::vector<int32_t> labels;   // (batch)
+    // Optional: changes each batch (images (n, 1, rows, cols), labels (n)) before the step, after the
+    // mirror; adversarial training puts attacked pictures in it. Set after train_run_start.
+    std::function<void(float* images, const int32_t* labels, int n)> perturb;
 };
 
 // A loss past this (an untrained network's is about ln(10) = 2.3) means the weights blew up:

@@ -29,6 +29,7 @@ static const Chapter kChapters[] = {
     {"Building blocks", {"pooling", "nonlinearity", "receptive-field"}},
     {"Training", {"backprop", "train"}},
     {"Deeper networks", {"normalization", "residual"}},
+    {"Your network", {"transfer", "adversarial", "explain"}},
 };
 
 static size_t lesson_position(const char* id) {

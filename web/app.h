@@ -121,6 +121,7 @@ void request_dataset(const std::string& lab_id, const std::string& name);
 const LoadedDataset* loaded_dataset(const std::string& name);  // nullptr until it is here
 void dataset_progress(const std::string& name, float fraction);  // the platform's, while loading
 float dataset_loading(const std::string& name);                  // 0..1 while loading, -1 when not
+std::string dataset_error(const std::string& name);              // why its last load failed, "" when it did not
 // The platform's answer. Taken by value: moved in, the pictures become the dataset's pixels
 // without another copy (Fashion-MNIST's are 55 MB).
 void dataset_arrived(DatasetFiles files);

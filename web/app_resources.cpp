@@ -1,6 +1,7 @@
 // app_resources.cpp — what the labs share and the platform provides: pictures, datasets (parsed
 // once, kept once), files, storage, "your network", the GPU backend and textures for the screen.
 #include <algorithm>
+#include <map>
 #include <list>
 #include <memory>
 
@@ -60,6 +61,13 @@ void dataset_progress(const std::string& name, float fraction) {
     g_dataset_progress.emplace_back(name, fraction);
 }
 
+static std::map<std::string, std::string> g_dataset_errors;  // name -> why its last load failed
+
+std::string dataset_error(const std::string& name) {
+    const auto it = g_dataset_errors.find(name);
+    return it == g_dataset_errors.end() ? "" : it->second;
+}
+
 float dataset_loading(const std::string& name) {
     for (const auto& [n, f] : g_dataset_progress)
         if (n == name) return f;
@@ -117,6 +125,8 @@ void dataset_arrived(DatasetFiles files) {
         if (!s.ok()) data = LoadedDataset{n, {}, {}, s.message};
     }
     // a dataset that failed is not kept: the next request tries again (and a later delivery is taken)
+    g_dataset_errors.erase(data.name);
+    if (!data.error.empty()) g_dataset_errors[data.name] = data.error;
     const LoadedDataset* kept = &data;
     if (data.error.empty()) kept = &g_datasets.emplace_back(std::move(data));
     std::vector<std::string> asked;  // (a lab told may ask for another dataset meanwhile)

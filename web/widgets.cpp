@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <iterator>
 
 GridResult draw_grid(const char* id, int rows, int cols, float cell, const std::function<GridCell(int, int)>& look, bool lines) {
     GridResult result;
@@ -191,4 +193,94 @@ bool edit_weights(const char* id, std::vector<std::vector<float>>& weights, floa
         ImGui::EndTable();
     }
     return changed;
+}
+
+void value_picture(const char* id, const char* title, const float* values, int H, int W, float size, float lo, float hi,
+                   float signed_scale) {
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted(title);
+    if (H > 0 && W > 0 && values) {
+        const float span = hi > lo ? hi : lo + 1e-6f;
+        draw_grid(id, H, W, size / float(std::max(H, W)), [&](int r, int c) {
+            GridCell g;
+            const float v = values[r * W + c];
+            g.fill = signed_scale > 0 ? signed_color(v, signed_scale) : grey_color(v, lo, span);
+            return g;
+        }, false);
+    }
+    ImGui::EndGroup();
+}
+
+void heat_picture(const char* id, const char* title, const float* picture, const float* map, int H, int W, float size, float scale) {
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted(title);
+    draw_grid(id, H, W, size / float(std::max(H, W)), [&](int r, int c) {
+        GridCell g;
+        const float p = std::clamp(picture[r * W + c], 0.0f, 1.0f), h = scale > 0 ? std::clamp(map[r * W + c] / scale, 0.0f, 1.0f) : 0.0f;
+        const float grey = 0.35f * p;  // the picture dimmed, so the heat reads on it
+        g.fill = ImGui::ColorConvertFloat4ToU32(ImVec4(grey + (1 - grey) * h, grey + 0.55f * h * (1 - h), grey * (1 - h), 1));
+        return g;
+    }, false);
+    ImGui::EndGroup();
+}
+
+void probability_bars(const char* id, const std::vector<float>& probabilities, const std::vector<std::string>& names, int mark,
+                      float width) {
+    ImGui::PushID(id);
+    const float label_width = ImGui::GetFontSize() * 5.5f;
+    for (size_t k = 0; k < probabilities.size(); k++) {
+        ImGui::TextUnformatted(k < names.size() ? names[k].c_str() : "");
+        ImGui::SameLine(label_width);
+        ImGui::PushStyleColor(ImGuiCol_PlotHistogram, int(k) == mark ? ImVec4(1.0f, 0.55f, 0.2f, 1) : ImVec4(0.35f, 0.6f, 0.9f, 1));
+        char text[16];
+        std::snprintf(text, sizeof text, "%.0f%%", 100.0 * probabilities[k]);
+        ImGui::ProgressBar(probabilities[k], ImVec2(std::max(width - label_width, 40.0f), ImGui::GetFontSize() * 0.95f), text);
+        ImGui::PopStyleColor();
+    }
+    ImGui::PopID();
+}
+
+void line_chart(const char* id, const std::vector<float>& x, const std::vector<ChartLine>& lines, float y_lo, float y_hi, ImVec2 size,
+                const char* x_label) {
+    static const ImU32 colors[] = {IM_COL32(70, 150, 230, 255), IM_COL32(235, 110, 60, 255), IM_COL32(90, 190, 110, 255),
+                                   IM_COL32(180, 100, 210, 255), IM_COL32(220, 190, 60, 255), IM_COL32(120, 120, 120, 255)};
+    ImGui::PushID(id);
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const float left = ImGui::CalcTextSize("100%").x + 6, bottom = ImGui::GetFontSize() + 4;
+    const ImVec2 a(origin.x + left, origin.y + 4), b(origin.x + size.x - 4, origin.y + size.y - bottom);
+    draw->AddRect(a, b, IM_COL32(150, 150, 150, 120));
+    const float x_lo = x.empty() ? 0 : x.front(), x_hi = x.empty() ? 1 : std::max(x.back(), x.front() + 1e-6f);
+    auto at = [&](float xv, float yv) {
+        return ImVec2(a.x + (b.x - a.x) * (xv - x_lo) / (x_hi - x_lo), b.y - (b.y - a.y) * (std::clamp(yv, y_lo, y_hi) - y_lo) / (y_hi - y_lo));
+    };
+    for (int t = 0; t <= 4; t++) {
+        const float yv = y_lo + (y_hi - y_lo) * float(t) / 4;
+        const ImVec2 p = at(x_lo, yv);
+        draw->AddLine(p, ImVec2(b.x, p.y), IM_COL32(150, 150, 150, 50));
+        char text[16];
+        std::snprintf(text, sizeof text, "%.0f%%", 100.0 * yv);
+        draw->AddText(ImVec2(origin.x, p.y - ImGui::GetFontSize() / 2), ImGui::GetColorU32(ImGuiCol_TextDisabled), text);
+    }
+    for (float xv : x) {
+        char text[16];
+        std::snprintf(text, sizeof text, "%g", xv);
+        const ImVec2 p = at(xv, y_lo);
+        draw->AddText(ImVec2(p.x - ImGui::CalcTextSize(text).x / 2, b.y + 2), ImGui::GetColorU32(ImGuiCol_TextDisabled), text);
+    }
+    for (size_t l = 0; l < lines.size(); l++) {
+        const ImU32 color = colors[l % std::size(colors)];
+        for (size_t i = 0; i < lines[l].y.size() && i < x.size(); i++) {
+            const ImVec2 p = at(x[i], lines[l].y[i]);
+            draw->AddCircleFilled(p, 2.5f, color);
+            if (i > 0) draw->AddLine(at(x[i - 1], lines[l].y[i - 1]), p, color, 2.0f);
+        }
+    }
+    ImGui::Dummy(size);
+    ImGui::TextDisabled("%s", x_label);
+    for (size_t l = 0; l < lines.size(); l++) {
+        if (l) ImGui::SameLine();
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors[l % std::size(colors)]), "- %s", lines[l].name.c_str());
+    }
+    ImGui::PopID();
 }

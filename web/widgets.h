@@ -65,3 +65,22 @@ bool edit_weights(const char* id, std::vector<std::vector<float>>& weights, floa
 
 // A "(?)" that shows a wrapped tooltip on hover, as in imgui_demo.cpp.
 void help_marker(const char* text);
+
+// A picture of H x W values, `size` pixels on its longer side: grey from lo (black) to hi (white),
+// or, when `signed_scale` > 0, blue-white-red for -signed_scale..signed_scale. A title above it.
+void value_picture(const char* id, const char* title, const float* values, int H, int W, float size, float lo, float hi,
+                   float signed_scale = 0);
+// A heat map laid over a grey picture (both H x W): the picture's grey, tinted red by map/scale.
+void heat_picture(const char* id, const char* title, const float* picture, const float* map, int H, int W, float size, float scale);
+
+// One bar per class with its probability (0..1) and name; `mark` (or -1) is drawn in the accent colour.
+void probability_bars(const char* id, const std::vector<float>& probabilities, const std::vector<std::string>& names, int mark,
+                      float width);
+
+// A chart of a few lines over the same x values (each line's y in [y_lo, y_hi]), a legend under it.
+struct ChartLine {
+    std::string name;
+    std::vector<float> y;  // one per x value; fewer while being computed
+};
+void line_chart(const char* id, const std::vector<float>& x, const std::vector<ChartLine>& lines, float y_lo, float y_hi, ImVec2 size,
+                const char* x_label);
