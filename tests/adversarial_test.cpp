@@ -62,12 +62,12 @@ TEST_CASE("adversarial lab: accuracy against eps, a transfer attack and two defe
     adversarial_ready();
     json s = command({{"curve", true}, {"curve_pictures", 200}, {"epsilon", 0.1}});
     const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < 100000 && api_state()["curve"]["state"] != "done"; i++) find_lab("adversarial")->work(1000);
+    for (int i = 0; i < 100000 && api_state()["robustness"]["state"] != "done"; i++) find_lab("adversarial")->work(1000);
     s = api_state();
-    REQUIRE(s["curve"]["state"] == "done");
+    REQUIRE(s["robustness"]["state"] == "done");
     MESSAGE("curve on 200 pictures: " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s here");
     std::map<std::string, std::vector<double>> line;
-    for (const json& l : s["curve"]["lines"]) {
+    for (const json& l : s["robustness"]["lines"]) {
         line[l["name"]] = l["accuracy"].get<std::vector<double>>();
         MESSAGE(l["name"].get<std::string>() << ": " << l["accuracy"].dump());
     }

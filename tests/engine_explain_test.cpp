@@ -172,7 +172,7 @@ TEST_CASE("FGSM, PGD, saliency and Grad-CAM match PyTorch on the seed net") {
         const Tensor& theirs = ref(name);
         int differ = 0;
         for (size_t i = 0; i < ours.size(); i++) differ += std::fabs(ours[i] - theirs.data[i]) > 1e-5f;
-        MESSAGE(name << ": " << differ << " of " << ours.size() << " pixels differ, largest difference " << max_abs_diff(ours, theirs.data));
+        MESSAGE(std::string(name) << ": " << differ << " of " << ours.size() << " pixels differ, largest difference " << max_abs_diff(ours, theirs.data));
         CHECK(differ <= int(ours.size() / 1000));
     };
     REQUIRE(fgsm(out.data(), m, pictures.data.data(), labels.data(), N, 0.1f, false).ok());

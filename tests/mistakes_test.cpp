@@ -383,6 +383,45 @@ std::vector<Expected> compose_mistakes(const json& s) {
             {"one-tap-too-many", longer}, {"too-few-taps", shorter}};
 }
 
+// ---- Adversarial: one FGSM step, x + eps·sign(g) clipped to [0, 1], and its four mistakes.
+json fgsm_step(const json& s, float direction, bool use_sign, bool clip, bool zero_moves) {
+    const std::vector<float> x = s["exercise"]["pixels"], g = s["exercise"]["gradient"];
+    const float eps = s["exercise"]["epsilon"];
+    json out = json::array();
+    for (size_t i = 0; i < x.size(); i++) {
+        const float sign = g[i] > 0 ? 1.0f : g[i] < 0 ? -1.0f : zero_moves ? 1.0f : 0.0f;
+        float v = x[i] + direction * eps * (use_sign ? sign : g[i]);
+        if (clip) v = std::clamp(v, 0.0f, 1.0f);
+        out.push_back(std::round(v * 1000.0f) / 1000.0f);
+    }
+    return out;
+}
+json fgsm_right(const json& s) { return fgsm_step(s, 1, true, true, false); }
+std::vector<Expected> fgsm_mistakes(const json& s) {
+    return {{"gradient-not-sign", fgsm_step(s, 1, false, true, false)}, {"wrong-direction", fgsm_step(s, -1, true, true, false)},
+            {"clip-forgotten", fgsm_step(s, 1, true, false, false)}, {"zero-gradient-moved", fgsm_step(s, 1, true, true, true)}};
+}
+
+// ---- Grad-CAM: alpha_k = mean of G_k; cell = ReLU(alpha0·A0 + alpha1·A1).
+json cam_rule(const json& s, bool mean, bool relu, bool swap, bool from_activations) {
+    const std::vector<std::vector<float>> A = s["exercise"]["activations"], G = s["exercise"]["gradients"];
+    const int cell = s["exercise"]["cell"][0].get<int>() * 2 + s["exercise"]["cell"][1].get<int>();
+    float alpha[2];
+    for (int k = 0; k < 2; k++) {
+        float sum = 0;
+        for (float v : from_activations ? A[size_t(k)] : G[size_t(k)]) sum += v;
+        alpha[k] = mean ? sum / 4 : sum;
+    }
+    float v = alpha[0] * A[swap ? 1 : 0][size_t(cell)] + alpha[1] * A[swap ? 0 : 1][size_t(cell)];
+    if (relu) v = std::max(v, 0.0f);
+    return json::array({alpha[0], alpha[1], v});
+}
+json cam_right(const json& s) { return cam_rule(s, true, true, false, false); }
+std::vector<Expected> cam_mistakes(const json& s) {
+    return {{"sum-not-mean", cam_rule(s, false, true, false, false)}, {"relu-forgotten", cam_rule(s, true, false, false, false)},
+            {"activations-averaged", cam_rule(s, true, true, false, true)}, {"weights-swapped", cam_rule(s, true, true, true, false)}};
+}
+
 // ---- Normalization: y = (x - mean) / sqrt(var + eps) * gamma + beta; the axes each norm averages
 // over; how many means it makes.
 std::vector<std::string> norm_axes(const std::string& norm) {
@@ -558,9 +597,23 @@ TEST_CASE("residual lab: a wrong channel count, parameter count or block output 
                        120);
 }
 
+TEST_CASE("adversarial lab: a wrong FGSM step names the mistake that gives it") {
+    fresh_lab("adversarial");
+    check_lab_mistakes({"adversarial", {"gradient-not-sign", "wrong-direction", "clip-forgotten", "zero-gradient-moved"}, fgsm_right,
+                        fgsm_mistakes, plain_answer},
+                       40);
+}
+
+TEST_CASE("explain lab: a wrong Grad-CAM weight or cell names the mistake that gives it") {
+    fresh_lab("explain");
+    check_lab_mistakes({"explain", {"sum-not-mean", "relu-forgotten", "activations-averaged", "weights-swapped"}, cam_right, cam_mistakes,
+                        plain_answer},
+                       60);
+}
+
 TEST_CASE("hints: a ladder of three per exercise, counted in the answer, in every lab with exercises") {
     for (const char* lab : {"hand-conv", "arithmetic", "matrix", "channels", "pooling", "nonlinearity", "receptive-field", "backprop",
-                            "normalization", "residual"}) {
+                            "normalization", "residual", "adversarial", "explain"}) {
         INFO(lab);
         fresh_lab(lab);
         if (std::string(lab) == "receptive-field") command({{"net", "stack"}});
@@ -672,7 +725,7 @@ TEST_CASE("mastery: three right in a row without a hint; a wrong answer goes bac
     const json concepts = api_command({{"progress", true}})["progress"]["concepts"];
     for (const json& one : concepts) ids.push_back(one["id"]);
     CHECK(ids == std::vector<std::string>{"convolution-by-hand", "output-size", "convolution-as-matrix", "parameter-count", "pooling",
-                                          "linear-composition", "receptive-field", "gradient-of-convolution", "normalization", "skip-connections"});
+                                          "linear-composition", "receptive-field", "gradient-of-convolution", "normalization", "skip-connections", "adversarial-step", "grad-cam"});
     command({{"progress", "reset"}});
     CHECK(concept_of("receptive-field")["state"] == "new");
     app_platform().post_event = nullptr;

@@ -28,7 +28,7 @@
 // State adds: "using" {"source": "yours" | "ready" | null, "about", "dataset"} (null source: none yet,
 // "about" says why), "result" {"label", "before" {"class", "name", "probability", "probabilities"},
 // "after" {...}, "fooled", "largest_change", "pixels_changed"} (null until there is a network),
-// "curve" {"state": "idle" | "waiting" | "measuring" | "done", "note", "pictures", "epsilons",
+// "robustness" {"state": "idle" | "waiting" | "measuring" | "done", "note", "pictures", "epsilons",
 // "lines" [{"name", "accuracy" [one per eps]}], "seconds"}; the exercise record (lab_kit.h: exercise
 // {pixels, gradient, epsilon, seed}, score, last_answer, mistakes, hints).
 // Events: "exercise-new", "answer", "hint", "progress", "network-ready", "curve-done".
@@ -482,7 +482,7 @@ const std::vector<Output<AdversarialLab>> kOutputs = {
          return {{"source", lab.source.empty() ? json(nullptr) : json(lab.source)}, {"about", lab.using_note}, {"dataset", lab.dataset}};
      }},
     {"result", [](const AdversarialLab& lab) { return result_json(lab); }},
-    {"curve", [](const AdversarialLab&) { return curve_json(); }},
+    {"robustness", [](const AdversarialLab&) { return curve_json(); }},
 };
 
 json adversarial_state() {
