@@ -114,3 +114,19 @@ void random_mirror(float* images, int n, int rows, int cols, Rng& rng) {
         for (int y = 0; y < rows; y++) std::reverse(picture + int64_t(y) * cols, picture + int64_t(y + 1) * cols);
     }
 }
+
+Dataset take_per_class(const Dataset& data, int per_class) {
+    Dataset out;
+    out.rows = data.rows, out.cols = data.cols, out.classes = data.classes;
+    std::vector<int> taken(static_cast<size_t>(std::max(data.classes, 1)), 0);
+    const size_t picture = size_t(data.rows) * size_t(data.cols);
+    for (int i = 0; i < data.count; i++) {
+        const int32_t label = data.labels[size_t(i)];
+        if (label < 0 || label >= data.classes || taken[size_t(label)] >= per_class) continue;
+        taken[size_t(label)]++;
+        out.labels.push_back(label);
+        out.pixels.insert(out.pixels.end(), data.pixels.begin() + int64_t(i * picture), data.pixels.begin() + int64_t((i + 1) * picture));
+        out.count++;
+    }
+    return out;
+}

@@ -35,6 +35,9 @@ Status load_idx_dataset(Dataset& out, const std::string& dir, const std::string&
 std::vector<int32_t> sample_order(int count, Rng* rng);
 // Picture `index` as the network takes it: out (rows, cols), values pixel / 255 in [0, 1].
 void picture_values(float* out, const Dataset& data, int index);
+// The first `per_class` pictures of each class, in the file's order (fewer where a class has fewer):
+// a small labelled set, as a new task often has.
+Dataset take_per_class(const Dataset& data, int per_class);
 // Copies samples order[first .. first+n) into a batch, as picture_values: images (n, 1, rows, cols), labels (n).
 void gather_batch(float* images, int32_t* labels, const Dataset& data, const std::vector<int32_t>& order, int first, int n);
 // Data augmentation: turns each of the n pictures of a batch left-right (a mirror image) with

@@ -422,6 +422,25 @@ std::vector<Expected> cam_mistakes(const json& s) {
             {"activations-averaged", cam_rule(s, true, true, false, true)}, {"weights-swapped", cam_rule(s, true, true, true, false)}};
 }
 
+// ---- Transfer: the parameters of the layers after the frozen ones.
+int64_t params_of(const json& L, bool bias) {
+    const int64_t k = L["kind"] == "conv" ? L["kernel"].get<int64_t>() : 1;
+    return L["out"].get<int64_t>() * L["in"].get<int64_t>() * k * k + (bias ? L["out"].get<int64_t>() : 0);
+}
+json params_between(const json& s, int first, int last, bool bias) {
+    int64_t n = 0;
+    for (int i = first; i < last; i++) n += params_of(s["exercise"]["layers"][size_t(i)], bias);
+    return n;
+}
+json freeze_right(const json& s) { return params_between(s, s["exercise"]["frozen"], 4, true); }
+std::vector<Expected> freeze_mistakes(const json& s) {
+    const int f = s["exercise"]["frozen"];
+    std::vector<Expected> out = {{"frozen-counted", params_between(s, 0, 4, true)}, {"bias-forgotten", params_between(s, f, 4, false)},
+                                 {"frozen-only", params_between(s, 0, f, true)}, {"one-layer-off", params_between(s, f + 1, 4, true)}};
+    if (f > 0) out.push_back({"one-layer-off", params_between(s, f - 1, 4, true)});
+    return out;
+}
+
 // ---- Normalization: y = (x - mean) / sqrt(var + eps) * gamma + beta; the axes each norm averages
 // over; how many means it makes.
 std::vector<std::string> norm_axes(const std::string& norm) {
@@ -597,6 +616,13 @@ TEST_CASE("residual lab: a wrong channel count, parameter count or block output 
                        120);
 }
 
+TEST_CASE("transfer lab: a wrong count of trained parameters names the mistake that gives it") {
+    fresh_lab("transfer");
+    check_lab_mistakes({"transfer", {"frozen-counted", "bias-forgotten", "frozen-only", "one-layer-off"}, freeze_right, freeze_mistakes,
+                        plain_answer},
+                       40);
+}
+
 TEST_CASE("adversarial lab: a wrong FGSM step names the mistake that gives it") {
     fresh_lab("adversarial");
     check_lab_mistakes({"adversarial", {"gradient-not-sign", "wrong-direction", "clip-forgotten", "zero-gradient-moved"}, fgsm_right,
@@ -613,7 +639,7 @@ TEST_CASE("explain lab: a wrong Grad-CAM weight or cell names the mistake that g
 
 TEST_CASE("hints: a ladder of three per exercise, counted in the answer, in every lab with exercises") {
     for (const char* lab : {"hand-conv", "arithmetic", "matrix", "channels", "pooling", "nonlinearity", "receptive-field", "backprop",
-                            "normalization", "residual", "adversarial", "explain"}) {
+                            "normalization", "residual", "transfer", "adversarial", "explain"}) {
         INFO(lab);
         fresh_lab(lab);
         if (std::string(lab) == "receptive-field") command({{"net", "stack"}});
@@ -725,7 +751,7 @@ TEST_CASE("mastery: three right in a row without a hint; a wrong answer goes bac
     const json concepts = api_command({{"progress", true}})["progress"]["concepts"];
     for (const json& one : concepts) ids.push_back(one["id"]);
     CHECK(ids == std::vector<std::string>{"convolution-by-hand", "output-size", "convolution-as-matrix", "parameter-count", "pooling",
-                                          "linear-composition", "receptive-field", "gradient-of-convolution", "normalization", "skip-connections", "adversarial-step", "grad-cam"});
+                                          "linear-composition", "receptive-field", "gradient-of-convolution", "normalization", "skip-connections", "frozen-parameters", "adversarial-step", "grad-cam"});
     command({{"progress", "reset"}});
     CHECK(concept_of("receptive-field")["state"] == "new");
     app_platform().post_event = nullptr;

@@ -7,10 +7,17 @@ std::string side_by_side_start(SideBySide& race, const std::vector<ContenderSpec
     SideBySide next;
     next.steps = steps;
     next.test_pictures = race.test_pictures;
+    next.accuracy_every = race.accuracy_every;
     for (const ContenderSpec& spec : contenders) {
         Contender c;
         c.name = spec.name;
         Status s = model_from_json(c.model, spec.description, weight_seed);
+        if (s.ok() && !spec.start.empty()) {
+            if (spec.start.size() != c.model.params.size() || (!spec.buffers.empty() && spec.buffers.size() != c.model.buffers.size()))
+                s = error_status("its starting weights do not fit it");
+            else c.model.params = spec.start;
+            if (s.ok() && !spec.buffers.empty()) c.model.buffers = spec.buffers;
+        }
         if (s.ok()) s = ensure_batch(c.model, spec.recipe.batch);
         if (!s.ok()) return "the network \"" + spec.name + "\" could not be built: " + s.message;
         train_run_start(c.run, spec.recipe, int64_t(c.model.params.size()));
@@ -52,6 +59,8 @@ bool side_by_side_work(SideBySide& race, const Dataset& train, const Dataset& te
                 c.diverged = true;
                 continue;
             }
+            if (race.accuracy_every > 0 && c.run.step % race.accuracy_every == 0)
+                c.accuracy_curve.push_back(float(test_accuracy(c, test, race.test_pictures)));
             c.loss_sum += loss;
             if (++c.loss_count == kCurveEvery) {
                 c.curve.push_back(float(c.loss_sum / kCurveEvery));
@@ -82,7 +91,9 @@ nlohmann::json side_by_side_json(const SideBySide& race) {
     int64_t steps_done = 0;
     for (const Contender& c : race.contenders) {
         steps_done = std::max(steps_done, c.run.step);
-        contenders.push_back({{"name", c.name}, {"lr", c.run.recipe.optimizer.lr}, {"parameters", c.model.params.size()}, {"curve", c.curve},
+        contenders.push_back({{"name", c.name}, {"lr", c.run.recipe.optimizer.lr}, {"parameters", c.model.params.size()},
+                              {"trainable", int64_t(c.model.params.size()) - c.run.recipe.frozen}, {"curve", c.curve},
+                              {"accuracy_curve", c.accuracy_curve},
                               {"last_loss", c.curve.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.curve.back())},
                               {"test_accuracy", c.test_accuracy < 0 ? nlohmann::json(nullptr) : nlohmann::json(c.test_accuracy)},
                               {"diverged", c.diverged}});
