@@ -202,6 +202,12 @@ Status visualize_feature(std::vector<float>& picture, float& activation, Model& 
         for (float g : grad) sq += double(g) * g;
         const float scale = fs.step / float(std::sqrt(sq / double(n)) + 1e-8);
         for (int64_t i = 0; i < n; i++) x[size_t(i)] = std::clamp(x[size_t(i)] + scale * grad[size_t(i)] - fs.step * fs.l2 * (x[size_t(i)] - 0.5f), 0.0f, 1.0f);
+        if (fs.keep_mean) {
+            double mean = 0;
+            for (float v : x) mean += v;
+            const float shift = 0.5f - float(mean / double(n));
+            for (float& v : x) v = std::clamp(v + shift, 0.0f, 1.0f);
+        }
     }
     model_forward(model, x.data(), 1, false);
     const float* a = model.acts[size_t(fs.layer)].data() + fs.channel * per_channel;

@@ -60,6 +60,8 @@ struct FeatureSettings {
     float l2 = 0.05f;     // and pulls it towards grey by step * l2 * (x - 0.5)
     int jitter = 1;       // the picture shifted by up to this many pixels each step (wrapping round)
     uint64_t seed = 1;    // the start (grey with a little noise) and the shifts
+    bool keep_mean = false;  // the picture's mean held at 0.5 after each step: brightness alone cannot raise the
+                             // objective, so a filter after a ReLU must be answered with its pattern
 };
 // picture (input_shape...) values in [0, 1]; activation: the channel's mean (the score) at the end.
 Status visualize_feature(std::vector<float>& picture, float& activation, Model& model, const FeatureSettings& settings);

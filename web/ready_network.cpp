@@ -124,7 +124,7 @@ bool ready_networks_work(double budget_ms) {
         r.network = {.description = seed_model_json(), .weights = model_state(r.model), .dataset = r.dataset,
                      .about = std::string("the ready network") + (r.variant ? " (a second one, from other starting weights)" : "") +
                               ": the seed net trained in the page for one epoch of " + dataset_title(r.dataset) + ", " +
-                              format_number(float(accuracy)) + " right on the test set"};
+                              format_number(float(std::round(accuracy * 1000) / 10)) + "% right on its test set"};
         r.done = true;
         r.model = Model{};  // its weights live on in the network
         post_event("network-ready");

@@ -1,9 +1,10 @@
 // your_network.e2e.mjs — the labs on the student's own network, in headless Chromium, embedded:
-// "adversarial" with the ready network trained in the page, PGD chosen by a click, the accuracy
+// "transfer" with the ready network trained on MNIST reused for Fashion-MNIST three ways (its time
+// printed); "adversarial" with the ready network trained in the page, PGD chosen by a click, the accuracy
 // against eps on 1,000 test pictures (its time printed); "explain" with its four explanations and a
 // drawing chosen by a click; in each, one exercise answered right and one wrong through
 // cnnlab.command, with the events and the stored progress; screenshots measured
-// (out/e2e/adversarial*.png, out/e2e/explain*.png).
+// (out/e2e/transfer.png, out/e2e/adversarial*.png, out/e2e/explain*.png).
 import { serveAndRun, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual } from './harness.mjs';
 
 const { test, run } = runner('your-network');
@@ -112,6 +113,36 @@ test('explain: four explanations of a test picture and of a drawing; an exercise
     return [alpha[0], alpha[1], Math.max(0, alpha[0] * e.activations[0][c] + alpha[1] * e.activations[1][c])];
   };
   await exerciseRightAndWrong(page, 'explain', 3, (e) => cam(e, true), (e) => cam(e, false), 'sum-not-mean');
+  expectEqual(page.errors, [], 'console errors');
+  await page.close();
+});
+
+test('transfer: three ways to learn Fashion-MNIST from the MNIST network, side by side (the time is printed, not asserted)', async ({ browser, url }) => {
+  const page = await openPage(browser, `${url}?lab=transfer&embed=1`);
+  const started = Date.now();
+  await page.evaluate(() => cnnlab.command({ network: 'ready', source: 'mnist', per_class: 100, steps: 600 }));
+  await frames(page, 2);
+  await clickRect(page, await anchor(page, 'train'));
+  await page.waitForFunction(() => cnnlab.state().race.state === 'done', null, { timeout: 300000 });
+  let s = await page.evaluate(() => cnnlab.state());
+  const accuracy = Object.fromEntries(s.race.contenders.map((c) => [c.name, c.test_accuracy]));
+  const trainable = Object.fromEntries(s.race.contenders.map((c) => [c.name, c.trainable]));
+  console.log(`     MNIST and Fashion-MNIST fetched, the ready network trained on MNIST, then 3 x ${s.race.steps} steps on ` +
+              `${s.race.pictures} Fashion-MNIST pictures in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+              `(the race ${s.race.seconds.toFixed(1)} s): ${JSON.stringify(accuracy)}`);
+  expectEqual(trainable, { scratch: 13242, 'feature-extraction': 330, 'fine-tuning': 13242 }, 'parameters trained');
+  expect(Object.values(accuracy).every((a) => a > 0.5), `test accuracies ${JSON.stringify(accuracy)}`);
+  await clickRect(page, await anchor(page, 'sweep'));  // then with 0, 1, 2 and 3 layers frozen
+  await page.waitForFunction(() => cnnlab.state().freezing.state === 'done', null, { timeout: 300000 });
+  s = await page.evaluate(() => cnnlab.state());
+  console.log(`     layers frozen one by one (${s.freezing.seconds.toFixed(1)} s): ` +
+              JSON.stringify(s.freezing.contenders.map((c) => [c.name, c.trainable, c.test_accuracy])));
+  await page.mouse.move(1270, 790);
+  await frames(page, 3);
+  const stats = await screenshotStats(page, 'transfer.png');
+  expect(stats.colours > 100 && stats.drawnFraction > 0.1, `the canvas looks blank: ${JSON.stringify(stats)}`);
+  const count = (e, from, bias) => e.layers.slice(from).reduce((n, L) => n + L.out * L.in * (L.kind === 'conv' ? L.kernel * L.kernel : 1) + (bias ? L.out : 0), 0);
+  await exerciseRightAndWrong(page, 'transfer', 4, (e) => count(e, e.frozen, false), (e) => count(e, e.frozen, true), 'bias-forgotten');
   expectEqual(page.errors, [], 'console errors');
   await page.close();
 });

@@ -19,7 +19,8 @@
 //   "network"   "yours" or "ready";  "dataset" the ready network's: "fashion" or "mnist"
 //   "source"    "test" (a test picture) or "drawing";  "picture" 0..999;  "drawing" 28 rows of 28 values 0..1
 //   "class"     -1 (the one the network predicts) or 0..9: the class explained
-//   "patch"     the occluding square's side, 2..14;  "stride" 1..7;  "fill" its grey, 0..1
+//   "patch"     the occluding square's side, 2..14;  "stride" 1..7;  "fill" its grey, 0..1 (0: the
+//               pictures' black background, so a square hides a part; a grey square adds a shape of its own)
 //   "feature_conv"  which convolution's filters are drawn (1: the first)
 //   "new_exercise", "seed", "hint", "answer" ([alpha_0, alpha_1, cam]), "reset"
 // State adds: "using" {"source", "about", "dataset"}, "explained" {"label" (the truth, null for a drawing),
@@ -61,7 +62,7 @@ struct Settings {
     Rows drawing = Rows(kSide, std::vector<float>(kSide, 0.0f));  // (28, 28) values 0..1
     int explained_class = -1;   // -1: the predicted class
     int patch = 6, stride = 2;  // occlusion
-    float fill = 0.5f;
+    float fill = 0.0f;          // the square's grey: the background's black by default
     int feature_conv = 1;       // 1: the first convolution
     bool operator==(const Settings&) const = default;
 };
@@ -179,11 +180,16 @@ void explain_features(Explained& out, Model& model, int conv) {
     const int index = std::min(conv, out.conv_count) - 1;
     out.conv_layer = convs[size_t(index)];
     const Layer& L = model.layers[size_t(out.conv_layer)];
+    // the filter's answer after its ReLU (when one follows), with the picture's mean held at grey: a
+    // filter whose weights are mostly positive then asks for its pattern, not for a white picture
+    const size_t after = size_t(out.conv_layer) + 1;
+    const bool relu = after < model.layers.size() && model.layers[after].kind == LayerKind::relu;
+    const int raised = relu ? int(after) : out.conv_layer;
     for (int c = 0; c < L.out_shape[0]; c++) {
         std::vector<float> picture;
         float activation = 0;
-        if (!visualize_feature(picture, activation, model, {.layer = out.conv_layer, .channel = c, .steps = 48, .step = 0.05f, .l2 = 0.05f,
-                                                             .jitter = 1, .seed = uint64_t(c + 1)}).ok())
+        if (!visualize_feature(picture, activation, model, {.layer = raised, .channel = c, .steps = 48, .step = 0.05f, .l2 = 0.05f,
+                                                             .jitter = 1, .seed = uint64_t(c + 1), .keep_mean = true}).ok())
             break;
         out.features.push_back(std::move(picture));
         out.feature_activations.push_back(activation);
@@ -491,6 +497,9 @@ void draw_settings(ExplainLab& lab) {
     if (ImGui::SliderInt("square", &patch, 2, 14)) ui_command({{"patch", patch}});
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
     if (ImGui::SliderInt("stride", &stride, 1, 7)) ui_command({{"stride", stride}});
+    float fill = s.fill;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    if (ImGui::SliderFloat("its grey", &fill, 0.0f, 1.0f, "%.2f")) ui_command({{"fill", fill}});
     if (lab.out.conv_count > 1) {
         ImGui::Spacing();
         ImGui::TextDisabled("FILTERS OF");
@@ -583,7 +592,7 @@ void draw_features(ExplainLab& lab) {
         ImGui::EndGroup();
     }
     ImGui::TextDisabled(o.kernels.empty() ? "Deeper filters answer patterns of patterns: what they want is no longer one small kernel."
-                                          : "The first convolution's pictures look like its kernels: bright where a weight is positive.");
+                                          : "Each picture repeats its kernel's pattern: bright where a weight is positive (red), dark where it is negative.");
 }
 
 void draw_exercise(ExplainLab& lab) {
