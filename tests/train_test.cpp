@@ -361,6 +361,23 @@ TEST_CASE("the network trained in the training lab is \"your network\": the app 
     CHECK(s["erf"]["map"].is_null());
     CHECK(s["erf"]["note"].get<std::string>().find("Your network (the seed-bn preset trained on MNIST digits for 3 steps) cannot be measured here: ") == 0);
     CHECK(s["erf"]["note"].get<std::string>().find("batch norm") != std::string::npos);
+    // the labs on your network use it, batch norm and all (its backward at test time follows the
+    // running statistics): an attack, the explanations, and transfer to the other dataset
+    const std::string about = "Your network: the seed-bn preset trained on MNIST digits for 3 steps.";
+    s = api_command({{"lab", "adversarial"}, {"network", "yours"}, {"picture", 3}, {"epsilon", 0.1}});
+    REQUIRE_FALSE(s.contains("error"));
+    CHECK(s["using"] == json{{"source", "yours"}, {"about", about}, {"dataset", "mnist"}});
+    REQUIRE(s["result"].is_object());
+    CHECK(s["result"]["largest_change"].get<double>() == doctest::Approx(0.1).epsilon(1e-4));
+    s = api_command({{"lab", "explain"}, {"network", "yours"}, {"picture", 3}});
+    CHECK(s["using"]["source"] == "yours");
+    REQUIRE(s["explained"].is_object());
+    CHECK(s["explained"]["features"]["channels"].size() == 4);
+    s = api_command({{"lab", "transfer"}, {"network", "yours"}});
+    CHECK(s["using"]["source"] == "yours");
+    CHECK(s["target"] == "fashion");
+    CHECK(s["layers"].size() == 6);  // conv1, bn1, conv2, bn2, fc1, fc2
+    for (const char* lab : {"adversarial", "explain", "transfer"}) api_command({{"lab", lab}, {"reset", true}});
     api_command({{"lab", "receptive-field"}, {"reset", true}});
     api_command({{"lab", "hand-conv"}});
 }

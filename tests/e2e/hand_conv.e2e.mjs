@@ -9,7 +9,7 @@ const { test, run } = runner('hand-conv');
 test('?lab=hand-conv opens the lab with its default problem', async ({ browser, url }) => {
   const page = await openPage(browser, `${url}?lab=hand-conv`);
   const labs = await page.evaluate(() => cnnlab.labs());
-  expectEqual([labs[0], labs.includes('image-kernels'), labs[labs.length - 1]], ['hand-conv', true, 'residual'], 'labs() in lesson order (Deeper networks last)');
+  expectEqual([labs[0], labs.includes('image-kernels'), labs[labs.length - 1]], ['hand-conv', true, 'explain'], 'labs() in lesson order (Your network last)');
   const s = await page.evaluate(() => cnnlab.state());
   expectEqual(s.lab, 'hand-conv', 'state().lab');
   expectEqual(s.output, SQUARE_SOBEL_X, 'output');

@@ -139,8 +139,8 @@ test('transfer: three ways to learn Fashion-MNIST from the MNIST network, side b
               JSON.stringify(s.freezing.contenders.map((c) => [c.name, c.trainable, c.test_accuracy])));
   await page.mouse.move(1270, 790);
   await frames(page, 3);
-  const stats = await screenshotStats(page, 'transfer.png');
-  expect(stats.colours > 100 && stats.drawnFraction > 0.1, `the canvas looks blank: ${JSON.stringify(stats)}`);
+  const stats = await screenshotStats(page, 'transfer.png');  // lines and bars on the dark background: less of it drawn
+  expect(stats.colours > 100 && stats.drawnFraction > 0.05, `the canvas looks blank: ${JSON.stringify(stats)}`);
   const count = (e, from, bias) => e.layers.slice(from).reduce((n, L) => n + L.out * L.in * (L.kind === 'conv' ? L.kernel * L.kernel : 1) + (bias ? L.out : 0), 0);
   await exerciseRightAndWrong(page, 'transfer', 4, (e) => count(e, e.frozen, false), (e) => count(e, e.frozen, true), 'bias-forgotten');
   expectEqual(page.errors, [], 'console errors');
