@@ -592,7 +592,7 @@ void draw_features(ExplainLab& lab) {
         ImGui::EndGroup();
     }
     ImGui::TextDisabled(o.kernels.empty() ? "Deeper filters answer patterns of patterns: what they want is no longer one small kernel."
-                                          : "Each picture repeats its kernel's pattern: bright where a weight is positive (red), dark where it is negative.");
+                                          : "Each picture was made to excite its filter; its kernel below (red positive, blue negative).");
 }
 
 void draw_exercise(ExplainLab& lab) {
