@@ -109,22 +109,6 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// Accuracy of the model (eval mode) on a whole dataset.
-double evaluate(Model& model, const Dataset& data, int batch) {
-    std::vector<int32_t> order = sample_order(data.count, nullptr);
-    std::vector<float> images(size_t(batch) * size_t(data.rows * data.cols));
-    std::vector<int32_t> labels(batch);
-    int correct = 0;
-    const int classes = int(output_size(model));
-    for (int first = 0; first < data.count; first += batch) {
-        const int n = std::min(batch, data.count - first);
-        gather_batch(images.data(), labels.data(), data, order, first, n);
-        const float* logits = model_forward(model, images.data(), n, false);
-        for (int i = 0; i < n; i++) correct += predicted_class(logits + i * classes, classes) == labels[size_t(i)];
-    }
-    return double(correct) / data.count;
-}
-
 // main() calls the training step through a volatile pointer so that no optimiser inlines it there:
 // V8 switches a WebAssembly function to its optimising compiler's code only at the next call,
 // never inside a running one, so the training loop inlined into main() would run the baseline
@@ -203,7 +187,7 @@ int train_cli(int argc, const char* const* argv) {
             }
         }
         const double train_seconds = seconds_since(epoch_start);
-        const double accuracy = evaluate(model, test, o.recipe.batch);
+        const double accuracy = dataset_accuracy(model, test, test.count, o.recipe.batch);
         std::printf("epoch %d: train loss %.4f over %d images, %.1f s (%.0f img/s); test accuracy %.4f on %d images\n", epoch,
                     seen ? loss_sum / seen : 0.0, seen, train_seconds, seen / train_seconds, accuracy, test.count);
         std::fflush(stdout);

@@ -49,3 +49,19 @@ float train_run_step(TrainRun& run, Model& model, const Dataset& data) {
     }
     return loss;
 }
+
+double dataset_accuracy(Model& model, const Dataset& data, int count, int batch) {
+    count = std::min(count, data.count);
+    const int classes = int(output_size(model));
+    const std::vector<int32_t> order = sample_order(count, nullptr);
+    std::vector<float> images(size_t(batch) * size_t(data.rows) * size_t(data.cols));  // (batch, 1, rows, cols)
+    std::vector<int32_t> labels(static_cast<size_t>(batch));
+    int right = 0;
+    for (int first = 0; first < count; first += batch) {
+        const int n = std::min(batch, count - first);
+        gather_batch(images.data(), labels.data(), data, order, first, n);
+        const float* scores = model_forward(model, images.data(), n, false);
+        for (int i = 0; i < n; i++) right += predicted_class(scores + int64_t(i) * classes, classes) == labels[size_t(i)];
+    }
+    return count > 0 ? double(right) / count : 0;
+}

@@ -51,6 +51,10 @@ struct TrainRun {
 // the step is not taken, and they will not come back.
 constexpr float kDivergedLoss = 1000.0f;
 
+// The share of the first `count` pictures of `data` (the file's order) that the model, as at test time,
+// classifies right, `batch` at a time. Needs ensure_batch(model, batch).
+double dataset_accuracy(Model& model, const Dataset& data, int count, int batch);
+
 // Starts a run from step 0 with a fresh optimizer for the `param_count - recipe.frozen` parameters it trains.
 void train_run_start(TrainRun& run, const TrainRecipe& recipe, int64_t param_count);
 // The learning rate the next step uses, for a training set of `count` pictures.

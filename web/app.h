@@ -116,7 +116,8 @@ struct LoadedDataset {
     std::string error;  // why there is none ("" when train and test are here)
 };
 // lab_id asks for a dataset: told at once when it is here, else when it arrives (or fails), and
-// again whenever it is delivered anew.
+// again whenever it is delivered anew. With lab_id "" nobody is told: the caller looks for it with
+// loaded_dataset (dataset_loading, dataset_error) when it needs it (web/ready_network.h: dataset_for).
 void request_dataset(const std::string& lab_id, const std::string& name);
 const LoadedDataset* loaded_dataset(const std::string& name);  // nullptr until it is here
 void dataset_progress(const std::string& name, float fraction);  // the platform's, while loading

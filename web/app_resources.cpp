@@ -92,7 +92,7 @@ static void tell_lab(const std::string& lab_id, const LoadedDataset& data) {
 }
 
 void request_dataset(const std::string& lab_id, const std::string& name) {
-    if (std::find(g_dataset_askers.begin(), g_dataset_askers.end(), std::pair(lab_id, name)) == g_dataset_askers.end())
+    if (!lab_id.empty() && std::find(g_dataset_askers.begin(), g_dataset_askers.end(), std::pair(lab_id, name)) == g_dataset_askers.end())
         g_dataset_askers.emplace_back(lab_id, name);
     if (const LoadedDataset* d = loaded_dataset(name)) return tell_lab(lab_id, *d);
     if (dataset_loading(name) >= 0) return;  // already on its way

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <list>
 
+#include <imgui.h>
+
 #include "../engine/train_run.h"
 #include "fields.h"
 
@@ -30,7 +32,7 @@ const LoadedDataset* dataset_for(const std::string& name, std::string& note, boo
         return nullptr;
     }
     if (first) asked.push_back(name);
-    request_dataset("", name);  // no lab is told: the callers look again (perhaps it is here at once)
+    request_dataset("", name);  // no lab is told (app.h): the callers look again; perhaps it is here at once
     if (const LoadedDataset* d = loaded_dataset(name)) return d;
     note = dataset_error(name).empty() ? std::string("Fetching ") + dataset_title(name) + "..."
                                        : std::string(dataset_title(name)) + " could not be loaded: " + dataset_error(name);
@@ -60,22 +62,6 @@ ReadyTraining& entry(const std::string& dataset, int variant) {
     r.dataset = dataset;
     r.variant = variant;
     return r;
-}
-
-// Accuracy on the first 1,000 test pictures.
-double test_accuracy(Model& model, const Dataset& test) {
-    const int count = std::min(1000, test.count);
-    const std::vector<int32_t> order = sample_order(count, nullptr);
-    std::vector<float> images(size_t(kReadyBatch) * size_t(test.rows) * size_t(test.cols));  // (B, 1, rows, cols)
-    std::vector<int32_t> labels(size_t{kReadyBatch});
-    int right = 0;
-    for (int first = 0; first < count; first += kReadyBatch) {
-        const int n = std::min(kReadyBatch, count - first);
-        gather_batch(images.data(), labels.data(), test, order, first, n);
-        const float* scores = model_forward(model, images.data(), n, false);
-        for (int i = 0; i < n; i++) right += predicted_class(scores + int64_t(i) * 10, 10) == labels[size_t(i)];
-    }
-    return count ? double(right) / count : 0;
 }
 
 }  // namespace
@@ -120,7 +106,7 @@ bool ready_networks_work(double budget_ms) {
             (void)train_run_step(r.run, r.model, r.data->train);  // Adam 0.002 on the seed net does not diverge
         } while (r.run.step < r.steps && std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < budget_ms);
         if (r.run.step < r.steps) return true;
-        const double accuracy = test_accuracy(r.model, r.data->test);
+        const double accuracy = dataset_accuracy(r.model, r.data->test, 1000, kReadyBatch);
         r.network = {.description = seed_model_json(), .weights = model_state(r.model), .dataset = r.dataset,
                      .about = std::string("the ready network") + (r.variant ? " (a second one, from other starting weights)" : "") +
                               ": the seed net trained in the page for one epoch of " + dataset_title(r.dataset) + ", " +
@@ -141,4 +127,41 @@ const YourNetwork* network_in_use(bool yours, const std::string& ready_dataset, 
     const YourNetwork* ready = ready_network(ready_dataset, 0, note);
     if (ready) note = (yours ? "You have not trained a network yet (the training lab), so this is " : "This is ") + ready->about + ".";
     return ready;
+}
+
+Status build_network(Model& out, const YourNetwork& net) {
+    Status s = model_from_json(out, net.description, 1);
+    if (s.ok()) s = load_model_state(out, net.weights);
+    if (s.ok() && (out.input_shape != std::vector<int>{1, 28, 28} || output_size(out) != 10))
+        s = error_status("it does not take 28x28 grey pictures to 10 classes");
+    return s;
+}
+
+Model* network_model(NetworkModel& cache, const YourNetwork& net) {
+    if (cache.from != &net || cache.version != net.version) {
+        cache.from = &net;
+        cache.version = net.version;
+        const Status s = build_network(cache.model, net);
+        cache.error = s.ok() ? "" : "The network could not be used: " + s.message;
+    }
+    return cache.error.empty() ? &cache.model : nullptr;
+}
+
+void draw_network_choice(const char* title, NetworkChoice network, DatasetChoice dataset,
+                         std::span<const Choice<DatasetChoice>> datasets, const char* dataset_field, bool yours_in_use,
+                         const std::string& note, void (*command)(const json& fields)) {
+    ImGui::TextDisabled("%s", title);
+    for (const Choice<NetworkChoice>& c : kNetworkChoices) {
+        if (c.value != kNetworkChoices[0].value) ImGui::SameLine();
+        if (ImGui::RadioButton(c.name, network == c.value)) command({{"network", c.name}});
+    }
+    if (!yours_in_use)
+        for (const Choice<DatasetChoice>& c : datasets) {
+            if (&c != &datasets.front()) ImGui::SameLine();
+            if (ImGui::RadioButton(c.value == DatasetChoice::mnist ? "digits" : "Fashion-MNIST", dataset == c.value))
+                command({{dataset_field, c.name}});
+        }
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("%s", note.c_str());
+    ImGui::PopTextWrapPos();
 }

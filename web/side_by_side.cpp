@@ -30,19 +30,7 @@ std::string side_by_side_start(SideBySide& race, const std::vector<ContenderSpec
 
 // Accuracy on the first `count` test pictures, recipe.batch at a time.
 static double test_accuracy(Contender& c, const Dataset& test, int count) {
-    const int B = c.run.recipe.batch, classes = int(output_size(c.model));
-    count = std::min(count, test.count);
-    const std::vector<int32_t> order = sample_order(count, nullptr);
-    std::vector<float> images(size_t(B) * size_t(test.rows) * size_t(test.cols));  // (B, 1, rows, cols)
-    std::vector<int32_t> labels(static_cast<size_t>(B));
-    int right = 0;
-    for (int first = 0; first < count; first += B) {
-        const int n = std::min(B, count - first);
-        gather_batch(images.data(), labels.data(), test, order, first, n);
-        const float* scores = model_forward(c.model, images.data(), n, false);
-        for (int i = 0; i < n; i++) right += predicted_class(scores + int64_t(i) * classes, classes) == labels[size_t(i)];
-    }
-    return count > 0 ? double(right) / count : 0;
+    return dataset_accuracy(c.model, test, count, c.run.recipe.batch);
 }
 
 bool side_by_side_work(SideBySide& race, const Dataset& train, const Dataset& test, double budget_ms) {
@@ -82,7 +70,7 @@ bool side_by_side_work(SideBySide& race, const Dataset& train, const Dataset& te
 std::string side_by_side_start(SideBySide& race, const std::vector<std::pair<std::string, std::string>>& models,
                                const TrainRecipe& recipe, int steps, uint64_t weight_seed) {
     std::vector<ContenderSpec> specs;
-    for (const auto& [name, description] : models) specs.push_back({name, description, recipe});
+    for (const auto& [name, description] : models) specs.push_back({name, description, recipe, {}, {}});
     return side_by_side_start(race, specs, steps, weight_seed);
 }
 

@@ -54,10 +54,6 @@ constexpr int kPictures = 1000;  // the test pictures a student can pick from, a
 // ---------------------------------------------------------------------------------------------
 // The state: one plain struct of settings, and the lab around it.
 
-enum class NetworkChoice { yours, ready };
-constexpr Choice<NetworkChoice> kNetworks[] = {{NetworkChoice::yours, "yours"}, {NetworkChoice::ready, "ready"}};
-enum class DatasetChoice { fashion, mnist };
-constexpr Choice<DatasetChoice> kDatasets[] = {{DatasetChoice::fashion, "fashion"}, {DatasetChoice::mnist, "mnist"}};
 enum class Attack { fgsm, pgd };
 constexpr Choice<Attack> kAttacks[] = {{Attack::fgsm, "fgsm"}, {Attack::pgd, "pgd"}};
 
@@ -75,8 +71,8 @@ struct Settings {
 };
 
 const std::vector<Field<Settings>> kSettingFields = {
-    choice_field("network", &Settings::network, kNetworks),
-    choice_field("dataset", &Settings::dataset, kDatasets),
+    choice_field("network", &Settings::network, kNetworkChoices),
+    choice_field("dataset", &Settings::dataset, kDatasetChoices),
     whole_field("picture", &Settings::picture, 0, kPictures - 1),
     choice_field("attack", &Settings::attack, kAttacks),
     number_field("epsilon", &Settings::epsilon, 0.0f, 0.5f),
@@ -86,15 +82,7 @@ const std::vector<Field<Settings>> kSettingFields = {
     whole_field("curve_pictures", &Settings::curve_pictures, 100, kPictures),
 };
 
-// The network in use, as a model (rebuilt when the network changes), and the curve's measurement:
-// too large to copy with every command.
-struct Networks {
-    const YourNetwork* built_from = nullptr;  // the network `model` was built from
-    int built_version = -1;
-    Model model;
-    std::string error;                        // why `model` could not be built
-};
-Networks g_networks;
+NetworkModel g_network;  // the network in use as a model (ready_network.h)
 
 // The lines of the accuracy-against-eps chart, in the order they are measured.
 enum class Line { fgsm, pgd, transfer, adversarially_trained, blur_unaware, blur_aware };
@@ -153,24 +141,6 @@ AdversarialLab g_lab;
 // ---------------------------------------------------------------------------------------------
 // Computing: the network, the picture, the attack.
 
-std::string dataset_name(DatasetChoice d) { return choice_name(kDatasets, d); }
-
-// The model of `net`, built again only when the network changed.
-Model* model_of(const YourNetwork* net) {
-    Networks& n = g_networks;
-    if (n.built_from != net || n.built_version != net->version) {
-        n.built_from = net;
-        n.built_version = net->version;
-        n.error.clear();
-        Status s = model_from_json(n.model, net->description, 1);
-        if (s.ok()) s = load_model_state(n.model, net->weights);
-        if (s.ok() && (n.model.input_shape != std::vector<int>{1, 28, 28} || output_size(n.model) != 10))
-            s = error_status("it does not take 28x28 grey pictures to 10 classes");
-        if (!s.ok()) n.error = "The network could not be used: " + s.message;
-    }
-    return n.error.empty() ? &n.model : nullptr;
-}
-
 void recompute(AdversarialLab& lab) {
     std::string note;
     const YourNetwork* net = network_in_use(lab.settings.network == NetworkChoice::yours, dataset_name(lab.settings.dataset), note);
@@ -191,11 +161,11 @@ void recompute(AdversarialLab& lab) {
         lab.message = note;
         return;
     }
-    Model* model = model_of(net);
+    Model* model = network_model(g_network, *net);
     std::string data_note;
     const LoadedDataset* data = dataset_for(net->dataset, data_note);
     if (!model || !data) {
-        lab.message = model ? data_note : g_networks.error;
+        lab.message = model ? data_note : g_network.error;
         return;
     }
     const int index = std::min(lab.settings.picture, data->test.count - 1);
@@ -273,8 +243,7 @@ bool curve_ready(Curve& c, const Dataset& train, double budget_ms) {
         c.note = note;
         if (!c.network) return false;
         c.network_version = c.network->version;
-        Status s = model_from_json(c.target, c.network->description, 1);
-        if (s.ok()) s = load_model_state(c.target, c.network->weights);
+        Status s = build_network(c.target, *c.network);
         if (s.ok()) s = blurred_model(c.blurred, *c.network, c.target);
         if (!s.ok()) {
             c.note = "The curve cannot be measured: " + s.message;
@@ -289,7 +258,11 @@ bool curve_ready(Curve& c, const Dataset& train, double budget_ms) {
         const YourNetwork* other = ready_network(c.network->dataset, 1, note);
         c.note = note;
         if (!other) return false;
-        if (Status s = model_from_json(c.other, other->description, 1); s.ok()) (void)load_model_state(c.other, other->weights);
+        if (Status s = build_network(c.other, *other); !s.ok()) {
+            c.note = "The curve cannot be measured: the second network " + s.message;
+            c.wanted = false;
+            return false;
+        }
         c.other_ready = true;
     }
     if (!c.defended_ready) {
@@ -559,18 +532,7 @@ std::vector<std::string> class_names(const std::string& dataset) {
 
 void draw_settings(AdversarialLab& lab) {
     const Settings& s = lab.settings;
-    ImGui::TextDisabled("THE NETWORK");
-    if (ImGui::RadioButton("yours", s.network == NetworkChoice::yours)) ui_command({{"network", "yours"}});
-    ImGui::SameLine();
-    if (ImGui::RadioButton("ready", s.network == NetworkChoice::ready)) ui_command({{"network", "ready"}});
-    if (lab.source != "yours") {
-        if (ImGui::RadioButton("Fashion-MNIST", s.dataset == DatasetChoice::fashion)) ui_command({{"dataset", "fashion"}});
-        ImGui::SameLine();
-        if (ImGui::RadioButton("digits", s.dataset == DatasetChoice::mnist)) ui_command({{"dataset", "mnist"}});
-    }
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextDisabled("%s", lab.using_note.c_str());
-    ImGui::PopTextWrapPos();
+    draw_network_choice("THE NETWORK", s.network, s.dataset, kDatasetChoices, "dataset", lab.source == "yours", lab.using_note, ui_command);
     ImGui::Spacing();
     ImGui::TextDisabled("THE PICTURE");
     int picture = s.picture;

@@ -47,10 +47,6 @@ namespace {
 constexpr int kPictures = 1000;
 constexpr int kSide = 28;
 
-enum class NetworkChoice { yours, ready };
-constexpr Choice<NetworkChoice> kNetworks[] = {{NetworkChoice::yours, "yours"}, {NetworkChoice::ready, "ready"}};
-enum class DatasetChoice { fashion, mnist };
-constexpr Choice<DatasetChoice> kDatasets[] = {{DatasetChoice::fashion, "fashion"}, {DatasetChoice::mnist, "mnist"}};
 enum class Source { test, drawing };
 constexpr Choice<Source> kSources[] = {{Source::test, "test"}, {Source::drawing, "drawing"}};
 
@@ -82,8 +78,8 @@ std::string read_drawing(const json& f, Settings& s) {
 }
 
 const std::vector<Field<Settings>> kSettingFields = {
-    choice_field("network", &Settings::network, kNetworks),
-    choice_field("dataset", &Settings::dataset, kDatasets),
+    choice_field("network", &Settings::network, kNetworkChoices),
+    choice_field("dataset", &Settings::dataset, kDatasetChoices),
     choice_field("source", &Settings::source, kSources),
     whole_field("picture", &Settings::picture, 0, kPictures - 1),
     {"drawing", read_drawing, [](const Settings& s) { return json(s.drawing); }},
@@ -94,14 +90,7 @@ const std::vector<Field<Settings>> kSettingFields = {
     whole_field("feature_conv", &Settings::feature_conv, 1, 20),
 };
 
-// The network in use as a model, rebuilt when it changes: too large to copy with every command.
-struct Networks {
-    const YourNetwork* built_from = nullptr;
-    int built_version = -1;
-    Model model;
-    std::string error;
-};
-Networks g_networks;
+NetworkModel g_network;  // the network in use as a model (ready_network.h)
 
 struct Explained {
     int label = -1;                    // the truth (-1 for a drawing)
@@ -144,23 +133,6 @@ ExplainLab g_lab;
 
 // ---------------------------------------------------------------------------------------------
 // Computing.
-
-std::string dataset_name(DatasetChoice d) { return choice_name(kDatasets, d); }
-
-Model* model_of(const YourNetwork* net) {
-    Networks& n = g_networks;
-    if (n.built_from != net || n.built_version != net->version) {
-        n.built_from = net;
-        n.built_version = net->version;
-        n.error.clear();
-        Status s = model_from_json(n.model, net->description, 1);
-        if (s.ok()) s = load_model_state(n.model, net->weights);
-        if (s.ok() && (n.model.input_shape != std::vector<int>{1, kSide, kSide} || output_size(n.model) != 10))
-            s = error_status("it does not take 28x28 grey pictures to 10 classes");
-        if (!s.ok()) n.error = "The network could not be used: " + s.message;
-    }
-    return n.error.empty() ? &n.model : nullptr;
-}
 
 // The convolutions of a model, as layer indices.
 std::vector<int> conv_layers(const Model& m) {
@@ -225,9 +197,9 @@ void recompute(ExplainLab& lab) {
         lab.out = Explained{};
         return;
     }
-    Model* model = model_of(net);
+    Model* model = network_model(g_network, *net);
     if (!model) {
-        lab.message = g_networks.error;
+        lab.message = g_network.error;
         lab.out = Explained{};
         return;
     }
@@ -455,18 +427,7 @@ void ui_command(const json& fields) {
 
 void draw_settings(ExplainLab& lab) {
     const Settings& s = lab.settings;
-    ImGui::TextDisabled("THE NETWORK");
-    if (ImGui::RadioButton("yours", s.network == NetworkChoice::yours)) ui_command({{"network", "yours"}});
-    ImGui::SameLine();
-    if (ImGui::RadioButton("ready", s.network == NetworkChoice::ready)) ui_command({{"network", "ready"}});
-    if (lab.source != "yours") {
-        if (ImGui::RadioButton("Fashion-MNIST", s.dataset == DatasetChoice::fashion)) ui_command({{"dataset", "fashion"}});
-        ImGui::SameLine();
-        if (ImGui::RadioButton("digits", s.dataset == DatasetChoice::mnist)) ui_command({{"dataset", "mnist"}});
-    }
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextDisabled("%s", lab.using_note.c_str());
-    ImGui::PopTextWrapPos();
+    draw_network_choice("THE NETWORK", s.network, s.dataset, kDatasetChoices, "dataset", lab.source == "yours", lab.using_note, ui_command);
     ImGui::Spacing();
     ImGui::TextDisabled("THE PICTURE");
     if (ImGui::RadioButton("a test picture", s.source == Source::test)) ui_command({{"source", "test"}});

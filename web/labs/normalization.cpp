@@ -662,7 +662,7 @@ void start_race(int steps) {
     for (const char* net : {"seed", "seed-bn"})
         for (float lr : kRates) {
             TrainRecipe recipe = {.optimizer = {.kind = OptimizerKind::sgd, .lr = lr, .momentum = 0.0f}, .batch = 32, .epochs = 1, .seed = 7};
-            specs.push_back({std::string(net == std::string("seed") ? "plain-" : "batchnorm-") + format_number(lr), preset_model_json(net), recipe});
+            specs.push_back({std::string(net == std::string("seed") ? "plain-" : "batchnorm-") + format_number(lr), preset_model_json(net), recipe, {}, {}});
         }
     g_race_note = side_by_side_start(g_race, specs, steps, 7);
 }

@@ -426,26 +426,13 @@ void train_for(double budget_ms) {
     SeedTraining& t = g_training;
     if (!t.running) return;
     const auto start = std::chrono::steady_clock::now();
-    const int B = 32;
     do {
         (void)train_run_step(t.run, t.model, t.data->train);  // Adam 0.002 on the seed net does not diverge
     } while (t.run.step < kTrainSteps &&
              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < budget_ms);
     if (t.run.step < kTrainSteps) return;
     t.running = false;
-    // accuracy on the first 1000 test pictures
-    const Dataset& test = t.data->test;
-    const std::vector<int32_t> order = sample_order(1000, nullptr);
-    std::vector<float> images(size_t(B) * 784);  // (B, 1, 28, 28)
-    std::vector<int32_t> labels(static_cast<size_t>(B));
-    int right = 0;
-    for (int first = 0; first < 1000; first += B) {
-        const int n = std::min(B, 1000 - first);
-        gather_batch(images.data(), labels.data(), test, order, first, n);
-        const float* logits = model_forward(t.model, images.data(), n, false);
-        for (int i = 0; i < n; i++) right += predicted_class(logits + i * 10, 10) == labels[size_t(i)];
-    }
-    t.test_accuracy = double(right) / 1000;
+    t.test_accuracy = dataset_accuracy(t.model, t.data->test, 1000, 32);  // the first 1000 test pictures
     t.generation++;
     post_event("trained");
 }

@@ -40,10 +40,8 @@
 
 namespace {
 
-enum class NetworkChoice { yours, ready };
-constexpr Choice<NetworkChoice> kNetworks[] = {{NetworkChoice::yours, "yours"}, {NetworkChoice::ready, "ready"}};
-enum class DatasetChoice { mnist, fashion };
-constexpr Choice<DatasetChoice> kDatasets[] = {{DatasetChoice::mnist, "mnist"}, {DatasetChoice::fashion, "fashion"}};
+// The ready source network's datasets, digits first (transfer from digits to clothes is the lesson's case).
+constexpr Choice<DatasetChoice> kSourceChoices[] = {{DatasetChoice::mnist, "mnist"}, {DatasetChoice::fashion, "fashion"}};
 
 struct Settings {
     NetworkChoice network = NetworkChoice::yours;
@@ -54,8 +52,8 @@ struct Settings {
 };
 
 const std::vector<Field<Settings>> kSettingFields = {
-    choice_field("network", &Settings::network, kNetworks),
-    choice_field("source", &Settings::source, kDatasets),
+    choice_field("network", &Settings::network, kNetworkChoices),
+    choice_field("source", &Settings::source, kSourceChoices),
     whole_field("per_class", &Settings::per_class, 10, 1000),
     whole_field("steps", &Settings::steps, 50, 3000),
 };
@@ -89,7 +87,6 @@ struct TransferLab {
 };
 TransferLab g_lab;
 
-std::string dataset_name(DatasetChoice d) { return choice_name(kDatasets, d); }
 std::string other_dataset(const std::string& d) { return d == "mnist" ? "fashion" : "mnist"; }
 
 const YourNetwork* source_network(const Settings& s, std::string& note) {
@@ -116,8 +113,7 @@ std::string start_when_ready(Training& t) {
     t.target = dataset_for(target, note);
     if (!t.target) return t.note = note, "";
     Model source, fresh;
-    Status s = model_from_json(source, t.source->description, 1);
-    if (s.ok()) s = load_model_state(source, t.source->weights);
+    Status s = build_network(source, *t.source);
     if (s.ok()) s = model_from_json(fresh, t.source->description, 7);
     if (!s.ok()) return "the source network cannot be used: " + s.message;
     const std::vector<int> layers = parameter_layers(source);
@@ -261,12 +257,15 @@ std::string check_answer(TransferLab& lab, int64_t given) {
 // ---------------------------------------------------------------------------------------------
 // State and commands.
 
+NetworkModel g_source_model;  // the source network's layers, built once per network (state and every frame read them)
+
 json layers_json(const TransferLab& lab) {
     std::string note;
     const YourNetwork* net = source_network(lab.settings, note);
     json out = json::array();
-    Model m;
-    if (!net || !model_from_json(m, net->description, 1).ok()) return out;
+    const Model* model = net ? network_model(g_source_model, *net) : nullptr;
+    if (!model) return out;
+    const Model& m = *model;
     for (int i : parameter_layers(m)) {
         const Layer& L = m.layers[size_t(i)];
         const int64_t end = i + 1 < int(m.layers.size()) ? params_before_layer(m, i + 1) : int64_t(m.params.size());
@@ -364,18 +363,8 @@ const char* contender_words(const std::string& name) {
 void draw_settings(TransferLab& lab) {
     const Settings& s = lab.settings;
     const json using_ = kOutputs[0].write(lab);
-    ImGui::TextDisabled("THE SOURCE NETWORK");
-    if (ImGui::RadioButton("yours", s.network == NetworkChoice::yours)) ui_command({{"network", "yours"}});
-    ImGui::SameLine();
-    if (ImGui::RadioButton("ready", s.network == NetworkChoice::ready)) ui_command({{"network", "ready"}});
-    if (using_["source"] != "yours") {
-        if (ImGui::RadioButton("digits", s.source == DatasetChoice::mnist)) ui_command({{"source", "mnist"}});
-        ImGui::SameLine();
-        if (ImGui::RadioButton("Fashion-MNIST", s.source == DatasetChoice::fashion)) ui_command({{"source", "fashion"}});
-    }
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextDisabled("%s", using_["about"].get<std::string>().c_str());
-    ImGui::PopTextWrapPos();
+    draw_network_choice("THE SOURCE NETWORK", s.network, s.source, kSourceChoices, "source", using_["source"] == "yours",
+                        using_["about"].get<std::string>(), ui_command);
     ImGui::Spacing();
     ImGui::TextDisabled("THE NEW TASK: %s", dataset_title(kOutputs[1].write(lab).get<std::string>()));
     int per_class = s.per_class, steps = s.steps;
