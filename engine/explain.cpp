@@ -186,8 +186,11 @@ Status visualize_feature(std::vector<float>& picture, float& activation, Model& 
     if (fs.channel < 0 || fs.channel >= channels)
         return error_status("layer " + std::to_string(fs.layer) + " has channels 0 to " + std::to_string(channels - 1));
     const int64_t per_channel = shape_numel(shape) / channels;
-    std::vector<float> seed(size_t(shape_numel(shape)), 0.0f);  // d mean(channel) / d acts
-    std::fill(seed.begin() + fs.channel * per_channel, seed.begin() + (fs.channel + 1) * per_channel, 1.0f / float(per_channel));
+    // d objective / d acts: 1/count on the channel's units (its mean), or 1 on its middle unit
+    const int64_t middle = shape.size() == 3 ? int64_t(shape[1] / 2) * shape[2] + shape[2] / 2 : 0;
+    std::vector<float> seed(size_t(shape_numel(shape)), 0.0f);
+    if (fs.middle_unit) seed[size_t(fs.channel * per_channel + middle)] = 1.0f;
+    else std::fill(seed.begin() + fs.channel * per_channel, seed.begin() + (fs.channel + 1) * per_channel, 1.0f / float(per_channel));
     const int C = model.input_shape[0], H = model.input_shape[1], W = model.input_shape[2];
     const int64_t n = int64_t(C) * H * W;
     Rng rng(fs.seed);
@@ -213,7 +216,7 @@ Status visualize_feature(std::vector<float>& picture, float& activation, Model& 
     const float* a = model.acts[size_t(fs.layer)].data() + fs.channel * per_channel;
     double sum = 0;
     for (int64_t i = 0; i < per_channel; i++) sum += a[i];
-    activation = float(sum / double(per_channel));
+    activation = fs.middle_unit ? a[middle] : float(sum / double(per_channel));
     picture = std::move(x);
     return ok_status();
 }

@@ -62,6 +62,9 @@ struct FeatureSettings {
     uint64_t seed = 1;    // the start (grey with a little noise) and the shifts
     bool keep_mean = false;  // the picture's mean held at 0.5 after each step: brightness alone cannot raise the
                              // objective, so a filter after a ReLU must be answered with its pattern
+    bool middle_unit = false;  // raise the channel's middle unit (row h/2, column w/2) instead of its mean: the
+                               // picture changes only inside that unit's receptive field (use jitter 0)
 };
-// picture (input_shape...) values in [0, 1]; activation: the channel's mean (the score) at the end.
+// picture (input_shape...) values in [0, 1]; activation: the channel's mean (or its middle unit, or the
+// score) at the end.
 Status visualize_feature(std::vector<float>& picture, float& activation, Model& model, const FeatureSettings& settings);

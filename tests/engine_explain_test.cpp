@@ -294,4 +294,17 @@ TEST_CASE("feature visualization draws what a filter looks for") {
     CHECK(spread(col_means) < 0.2f);
     for (float v : picture) CHECK((v >= 0.0f && v <= 1.0f));
     CHECK_FALSE(visualize_feature(picture, activation, m, {.layer = 0, .channel = 1}).ok());
+    // The middle unit of the (10, 10) output alone, (5, 5), sees pixels 5..7 in rows and columns: they
+    // go bright where the kernel is 2 (row 6) and dark where it is -1; every other pixel stays at its
+    // start, grey within 0.01. Its value: 2·(1 + 1 + 1) - 0·6 = 6.
+    REQUIRE(visualize_feature(picture, activation, m, {.layer = 0, .channel = 0, .steps = 40, .step = 0.05f, .l2 = 0.0f, .jitter = 0,
+                                                       .middle_unit = true}).ok());
+    CHECK(activation == doctest::Approx(6.0f));
+    for (int y = 0; y < 12; y++)
+        for (int x = 0; x < 12; x++) {
+            const float v = picture[size_t(y * 12 + x)];
+            INFO("pixel " << y << ", " << x << " = " << v);
+            if (y < 5 || y > 7 || x < 5 || x > 7) CHECK(std::fabs(v - 0.5f) <= 0.01f);
+            else CHECK(v == (y == 6 ? 1.0f : 0.0f));
+        }
 }

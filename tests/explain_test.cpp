@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "../web/app.h"
 #include "../web/fields.h"
@@ -60,10 +61,31 @@ TEST_CASE("explain lab: the four explanations of a test picture") {
     REQUIRE(e["features"]["kernels"].size() == 4);
     CHECK(e["features"]["kernels"][0].size() == 3);
     for (const json& c : e["features"]["channels"]) CHECK(c["activation"].get<double>() > 0.0);
+    // conv1's middle unit sees 3x3 pixels (rows and columns 13..15); its output is the kernel times
+    // those pixels, so raising it moves each pixel by the sign of its weight: the picture is bright
+    // where a weight is positive and dark where it is negative (weights near 0 may go either way)
+    CHECK(e["features"]["field"] == json::array({13, 13, 3, 3}));
+    for (size_t c = 0; c < 4; c++) {
+        const json& kernel = e["features"]["kernels"][c];
+        const json& picture = e["features"]["channels"][c]["picture"];
+        double largest_weight = 0;
+        for (const json& r : kernel)
+            for (const json& w : r) largest_weight = std::max(largest_weight, std::fabs(w.get<double>()));
+        for (size_t y = 0; y < 3; y++)
+            for (size_t x = 0; x < 3; x++) {
+                const double w = kernel[y][x], p = picture[y][x];
+                if (std::fabs(w) < 0.2 * largest_weight) continue;
+                INFO("filter " << c << " weight " << w << " pixel " << p);
+                CHECK((w > 0 ? p > 0.5 : p < 0.5));
+            }
+    }
     // conv 2: 8 filters, no kernels to show as pictures
     s = command({{"feature_conv", 2}});
     CHECK(s["explained"]["features"]["channels"].size() == 8);
     CHECK(s["explained"]["features"]["kernels"].is_null());
+    // conv2's middle unit (7, 7 of 14x14): r = 1 + 2 (conv1) + 1 (pool) + 2·2 (conv2) = 8 pixels; its first
+    // is start + 7·jump with start = -1 (conv1's padding) - 1·2 (conv2's, after the pool's jump 2) = -3: -3 + 14 = 11
+    CHECK(s["explained"]["features"]["field"] == json::array({11, 11, 8, 8}));
     // another class: explained instead of the predicted one
     const int other = (s["explained"]["prediction"]["class"].get<int>() + 1) % 10;
     s = command({{"class", other}});

@@ -8,8 +8,8 @@
 //   occlusion   a grey square slid over the picture: how much the class's probability drops with
 //               each place covered
 //   features    what each filter of a convolution answers most: a picture made by gradient ascent
-//               from grey (with a pull back to grey and a random shift each step, so it is a
-//               pattern, not noise), beside the first convolution's own kernels
+//               from grey on the filter's middle unit (with a pull back to grey), shown in the pixels
+//               that unit sees, beside the first convolution's own kernels
 // Exercise: a Grad-CAM channel weight and one cell of the map by hand, on two tiny channels.
 //
 // The numbers come from the engine: saliency_map, grad_cam, occlusion_map, visualize_feature,
@@ -27,16 +27,19 @@
 // "prediction" {"class", "name", "probabilities"}, "class", "name", "saliency" (28x28 rows),
 // "grad_cam" {"layer", "channel_weights", "map" (h rows), "upsampled" (28 rows)}, "occlusion"
 // {"rows", "cols", "map", "probability", "worst" [row, col]}, "features" {"conv", "layer", "channels"
-// [{"activation"}], "kernels" (the first convolution's, rows each; null deeper)}} (null until there is
+// [{"activation", "picture" (the field's rows)}], "field" [top, left, rows, cols] (the pixels the middle unit sees), "kernels" (the first
+// convolution's, rows each; null deeper)}} (null until there is
 // a network); the exercise record (exercise {activations, gradients, cell, seed}).
 // Events: "exercise-new", "answer", "hint", "progress", "network-ready".
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <imgui.h>
 
 #include "../../engine/explain.h"
 #include "../../engine/random.h"
+#include "../../engine/receptive_field.h"
 #include "../app.h"
 #include "../lab_kit.h"
 #include "../ready_network.h"
@@ -103,7 +106,8 @@ struct Explained {
     float occ_probability = 0;
     int conv_layer = -1;                           // the layer index of the chosen convolution
     int conv_count = 0;                            // convolutions in the network
-    std::vector<std::vector<float>> features;      // (channels)(28*28)
+    std::array<int, 4> field = {0, 0, kSide, kSide};  // the middle unit's receptive field: top, left, rows, cols
+    std::vector<std::vector<float>> features;      // (channels)(field rows * field cols) the picture in that field
     std::vector<float> feature_activations;        // (channels)
     std::vector<std::vector<float>> kernels;       // the first convolution's (channels)(k*k), one input channel; empty deeper
     int kernel_side = 0;
@@ -152,18 +156,26 @@ void explain_features(Explained& out, Model& model, int conv) {
     const int index = std::min(conv, out.conv_count) - 1;
     out.conv_layer = convs[size_t(index)];
     const Layer& L = model.layers[size_t(out.conv_layer)];
-    // the filter's answer after its ReLU (when one follows), with the picture's mean held at grey: a
-    // filter whose weights are mostly positive then asks for its pattern, not for a white picture
-    const size_t after = size_t(out.conv_layer) + 1;
-    const bool relu = after < model.layers.size() && model.layers[after].kind == LayerKind::relu;
-    const int raised = relu ? int(after) : out.conv_layer;
+    // The filter's middle unit raised: the picture changes only inside that unit's receptive field,
+    // which is what is shown (the whole picture when the field cannot be counted, past a branch).
+    ReceptiveField rows, cols;
+    out.field = {0, 0, kSide, kSide};
+    if (model_receptive_field(rows, cols, model, out.conv_layer).ok()) {
+        const int64_t top = std::max<int64_t>(field_first(rows, L.out_shape[1] / 2), 0);
+        const int64_t left = std::max<int64_t>(field_first(cols, L.out_shape[2] / 2), 0);
+        out.field = {int(top), int(left), int(std::min<int64_t>(field_first(rows, L.out_shape[1] / 2) + rows.size, kSide) - top),
+                     int(std::min<int64_t>(field_first(cols, L.out_shape[2] / 2) + cols.size, kSide) - left)};
+    }
     for (int c = 0; c < L.out_shape[0]; c++) {
         std::vector<float> picture;
         float activation = 0;
-        if (!visualize_feature(picture, activation, model, {.layer = raised, .channel = c, .steps = 48, .step = 0.05f, .l2 = 0.05f,
-                                                             .jitter = 1, .seed = uint64_t(c + 1), .keep_mean = true}).ok())
+        if (!visualize_feature(picture, activation, model, {.layer = out.conv_layer, .channel = c, .steps = 48, .step = 0.02f, .l2 = 0.05f,
+                                                             .jitter = 0, .seed = uint64_t(c + 1), .middle_unit = true}).ok())
             break;
-        out.features.push_back(std::move(picture));
+        std::vector<float> crop;  // (field rows, field cols)
+        for (int y = out.field[0]; y < out.field[0] + out.field[2]; y++)
+            crop.insert(crop.end(), picture.begin() + y * kSide + out.field[1], picture.begin() + y * kSide + out.field[1] + out.field[3]);
+        out.features.push_back(std::move(crop));
         out.feature_activations.push_back(activation);
     }
     if (index == 0 && L.in_shape[0] == 1) {  // the first convolution on grey pictures: its kernels are small pictures too
@@ -260,9 +272,10 @@ json explained_json(const ExplainLab& lab) {
     int worst = 0;
     for (size_t i = 0; i < o.occlusion.size(); i++)
         if (o.occlusion[i] > o.occlusion[size_t(worst)]) worst = int(i);
-    json features = {{"conv", std::min(lab.settings.feature_conv, std::max(o.conv_count, 1))}, {"layer", o.conv_layer}, {"channels", json::array()},
-                     {"kernels", nullptr}};
-    for (float a : o.feature_activations) features["channels"].push_back({{"activation", a}});
+    json features = {{"conv", std::min(lab.settings.feature_conv, std::max(o.conv_count, 1))}, {"layer", o.conv_layer},
+                     {"field", o.field}, {"channels", json::array()}, {"kernels", nullptr}};
+    for (size_t c = 0; c < o.features.size(); c++)
+        features["channels"].push_back({{"activation", o.feature_activations[c]}, {"picture", as_rows(o.features[c], o.field[2], o.field[3])}});
     if (!o.kernels.empty()) {
         features["kernels"] = json::array();
         for (const auto& k : o.kernels) features["kernels"].push_back(as_rows(k, o.kernel_side, int(k.size()) / o.kernel_side));
@@ -529,15 +542,18 @@ void draw_explanations(ExplainLab& lab) {
                        class_name(lab.dataset, predicted).c_str(), 100.0 * o.probabilities[size_t(predicted)],
                        o.label >= 0 ? "; the truth is " : "", o.label >= 0 ? class_name(lab.dataset, o.label).c_str() : "",
                        class_name(lab.dataset, o.cls).c_str(), 100.0 * o.occ_probability, 100.0 * top);
+    ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("Saliency: how much the score moves with each pixel. Grad-CAM: where the last convolution saw the class. "
                         "Occlusion: what covering each place costs.");
+    ImGui::PopTextWrapPos();
 }
 
 void draw_features(ExplainLab& lab) {
     const Explained& o = lab.out;
     if (o.features.empty()) return;
     ImGui::Separator();
-    ImGui::TextDisabled("WHAT EACH FILTER OF CONVOLUTION %d LOOKS FOR", std::min(lab.settings.feature_conv, o.conv_count));
+    ImGui::TextDisabled("WHAT EACH FILTER OF CONVOLUTION %d LOOKS FOR (the %dx%d pixels one unit sees)", std::min(lab.settings.feature_conv, o.conv_count),
+                        o.field[2], o.field[3]);
     const float size = ImGui::GetFontSize() * 4.2f;
     float scale = 1e-6f;
     for (const auto& k : o.kernels)
@@ -547,13 +563,16 @@ void draw_features(ExplainLab& lab) {
         if (c % size_t(per_row) != 0) ImGui::SameLine();
         ImGui::BeginGroup();
         ImGui::PushID(int(c));
-        value_picture("feature", ("filter " + std::to_string(c)).c_str(), o.features[c].data(), kSide, kSide, size, 0, 1);
+        value_picture("feature", ("filter " + std::to_string(c)).c_str(), o.features[c].data(), o.field[2], o.field[3], size, 0, 1);
         if (c < o.kernels.size()) value_picture("kernel", "its kernel", o.kernels[c].data(), o.kernel_side, o.kernel_side, size * 0.6f, 0, 0, scale);
         ImGui::PopID();
         ImGui::EndGroup();
     }
+    ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled(o.kernels.empty() ? "Deeper filters answer patterns of patterns: what they want is no longer one small kernel."
-                                          : "Each picture was made to excite its filter; its kernel below (red positive, blue negative).");
+                                          : "Each picture is what most excites its filter's middle unit, in the pixels that unit sees: "
+                                            "bright where the kernel below is positive (red), dark where it is negative (blue).");
+    ImGui::PopTextWrapPos();
 }
 
 void draw_exercise(ExplainLab& lab) {
