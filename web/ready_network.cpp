@@ -106,11 +106,11 @@ bool ready_networks_work(double budget_ms) {
             (void)train_run_step(r.run, r.model, r.data->train);  // Adam 0.002 on the seed net does not diverge
         } while (r.run.step < r.steps && std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < budget_ms);
         if (r.run.step < r.steps) return true;
-        const double accuracy = dataset_accuracy(r.model, r.data->test, 1000, kReadyBatch);
+        const double accuracy = dataset_accuracy(r.model, r.data->test, 1000, kReadyBatch);  // (ImGui wraps after a '.', so no decimals in the words)
         r.network = {.description = seed_model_json(), .weights = model_state(r.model), .dataset = r.dataset,
                      .about = std::string("the ready network") + (r.variant ? " (a second one, from other starting weights)" : "") +
                               ": the seed net trained in the page for one epoch of " + dataset_title(r.dataset) + ", " +
-                              format_number(float(std::round(accuracy * 1000) / 10)) + "% right on its test set"};
+                              std::to_string(int(std::lround(accuracy * 1000))) + " of its first 1000 test pictures right"};
         r.done = true;
         r.model = Model{};  // its weights live on in the network
         post_event("network-ready");
