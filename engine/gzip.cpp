@@ -8,6 +8,8 @@
 
 namespace {
 
+const char* const kTooLarge = "the data unpacks to more than the size allowed";  // gunzip names the size
+
 struct Inflater {
     const uint8_t* in;
     size_t in_size;
@@ -88,7 +90,7 @@ void codes(Inflater& s, const Huffman& lencode, const Huffman& distcode) {
         int symbol = decode(s, lencode);
         if (s.error) return;
         if (symbol < 256) {
-            if (s.out.size() >= s.max_out) { s.error = "the data unpacks to more than the size allowed"; return; }
+            if (s.out.size() >= s.max_out) { s.error = kTooLarge; return; }
             s.out.push_back(uint8_t(symbol));
         } else if (symbol == 256) {
             return;
@@ -102,7 +104,7 @@ void codes(Inflater& s, const Huffman& lencode, const Huffman& distcode) {
             const size_t dist = size_t(kDistBase[dsym] + s.bits(kDistExtra[dsym]));
             if (s.error) return;
             if (dist > s.out.size()) { s.error = "a back-reference before the start of the data (corrupt data)"; return; }
-            if (s.out.size() + size_t(length) > s.max_out) { s.error = "the data unpacks to more than the size allowed"; return; }
+            if (s.out.size() + size_t(length) > s.max_out) { s.error = kTooLarge; return; }
             const size_t from = s.out.size() - dist;
             for (int i = 0; i < length; i++) s.out.push_back(s.out[from + size_t(i)]);  // may overlap: byte by byte
         }
@@ -118,7 +120,7 @@ void stored(Inflater& s) {
     s.in_pos += 4;
     if (len != (~nlen & 0xffff)) { s.error = "a stored block's length check fails (corrupt data)"; return; }
     if (s.in_pos + len > s.in_size) { s.error = "the compressed data ends early (truncated file)"; return; }
-    if (s.out.size() + len > s.max_out) { s.error = "the data unpacks to more than the size allowed"; return; }
+    if (s.out.size() + len > s.max_out) { s.error = kTooLarge; return; }
     s.out.insert(s.out.end(), s.in + s.in_pos, s.in + s.in_pos + len);
     s.in_pos += len;
 }
@@ -229,6 +231,9 @@ Status gunzip(std::vector<uint8_t>& out, const uint8_t* data, size_t size, size_
         else if (type == 2) dynamic(s);
         else s.error = "an invalid block type (corrupt data)";
     } while (!last && !s.error);
+    if (s.error == kTooLarge)
+        return error_status("gzip: the data unpacks to more than " +
+                            (max_out >= (1 << 20) ? std::to_string(max_out >> 20) + " MB" : std::to_string(max_out) + " bytes"));
     if (s.error) return error_status(std::string("gzip: ") + s.error);
     const uint8_t* trailer = data + pos + s.in_pos;
     const uint32_t crc = uint32_t(trailer[0]) | uint32_t(trailer[1]) << 8 | uint32_t(trailer[2]) << 16 | uint32_t(trailer[3]) << 24;

@@ -1,7 +1,9 @@
 #include "model.h"
 
+#include "json_text.h"
 #include "model_presets.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -222,8 +224,9 @@ const char* layer_kind_name(LayerKind kind) {
 }
 
 Status model_from_json(Model& model, const std::string& description, uint64_t seed) {
-    json spec = json::parse(description, nullptr, false);
-    if (spec.is_discarded() || !spec.is_object()) return error_status("model: the description is not a JSON object");
+    json spec;
+    if (Status s = parse_json(spec, description, "model: the description"); !s.ok()) return s;
+    if (!spec.is_object()) return error_status("model: the description is not a JSON object");
     if (!spec.contains("input") || !spec["input"].is_array() || spec["input"].size() != 3)
         return error_status("model: \"input\" must be [channels, height, width]");
     Model m;
@@ -311,12 +314,46 @@ Status model_from_json(Model& model, const std::string& description, uint64_t se
     }
     if (shape.size() != 1) return error_status("model: the last layer's output " + shape_string(shape) +
                                                " must be flat (one score per class): end with flatten and linear");
+    if (const int64_t bytes = model_memory_bytes(m, param_count, buffer_count, 1); bytes > kModelMemoryBudget)
+        return error_status("model: the network would need " + megabytes(bytes) + " for its parameters and one picture's activations; a network may use at most " +
+                            megabytes(kModelMemoryBudget));
     m.params.assign(size_t(param_count), 0.0f);
     m.grads.assign(size_t(param_count), 0.0f);
     m.buffers.assign(size_t(buffer_count), 0.0f);
     init_params(m, seed);
     model = std::move(m);
     return ok_status();
+}
+
+std::string megabytes(int64_t bytes) { return to_string((bytes + (1 << 20) - 1) >> 20) + " MB"; }
+
+int64_t model_memory_bytes(const Model& model, int64_t params, int64_t buffers, int n) {
+    int64_t per_sample = numel_of(model.input_shape);  // dinput
+    for (const Layer& L : model.layers) {
+        const int64_t values = numel_of(L.out_shape);
+        per_sample += 2 * values;                                          // acts, dacts
+        if (L.kind == LayerKind::dropout || L.kind == LayerKind::maxpool) per_sample += values;  // mask, argmax
+    }
+    // parameters with their gradients and the optimizer's two running averages (Adam), 4 bytes a value
+    return 4 * (4 * params + buffers) + 4 * per_sample * int64_t(n);
+}
+
+int64_t model_macs(const Model& model) {
+    int64_t macs = 0;
+    for (const Layer& L : model.layers) {
+        switch (L.kind) {
+            case LayerKind::conv:  // each output value: C/G input channels times the kernel's taps
+                macs += numel_of(L.out_shape) * (L.in_shape[0] / L.conv.groups) * L.conv.rows.kernel * L.conv.cols.kernel;
+                break;
+            case LayerKind::conv_transpose:  // each input value spreads over OC/G channels times the kernel's taps
+                macs += numel_of(L.in_shape) * (L.out_shape[0] / L.conv_transpose.groups) * L.conv_transpose.rows.kernel *
+                        L.conv_transpose.cols.kernel;
+                break;
+            case LayerKind::linear: macs += numel_of(L.in_shape) * numel_of(L.out_shape); break;
+            default: break;
+        }
+    }
+    return macs;
 }
 
 int64_t output_size(const Model& model) { return numel_of(model.layers.back().out_shape); }
@@ -371,9 +408,10 @@ void init_params(Model& model, uint64_t seed) {
 Status ensure_batch(Model& model, int n) {
     if (n < 1) return error_status("model: a batch needs at least one sample");
     if (n <= model.max_batch) return ok_status();
-    int64_t total = 0;
-    for (const Layer& L : model.layers) total += numel_of(L.out_shape) * 2;
-    if (total * n > (int64_t(1) << 28)) return error_status("model: a batch of " + to_string(n) + " would need too much memory");
+    if (n > kMaxBatch) return error_status("model: a batch of " + to_string(n) + " is more than " + to_string(kMaxBatch) + " pictures");
+    if (const int64_t bytes = model_memory_bytes(model, int64_t(model.params.size()), int64_t(model.buffers.size()), n); bytes > kModelMemoryBudget)
+        return error_status("model: a batch of " + to_string(n) + " would need " + megabytes(bytes) + " for this network; a network may use at most " +
+                            megabytes(kModelMemoryBudget));
     const size_t layers = model.layers.size();
     model.acts.resize(layers);
     model.dacts.resize(layers);
@@ -598,6 +636,15 @@ Status load_model_state(Model& model, const NamedTensors& state) {
         bool known = false;
         for (const ParamInfo& t : model.tensors) known = known || t.name == name;
         if (!known) return error_status("the file has a tensor \"" + name.substr(0, 60) + "\" that this model does not have");
+    }
+    // A weight that is not a finite number makes every output NaN: such a file is refused, not loaded
+    // with a warning, because nothing could be learned or shown with it.
+    for (const ParamInfo& t : model.tensors) {
+        const Tensor* v = state.find(t.name);
+        const int64_t bad = std::count_if(v->data.begin(), v->data.end(), [](float x) { return !std::isfinite(x); });
+        if (bad > 0)
+            return error_status("tensor \"" + t.name + "\" holds " + std::to_string(bad) + " of " + std::to_string(v->data.size()) +
+                                " values that are not finite numbers (NaN or infinite): the network would only output NaN");
     }
     for (const ParamInfo& t : model.tensors) {  // everything checked: now copy
         std::vector<float>& to = t.buffer ? model.buffers : model.params;

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
+
 using json = nlohmann::json;
 using std::to_string;
 
@@ -47,12 +49,16 @@ Status safetensors_parse(NamedTensors& out, const uint8_t* data, size_t size) {
     if (header_size > size - 8)
         return error_status("safetensors: the header claims " + to_string(header_size) + " bytes but the file has only " +
                             to_string(size - 8) + " after the length: truncated or not a safetensors file");
-    json header = json::parse(data + 8, data + 8 + header_size, nullptr, /*allow_exceptions=*/false);
-    if (header.is_discarded() || !header.is_object())
+    json header;
+    if (Status s = parse_json(header, reinterpret_cast<const char*>(data + 8), size_t(header_size), "safetensors: the header"); !s.ok())
+        return s;
+    if (!header.is_object())
         return error_status("safetensors: the header is not a JSON object (broken or not a safetensors file)");
     const uint8_t* payload = data + 8 + header_size;
     const uint64_t payload_size = size - 8 - header_size;
     NamedTensors result;
+    struct Span { uint64_t begin, end; std::string name; };  // a tensor's bytes in the data
+    std::vector<Span> spans;
     for (auto it = header.begin(); it != header.end(); ++it) {
         const std::string& name = it.key();
         const json& entry = it.value();
@@ -64,7 +70,7 @@ Status safetensors_parse(NamedTensors& out, const uint8_t* data, size_t size) {
             }
             continue;
         }
-        std::string what = "safetensors: tensor \"" + name + "\"";
+        std::string what = "safetensors: tensor \"" + name.substr(0, 60) + "\"";
         if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
             return error_status(what + " needs dtype, shape and data_offsets");
         if (!entry["dtype"].is_string()) return error_status(what + ": dtype is not a string");
@@ -74,6 +80,16 @@ Status safetensors_parse(NamedTensors& out, const uint8_t* data, size_t size) {
             bool ok = false;
             for (const char* k : known) ok = ok || dtype == k;
             if (!ok) return error_status(what + " has an unknown dtype \"" + dtype.substr(0, 16) + "\"");
+        }
+        const json& offsets = entry["data_offsets"];
+        if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
+            return error_status(what + ": data_offsets must be [begin, end]");
+        const uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
+        if (begin > end || end > payload_size)
+            return error_status(what + ": data_offsets [" + to_string(begin) + ", " + to_string(end) +
+                                "] fall outside the " + to_string(payload_size) + " bytes of data (truncated file?)");
+        spans.push_back({begin, end, name});
+        if (dtype != "F32") {
             result.other_dtypes[name] = dtype;
             continue;
         }
@@ -87,13 +103,6 @@ Status safetensors_parse(NamedTensors& out, const uint8_t* data, size_t size) {
         }
         const int64_t numel = shape_numel(shape);
         if (numel < 0) return error_status(what + ": shape " + shape_string(shape) + " is too large");
-        const json& offsets = entry["data_offsets"];
-        if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
-            return error_status(what + ": data_offsets must be [begin, end]");
-        const uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
-        if (begin > end || end > payload_size)
-            return error_status(what + ": data_offsets [" + to_string(begin) + ", " + to_string(end) +
-                                "] fall outside the " + to_string(payload_size) + " bytes of data (truncated file?)");
         if (end - begin != uint64_t(numel) * 4)
             return error_status(what + ": shape " + shape_string(shape) + " needs " + to_string(numel * 4) +
                                 " bytes but data_offsets give " + to_string(end - begin));
@@ -103,7 +112,16 @@ Status safetensors_parse(NamedTensors& out, const uint8_t* data, size_t size) {
         std::memcpy(t.data.data(), payload + begin, size_t(numel) * 4);  // little-endian float32, as the hosts we run on
         result.tensors.emplace_back(name, std::move(t));
     }
-    // the file's order is the data's order (offsets are checked only for the tensors loaded)
+    // Each byte of data belongs to one tensor at most: two that share bytes are a broken (or hostile) file.
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+    for (size_t i = 1, last = 0; i < spans.size(); i++) {  // last: the span reaching furthest so far
+        if (spans[i].begin < spans[last].end)
+            return error_status("safetensors: tensors \"" + spans[last].name.substr(0, 60) + "\" and \"" + spans[i].name.substr(0, 60) +
+                                "\" share bytes " + to_string(spans[i].begin) + " to " + to_string(std::min(spans[i].end, spans[last].end)) +
+                                " of the data (a broken file)");
+        if (spans[i].end > spans[last].end) last = i;
+    }
+    // the file's order is the data's order
     std::stable_sort(result.tensors.begin(), result.tensors.end(), [&](const auto& a, const auto& b) {
         return header[a.first]["data_offsets"][0].template get<uint64_t>() < header[b.first]["data_offsets"][0].template get<uint64_t>();
     });

@@ -14,7 +14,7 @@ if (!site || !out) {
   console.error('usage: node scripts/package.mjs SITE DIR [--with-data]');
   process.exit(2);
 }
-for (const needed of ['index.html', 'cnnlab-api.js', 'cnnlab.js', 'cnnlab.wasm']) {
+for (const needed of ['index.html', 'cnnlab.css', 'cnnlab-api.js', 'cnnlab.js', 'cnnlab.wasm']) {
   if (!fs.existsSync(path.join(site, needed))) {
     console.error(`package: ${site}/${needed} is missing; build the page first (scripts/build wasm)`);
     process.exit(2);
@@ -49,11 +49,13 @@ const inlineScript = (code) => `<script>${code.replace(/<\/script/gi, '<\\/scrip
 const inline = { wasm: base64(path.join(site, 'cnnlab.wasm')), assets };
 let html = fs.readFileSync(path.join(site, 'index.html'), 'utf8');
 const apiTag = '<script src="cnnlab-api.js"></script>', appTag = '<script async src="cnnlab.js"></script>';
+const cssTag = '<link rel="stylesheet" href="cnnlab.css">';
 if (!html.includes(apiTag) || !html.includes(appTag)) {
   console.error('package: index.html does not load cnnlab-api.js and cnnlab.js as expected');
   process.exit(1);
 }
 html = html
+  .replace(cssTag, () => `<style>${fs.readFileSync(path.join(site, 'cnnlab.css'), 'utf8')}</style>`)
   .replace(apiTag, () => inlineScript(`window.CNNLAB_INLINE = ${JSON.stringify(inline)};`) + '\n' +
                          inlineScript(fs.readFileSync(path.join(site, 'cnnlab-api.js'), 'utf8')))
   .replace(appTag, () => inlineScript(fs.readFileSync(path.join(site, 'cnnlab.js'), 'utf8')));

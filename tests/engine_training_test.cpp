@@ -173,8 +173,8 @@ TEST_CASE("model files: save, load, and every broken file explained") {
     huge_header[7] = 0x7f;  // header length ~ 9e18
     CHECK(parse_error(huge_header).find("truncated or not a safetensors file") != std::string::npos);
     std::vector<uint8_t> broken = bytes;
-    broken[8] = '[';  // the JSON header is no longer an object
-    CHECK(parse_error(broken).find("not a JSON object") != std::string::npos);
+    broken[8] = '[';  // the JSON header's brackets no longer match
+    CHECK(parse_error(broken).find("the header is not valid JSON") != std::string::npos);
 
     // wrong dtype, wrong shape, missing and extra tensors
     auto state_with = [&](auto change) {
@@ -237,7 +237,7 @@ TEST_CASE("model descriptions with impossible shapes are explained") {
     CHECK(error("[]").find("non-empty list") != std::string::npos);
     CHECK(error("[{\"type\": \"flatten\"}]", "[1, 0, 28]") == "model: \"input\" sizes must be whole numbers from 1 to 4096");
     Model m;
-    CHECK(model_from_json(m, "not json", 1).message == "model: the description is not a JSON object");
+    CHECK(model_from_json(m, "not json", 1).message == "model: the description is not valid JSON");
 }
 
 TEST_CASE("residual and dense connections pass gradients to both paths") {

@@ -96,18 +96,19 @@ TEST_CASE("image kernels: bad commands and missing pictures are explained") {
     CHECK(s["image"] == "square");
     CHECK(s["loading"] == false);
     CHECK(s["note"].get<std::string>().find("Picture not changed") == 0);
-    // a picture arriving for the lab: scaled to fit 512 pixels, with a note
+    // a picture arriving for the lab (the platform scales to at most 1024 a side): scaled to fit 512
+    // pixels, with a note
     Picture big;
     big.name = "file:big.png";
-    big.width = big.original_width = 1100;
+    big.width = big.original_width = 1020;
     big.height = big.original_height = 600;
-    big.rgba.assign(size_t(1100) * 600 * 4, 128);
+    big.rgba.assign(size_t(1020) * 600 * 4, 128);
     api_command({{"lab", "image-kernels"}});
     picture_arrived(big);
     s = api_state();
     CHECK(s["image"] == "file:big.png");
-    CHECK(s["width"] == 366);  // 1100 / 3 (blocks of 3x3 pixels averaged)
-    CHECK(s["note"].get<std::string>().find("scaled down from 1100x600 to 366x200") != std::string::npos);
+    CHECK(s["width"] == 510);  // 1020 / 2 (blocks of 2x2 pixels averaged)
+    CHECK(s["note"].get<std::string>().find("scaled down from 1020x600 to 510x300") != std::string::npos);
     ik({{"image", "square"}});
     api_command({{"lab", "hand-conv"}});
 }

@@ -124,10 +124,12 @@ json api_command(const json& command) {
         fields.erase("lab");
     }
     // A state sent back (a link) names its exercise by the seed that made it: every lab with
-    // exercises sets the same one up again from {"new_exercise": true, "seed": S}.
+    // exercises sets the same one up again from {"new_exercise": true, "seed": S}, unless that
+    // exercise is the one open (the lab's own state sent back keeps its answers).
     if (fields.contains("exercise") && !fields.contains("new_exercise")) {
         const json& exercise = fields["exercise"];
-        if (exercise.is_object() && exercise.contains("seed") && exercise["seed"].is_number_integer()) {
+        const json open = target->state().value("exercise", json());
+        if (exercise.is_object() && exercise.contains("seed") && exercise["seed"].is_number_integer() && exercise != open) {
             fields["new_exercise"] = true;
             fields["seed"] = exercise["seed"];
         }
@@ -149,8 +151,8 @@ json api_command(const json& command) {
 }
 
 std::string api_command_text(const std::string& command_json) {
-    json command = json::parse(command_json, nullptr, /*allow_exceptions=*/false);
-    if (command.is_discarded()) return json_text(json{{"error", "the command is not valid JSON"}});
+    json command;
+    if (Status s = parse_json(command, command_json, "the command"); !s.ok()) return json_text(json{{"error", s.message}});
     return json_text(api_command(command));
 }
 

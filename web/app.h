@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../engine/data.h"
+#include "../engine/json_text.h"
 #include "../engine/safetensors.h"
 
 using json = nlohmann::json;
@@ -137,7 +138,7 @@ struct YourNetwork {
     std::string about;        // for the labs to say which network they use: "the seed net, 3 epochs, 0.89 on the test set"
     int version = 0;          // counts the changes (set_your_network), so a lab can tell it is new
 };
-void set_your_network(YourNetwork network);  // the version is the app's
+void set_your_network(YourNetwork network);  // the version is the app's; the same network again changes nothing
 const YourNetwork* your_network();           // nullptr until a lab has set one
 
 // ---- Files the student saves and opens (a trained model): the browser downloads and uses a file

@@ -14,8 +14,8 @@ static bool whole_count(const json& e, const char* key) { return e.contains(key)
 // A record kept in storage under `key`, read on first use; entries `well_formed` rejects are
 // dropped, so a damaged stored record loses only what is damaged.
 static json read_record(const char* key, bool (*well_formed)(const json& entry)) {
-    json r = json::parse(stored(key), nullptr, false);
-    if (!r.is_object()) return json::object();
+    json r;
+    if (!parse_json(r, stored(key), key).ok() || !r.is_object()) return json::object();
     for (auto it = r.begin(); it != r.end();) it = well_formed(it.value()) ? std::next(it) : r.erase(it);
     return r;
 }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "app.h"
+#include "picture_file.h"
 
 static GpuContext* g_gpu = nullptr;
 static std::string g_gpu_note = "the GPU backend has not started";
@@ -37,7 +38,22 @@ void request_picture(const std::string& lab_id, const std::string& name) {
     picture_arrived(none);
 }
 
-void picture_arrived(const Picture& picture) {
+void picture_arrived(const Picture& given) {
+    // What a platform hands over is checked like any input: within the limits, pixels that match the size.
+    std::string problem;
+    if (given.error.empty()) {
+        if (given.original_width || given.original_height)
+            problem = picture_size_error(given.name, given.original_width, given.original_height);
+        if (problem.empty()) problem = picture_size_error(given.name, given.width, given.height);
+        if (problem.empty() && std::max(given.width, given.height) > kPictureSide)
+            problem = given.name + " was not scaled down to " + std::to_string(kPictureSide) + " pixels a side";
+        if (problem.empty() && given.rgba.size() != size_t(given.width) * size_t(given.height) * 4)
+            problem = given.name + ": the picture's pixels do not match its size";
+    }
+    Picture refused;
+    refused.name = given.name;
+    refused.error = problem;
+    const Picture& picture = problem.empty() ? given : refused;
     const bool file = picture.name.rfind("file:", 0) == 0;  // the student's own, answering "upload" or dropped on the page
     std::vector<std::string> asked;
     for (const auto& [lab, name] : g_picture_askers)
@@ -122,6 +138,12 @@ void dataset_arrived(DatasetFiles files) {
             s = parse_idx_dataset(data.test, std::move(files.test_images), std::move(files.test_labels), n + " test images", n + " test labels");
         if (s.ok() && (data.train.rows != data.test.rows || data.train.cols != data.test.cols))
             s = error_status("the " + n + " training and test pictures differ in size");
+        // the app's datasets (Fashion-MNIST, MNIST) have 10 classes, and every lab's network 10 outputs
+        for (const auto& [set, part] : {std::pair(&data.train, " training labels"), std::pair(&data.test, " test labels")})
+            for (size_t i = 0; s.ok() && i < set->labels.size(); i++)
+                if (set->labels[i] < 0 || set->labels[i] >= 10)
+                    s = error_status(n + part + ": picture " + std::to_string(i) + " has label " + std::to_string(set->labels[i]) +
+                                     ", but the labels of " + n + " must be 0 to 9");
         if (!s.ok()) data = LoadedDataset{n, {}, {}, s.message};
     }
     // a dataset that failed is not kept: the next request tries again (and a later delivery is taken)
@@ -137,7 +159,20 @@ void dataset_arrived(DatasetFiles files) {
 
 static std::unique_ptr<YourNetwork> g_your_network;
 
+static bool same_tensors(const NamedTensors& a, const NamedTensors& b) {
+    if (a.tensors.size() != b.tensors.size()) return false;
+    for (size_t i = 0; i < a.tensors.size(); i++)
+        if (a.tensors[i].first != b.tensors[i].first || a.tensors[i].second.shape != b.tensors[i].second.shape ||
+            a.tensors[i].second.data != b.tensors[i].second.data)
+            return false;
+    return true;
+}
+
 void set_your_network(YourNetwork network) {
+    // the same network again (a pause with nothing trained since): no new version, the labs keep theirs
+    if (g_your_network && g_your_network->description == network.description && g_your_network->dataset == network.dataset &&
+        g_your_network->about == network.about && same_tensors(g_your_network->weights, network.weights))
+        return;
     const int version = g_your_network ? g_your_network->version + 1 : 1;
     g_your_network = std::make_unique<YourNetwork>(std::move(network));
     g_your_network->version = version;

@@ -34,13 +34,22 @@ std::string read_int(const json& fields, const char* name, int lo, int hi, int& 
     return "";
 }
 
+// A range's bound as a person writes it, unless that would round it (1e-06 is not "0").
+static std::string bound_text(float value) {
+    const std::string plain = format_number(value);
+    if (std::strtof(plain.c_str(), nullptr) == value) return plain;
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", double(value));
+    return text;
+}
+
 std::string read_number(const json& fields, const char* name, float lo, float hi, float& out) {
     if (!fields.contains(name)) return "";
     const json& v = fields[name];
     if (!v.is_number()) return quoted(name) + " must be a number";
     double d = v.get<double>();
     if (!std::isfinite(d) || d < lo || d > hi)
-        return quoted(name) + " must be a number between " + format_number(lo) + " and " + format_number(hi);
+        return quoted(name) + " must be a number between " + bound_text(lo) + " and " + bound_text(hi);
     out = float(d);
     return "";
 }
@@ -218,4 +227,17 @@ std::string read_new_exercise(const json& f, bool& wanted, uint64_t& seed) {
 uint64_t fresh_seed() {
     static uint64_t asked = 0;  // two requests in the same second still get different exercises
     return (uint64_t(std::time(nullptr)) * 7919u + ++asked) % 2000000001u;
+}
+
+int int_or(const json& object, const char* key, int fallback) {
+    if (!object.is_object() || !object.contains(key)) return fallback;
+    const json& v = object[key];
+    if (!v.is_number()) return fallback;
+    const double d = v.get<double>();
+    return std::isfinite(d) && d >= -2e9 && d <= 2e9 ? int(d) : fallback;
+}
+
+std::string string_or(const json& object, const char* key, const std::string& fallback) {
+    if (!object.is_object() || !object.contains(key) || !object[key].is_string()) return fallback;
+    return object[key].get<std::string>();
 }

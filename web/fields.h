@@ -38,6 +38,12 @@ std::string check_fields(const json& fields, const std::vector<const char*>& kno
 std::string parse_rows_text(const std::string& text, int max_rows, int max_cols, float limit, Rows& out);
 std::string rows_to_text(const Rows& rows);
 
+// A field of a JSON value the student wrote (a layer of their network, ...) as a whole number or a
+// string; the fallback when the value is not an object, or the field is absent or of another type.
+// Never throws, unlike json::value().
+int int_or(const json& object, const char* key, int fallback);
+std::string string_or(const json& object, const char* key, const std::string& fallback);
+
 // Text for a state field that may have none: null when empty ("message": null).
 inline json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
 

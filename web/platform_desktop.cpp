@@ -9,10 +9,9 @@
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
-#define STB_IMAGE_IMPLEMENTATION
-#include <stb/stb_image.h>
 
 #include "../engine/safetensors.h"  // read_file
+#include "picture_file.h"
 #include "platform.h"
 #include "renderer.h"
 
@@ -21,16 +20,9 @@
 static void load_picture_file(const std::string& name, const std::string& path) {
     Picture picture;
     picture.name = name;
-    int w = 0, h = 0, channels = 0;
-    unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &channels, 4);
-    if (!pixels) {
-        picture.error = path + " is not an image this app can read (" + stbi_failure_reason() + ")";
-    } else {
-        picture.width = picture.original_width = w;
-        picture.height = picture.original_height = h;
-        picture.rgba.assign(pixels, pixels + size_t(w) * size_t(h) * 4);
-        stbi_image_free(pixels);
-    }
+    std::vector<uint8_t> bytes;
+    if (Status s = read_file(bytes, path, size_t(256) << 20); !s.ok()) picture.error = s.message;
+    else decode_picture(picture, bytes.data(), bytes.size());
     picture_arrived(picture);
 }
 

@@ -153,7 +153,10 @@ EM_JS(char*, js_storage, (const char* key, const char* value), {
         const n = lengthBytesUTF8(v) + 1, p = _malloc(n);
         stringToUTF8(v, p, n);
         return p;
-    } catch (e) { return 0; }  // storage full or forbidden: the session simply is not kept
+    } catch (e) {  // storage full or forbidden: the lab goes on, and the page says so once
+        if (window.cnnlab && cnnlab._storageFailed) cnnlab._storageFailed(String((e && e.name) || e));
+        return 0;
+    }
 });
 static std::string storage_browser(const std::string& key, const std::string* value) {
     char* got = js_storage(key.c_str(), value ? value->c_str() : nullptr);

@@ -15,9 +15,12 @@ export const chromiumArgs = ['--no-sandbox', '--headless=new', '--disable-backgr
   '--ignore-gpu-blocklist'];
 
 // Serves build/site (or another folder with `index` as its page) on a free port; resolves to {url, stop}.
+// The app's site comes with its Content-Security-Policy, as scripts/run serves it; another folder
+// (a test's course page, the GPU test page) without.
 export function startServer(site = path.join(root, 'build', 'site'), index = 'index.html') {
   return new Promise((resolve, reject) => {
-    const server = spawn(process.execPath, [path.join(root, 'scripts', 'serve.mjs'), site, '--port', '0', '--index', index]);
+    const csp = path.resolve(site) === path.join(root, 'build', 'site') && !process.env.NO_CSP ? [] : ['--no-csp'];
+    const server = spawn(process.execPath, [path.join(root, 'scripts', 'serve.mjs'), site, '--port', '0', '--index', index, ...csp]);
     let output = '';
     server.stdout.on('data', (chunk) => {
       output += chunk;

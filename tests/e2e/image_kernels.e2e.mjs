@@ -74,7 +74,7 @@ test("the student's own pictures: a big one is scaled down, a non-picture is ref
   expect(s.note.includes('scaled down from 1400x1000'), s.note);
   expect(Math.max(s.width, s.height) <= 512, `size ${s.width}x${s.height}`);
   await page.setInputFiles('#cnnlab-open-picture', path.resolve('README.md'));
-  await page.waitForFunction(() => cnnlab.state().note.includes('not an image'), null, { timeout: 20000 });
+  await page.waitForFunction(() => cnnlab.state().note.includes('is not a picture the browser can read'), null, { timeout: 20000 });
   s = await state(page);
   expectEqual(s.image, 'file:big-upload.png', 'picture kept after a refused file');
   expectEqual(page.errors, [], 'console errors');

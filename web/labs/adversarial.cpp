@@ -269,7 +269,11 @@ bool curve_ready(Curve& c, const Dataset& train, double budget_ms) {
         if (c.defence_steps == 0) {
             const TrainRecipe recipe = {.optimizer = {.kind = OptimizerKind::adam, .lr = 0.001f}, .batch = 32, .epochs = 1, .seed = 31};
             train_run_start(c.defence_run, recipe, int64_t(c.defended.params.size()));
-            (void)ensure_batch(c.defended, 32);
+            if (Status s = ensure_batch(c.defended, 32); !s.ok()) {
+                c.note = "The curve cannot be measured: " + s.message;
+                c.wanted = false;
+                return false;
+            }
             c.defence_steps = (train.count + 31) / 32;
             // Half of each batch attacked with FGSM (eps 0.1) on the network as it is at that step.
             c.defence_run.perturb = [](float* images, const int32_t* labels, int n) {

@@ -749,7 +749,8 @@ std::string apply_command(HandConvLab& lab, const json& f) {
         for (int r = 0; r < output_rows(lab); r++)
             for (int c = 0; c < output_cols(lab); c++) {
                 float v = values[size_t(r * output_cols(lab) + c)];
-                if (std::isnan(v)) continue;
+                // A cell's answer as the state already shows it (the lab's own state sent back) is not a new answer.
+                if (std::isnan(v) || v == lab.answers[size_t(r)][size_t(c)]) continue;
                 if (!(e = check_answer(lab, r, c, v, {})).empty()) return e;
             }
     }

@@ -368,7 +368,10 @@ int output_cols(const ImageKernelsLab& lab) { return lab.message.empty() ? int(c
 std::string read_preset(const json& f, ImageKernelsSettings& s) {
     std::string preset;
     if (std::string e = read_string(f, "preset", preset); !e.empty()) return e;
-    if (!preset.empty()) {
+    if (preset == "custom") {  // a state sent back: its "kernel" field holds the student's own weights
+        if (!f.contains("kernel")) return "\"preset\": \"custom\" needs the kernel itself in \"kernel\"";
+        s.preset = preset;
+    } else if (!preset.empty()) {
         bool known = false;
         std::string names;
         for (const Preset& p : kPresets) {

@@ -88,7 +88,7 @@ std::string read_shift(const json& f, PoolingSettings& s) {
 // A photo named in a command is pooled: "photo" implies source "photo".
 std::string read_photo_source(const json& f, PoolingSettings& s) {
     if (std::string e = read_photo(f, "photo", s.photo); !e.empty()) return e;
-    if (f.contains("photo")) s.source = Source::photo;
+    if (f.contains("photo") && !f.contains("source")) s.source = Source::photo;  // a state names both: its source wins
     return "";
 }
 

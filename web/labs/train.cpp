@@ -92,6 +92,7 @@ struct TrainLab {
     std::vector<float> drawing_probs = std::vector<float>(10, 0.0f);
     int editing = -1;                // the layer open in the editor
     std::string note;                // a one-line message (saved, loaded, restored ...)
+    std::chrono::steady_clock::time_point kept_at;  // when the session was last kept in storage
 };
 
 TrainLab g_lab;
@@ -132,6 +133,15 @@ bool model_ready(const TrainLab& lab) { return !lab.model.layers.empty(); }
 // max(batch, this) pictures (the deep preset's activations and gradients take about 0.56 MB a
 // picture), and WebAssembly memory never shrinks: 50 keeps them near 28 MB.
 constexpr int kEvalBatch = 50;
+// The most arithmetic one picture may take through the network the lab trains: a training step
+// (forward and backward, about 3x the forward's multiply-adds) of a batch of 32 then stays near
+// 2 billion multiply-adds, about half a second in WebAssembly, and a frame, which takes at least one
+// step, stays under a second. The deep preset takes 2 million; a network past the limit is
+// refused before it is built, with its figure.
+constexpr int64_t kMaxPictureMacs = 20'000'000;
+// A measurement on the test set is done at once when it takes less than this (the whole test set of
+// the seed net: 2 billion), else spread over frames like training.
+constexpr int64_t kAtOnceMacs = 2'000'000'000;
 
 // ---- building -------------------------------------------------------------------------------
 
@@ -177,9 +187,20 @@ void build(TrainLab& lab) {
         lab.message = "model: the last layer gives " + std::to_string(output_size(m)) + " values; it needs 10, one per class";
         return;
     }
+    if (const int64_t macs = model_macs(m); macs > kMaxPictureMacs) {
+        lab.model = Model{};
+        lab.message = "model: one picture takes " + std::to_string(macs / 1'000'000) + " million multiply-adds through this network; the lab "
+                      "trains networks of up to " + std::to_string(kMaxPictureMacs / 1'000'000) +
+                      " million, so that a training step stays under a second in the page";
+        return;
+    }
+    if (s = ensure_batch(m, std::max(lab.settings.batch, kEvalBatch)); !s.ok()) {
+        lab.model = Model{};
+        lab.message = s.message;
+        return;
+    }
     lab.model = std::move(m);
     lab.message.clear();
-    (void)ensure_batch(lab.model, std::max(lab.settings.batch, kEvalBatch));
     train_run_start(lab.run, recipe_of(lab.settings), int64_t(lab.model.params.size()));
 }
 
@@ -288,7 +309,9 @@ void finish_evaluation(TrainLab& lab) {
 void evaluate(TrainLab& lab, int count = 1 << 30) {
     finish_evaluation(lab);
     start_evaluation(lab, count);
-    finish_evaluation(lab);
+    // a big network's measurement goes on in the frames that follow (state "measuring"): a command
+    // must not hold the page for seconds
+    if (int64_t(lab.evaluation.total) * model_macs(lab.model) <= kAtOnceMacs) finish_evaluation(lab);
 }
 
 // The learning rate for the next step (with the cosine schedule, its share at this point of the run).
@@ -548,8 +571,24 @@ void share_network(const TrainLab& lab) {
                       .dataset = lab.settings.dataset, .about = about});
 }
 
-// Keeps the settings, the network and its weights in the browser's storage, for a reload, and
-// shares the network with the other labs.
+// Floats as base64 of their little-endian bytes (the optimizer's state in a kept session).
+std::string floats_base64(const std::vector<float>& values) {
+    std::vector<uint8_t> bytes(values.size() * 4);
+    if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+    return base64(bytes);
+}
+bool floats_from_base64(const json& text, size_t count, std::vector<float>& out) {
+    std::vector<uint8_t> bytes;
+    if (!text.is_string() || !unbase64(text.get<std::string>(), bytes) || bytes.size() != count * 4) return false;
+    out.resize(count);
+    if (count) std::memcpy(out.data(), bytes.data(), bytes.size());
+    return true;
+}
+
+// Keeps the settings, the network, its weights and where the run is (step, epoch, the next picture,
+// the optimizer's state) in the browser's storage, for a reload; shares the network with the other
+// labs. While training it runs every kKeepSeconds, so a reload loses at most that much.
+constexpr double kKeepSeconds = 5;
 void keep_session(TrainLab& lab) {
     if (!model_ready(lab)) return;
     share_network(lab);
@@ -557,8 +596,12 @@ void keep_session(TrainLab& lab) {
     write_fields(session, kSettingFields, lab.settings);
     session["step"] = lab.run.step;
     session["epoch"] = epochs_done(lab);
+    const bool mid_epoch = !lab.evaluation.active;  // an epoch being measured resumes at the next epoch's start
+    session["cursor"] = mid_epoch ? lab.run.cursor : 0;
     session["weights"] = base64(model_file(lab));
+    session["optimizer_state"] = {{"t", lab.run.opt.t}, {"m", floats_base64(lab.run.opt.m)}, {"v", floats_base64(lab.run.opt.v)}};
     store("train", session.dump());
+    lab.kept_at = std::chrono::steady_clock::now();
 }
 
 // The kept session, read like a command: a field that no longer reads (an older version, a
@@ -566,8 +609,8 @@ void keep_session(TrainLab& lab) {
 void restore_session(TrainLab& lab) {
     const std::string text = stored("train");
     if (text.empty()) return;
-    json s = json::parse(text, nullptr, false);
-    if (!s.is_object() || !s.contains("layers") || !s.contains("weights") || !s["weights"].is_string()) return;
+    json s;
+    if (!parse_json(s, text, "the kept session").ok() || !s.is_object() || !s.contains("layers") || !s.contains("weights") || !s["weights"].is_string()) return;
     s.erase("backend");  // the GPU of the last visit may not be there now
     if (!s.contains("model") && s.contains("preset")) s["model"] = s["preset"];  // sessions kept before "model" named it
     TrainLab next = make_lab();
@@ -576,8 +619,26 @@ void restore_session(TrainLab& lab) {
     std::vector<uint8_t> bytes;
     if (!model_ready(next) || !unbase64(s["weights"].get<std::string>(), bytes) || !load_model_file(next, bytes, "the kept session").empty())
         return;
-    next.run.step = s.value("step", int64_t(0));
-    next.run.epoch = s.value("epoch", 0);  // the run resumes at the start of the epoch it was in
+    // a count kept in the session: a whole number from 0 (absent: 0), else -1 (damaged)
+    auto count = [](const json& from, const char* key) -> int64_t {
+        if (!from.contains(key)) return 0;
+        const json& v = from[key];
+        return v.is_number_unsigned() && v.get<uint64_t>() < (uint64_t(1) << 31) ? int64_t(v.get<uint64_t>()) : -1;
+    };
+    const int64_t step = count(s, "step"), epoch = count(s, "epoch"), cursor = count(s, "cursor");
+    if (step < 0 || epoch < 0 || cursor < 0) return;
+    next.run.step = step;
+    next.run.epoch = int(epoch);
+    next.run.cursor = int(cursor);  // the same picture order (it depends on the seed and the epoch), from where it was
+    // the optimizer's state, when it fits this network (older sessions have none: Adam starts afresh)
+    const json o = s.contains("optimizer_state") ? s["optimizer_state"] : json();
+    std::vector<float> m, v;
+    if (o.is_object() && o.contains("t") && count(o, "t") >= 0 && o.contains("m") && o.contains("v") &&
+        floats_from_base64(o["m"], next.run.opt.m.size(), m) && floats_from_base64(o["v"], next.run.opt.v.size(), v)) {
+        next.run.opt.t = count(o, "t");
+        next.run.opt.m = std::move(m);
+        next.run.opt.v = std::move(v);
+    }
     next.note = "Restored your last session (step " + std::to_string(next.run.step) + ").";
     lab = std::move(next);
 }
@@ -605,7 +666,7 @@ json layer_table(const TrainLab& lab) {
         int64_t params = 0;
         for (const ParamInfo& t : lab.model.tensors)
             if (!t.buffer && t.name.rfind(L.name + ".", 0) == 0) params += shape_numel(t.shape);
-        rows.push_back({{"name", L.name}, {"type", lab.settings.layers[i].value("type", "")}, {"shape", L.out_shape}, {"params", params}});
+        rows.push_back({{"name", L.name}, {"type", string_or(lab.settings.layers[i], "type", "")}, {"shape", L.out_shape}, {"params", params}});
     }
     return rows;
 }
@@ -697,13 +758,17 @@ std::string train_command(const json& f) {
         lab.data = nullptr;
         lab.data_error.clear();
     }
-    // A new network (or dataset, or seed) starts a new run. A new kind of optimizer starts its own
+    // A new network (or dataset, or seed) starts a new run; the same one named again (a state sent
+    // back) keeps the trained weights ("reset" starts afresh). A new kind of optimizer starts its own
     // state afresh; a new learning rate needs no reset (each step reads it: learning_rate_now), and
     // resetting Adam's averages would make the next steps far too big.
-    const bool rebuild = s.dataset != before.dataset || s.layers != before.layers || s.seed != before.seed || f.contains("model");
+    const bool rebuild = s.dataset != before.dataset || s.layers != before.layers || s.seed != before.seed || s.preset != before.preset;
     if (rebuild || action == "reset") build(lab);
     else if (model_ready(lab)) {
-        (void)ensure_batch(lab.model, std::max(s.batch, kEvalBatch));
+        if (Status fits = ensure_batch(lab.model, std::max(s.batch, kEvalBatch)); !fits.ok()) {
+            lab.settings = before;  // only the batch, the rate or the optimizer changed: nothing else to undo
+            return fits.message;
+        }
         if (s.optimizer.kind != before.optimizer.kind) {
             const int64_t t = lab.run.opt.t;
             optimizer_init(lab.run.opt, s.optimizer, int64_t(lab.model.params.size()));
@@ -814,9 +879,9 @@ void draw_diagram(TrainLab& lab) {
     for (size_t i = 0; i < lab.settings.layers.size(); i++) {
         ImGui::PushID(int(i));
         const json& L = lab.settings.layers[i];
-        std::string label = L.value("type", "?");
-        if (label == "conv") label += " " + std::to_string(L.value("out", 0)) + "x" + std::to_string(L.value("kernel", 3)) + "x" + std::to_string(L.value("kernel", 3));
-        if (label == "linear") label += " " + std::to_string(L.value("out", 0));
+        std::string label = string_or(L, "type", "?");
+        if (label == "conv") label += " " + std::to_string(int_or(L, "out", 0)) + "x" + std::to_string(int_or(L, "kernel", 3)) + "x" + std::to_string(int_or(L, "kernel", 3));
+        if (label == "linear") label += " " + std::to_string(int_or(L, "out", 0));
         std::string shape, params;
         if (model_ready(lab) && i < lab.model.layers.size()) {
             shape = shape_string(lab.model.layers[i].out_shape);
@@ -831,11 +896,11 @@ void draw_diagram(TrainLab& lab) {
         if (lab.editing == int(i)) {
             json& E = lab.settings.layers[i];
             auto edit_int = [&](const char* key, int lo, int hi, int fallback) {
-                int v = E.value(key, fallback);
+                int v = int_or(E, key, fallback);
                 ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
                 if (ImGui::InputInt(key, &v)) { E[key] = std::clamp(v, lo, hi); changed = true; }
             };
-            const std::string type = E.value("type", "");
+            const std::string type = string_or(E, "type", "");
             if (type == "conv") { edit_int("out", 1, 64, 4); edit_int("kernel", 1, 7, 3); edit_int("stride", 1, 4, 1); edit_int("padding", 0, 3, 0); edit_int("dilation", 1, 3, 1); }
             if (type == "maxpool" || type == "avgpool") { edit_int("kernel", 1, 4, 2); }
             if (type == "linear") edit_int("out", 1, 512, 10);
@@ -1038,7 +1103,7 @@ void draw_results(TrainLab& lab) {
             ImGui::SameLine();
             ImGui::BeginGroup();
             const bool unnamed = L.name.find_first_not_of("0123456789") == std::string::npos;
-            ImGui::TextDisabled("%s", unnamed ? (lab.settings.layers[i].value("type", "") + " " + L.name).c_str() : L.name.c_str());
+            ImGui::TextDisabled("%s", unnamed ? (string_or(lab.settings.layers[i], "type", "") + " " + L.name).c_str() : L.name.c_str());
             for (int c = 0; c < C; c++) {
                 if (c % 2) ImGui::SameLine();  // two maps a row
                 ImGui::PushID(int(i * 64 + size_t(c)));
@@ -1140,7 +1205,9 @@ bool train_work(double budget_ms) {
     const int epoch_before = epochs_done(lab);
     if (lab.running) train_for(lab, budget_ms);
     else if (lab.evaluation.active) evaluate_for(lab, budget_ms);
-    if (epochs_done(lab) != epoch_before) keep_session(lab);  // an epoch finished (and was measured)
+    const double since_kept = std::chrono::duration<double>(std::chrono::steady_clock::now() - lab.kept_at).count();
+    if (epochs_done(lab) != epoch_before || (lab.running && since_kept >= kKeepSeconds))
+        keep_session(lab);  // an epoch finished (and was measured), or a few seconds of training to keep
     return lab.running || lab.evaluation.active;
 }
 

@@ -23,6 +23,7 @@
   const noticeBox = document.getElementById('notice');
   const listeners = [];
   let running = false;
+  let storageReported = false;  // the storage failure is said once
   let resolveReady;
 
   function showStatus(text, isError) {
@@ -51,7 +52,7 @@
       if (command === null || typeof command !== 'object' || Array.isArray(command))
         return { error: 'a command must be an object, like {"stride": 2}' };
       let text;
-      try { text = JSON.stringify(command); } catch (e) { return { error: 'the command cannot be sent as JSON: ' + e.message }; }
+      try { text = JSON.stringify(command); } catch (e) { return { error: 'the command cannot be sent as JSON: ' + String(e.message).split('\n')[0] }; }
       if (text.length > MAX_COMMAND_CHARS) return { error: 'the command is too large (over 1 MB)' };
       const size = Module.lengthBytesUTF8(text) + 1;
       const pointer = Module._malloc(size);
@@ -102,6 +103,13 @@
       } catch (e) {
         showNotice('No link: ' + (e.message || e));
       }
+    },
+    // The browser refused to keep something (storage full, or not allowed as in some private windows).
+    _storageFailed(why) {
+      if (storageReported) return;
+      storageReported = true;
+      console.warn('CNN Lab: localStorage refused to keep the work: ' + why);
+      showNotice('This browser is not keeping your work (its storage is full or not allowed: ' + why + '), so it will be lost when the page reloads.');
     },
     // A lab asked for a picture: a shipped photo by name, or "upload" (the student's own file).
     _loadPicture(name) {
@@ -190,10 +198,34 @@
   };
 
   // ---- Pictures: decoded by the browser, scaled to at most 1024 pixels a side, handed to the app.
-  const MAX_SIDE = 1024;
+  // A picture of more than 50 megapixels is refused from its header, before the browser decodes it
+  // (the same limits as the desktop's: web/picture_file.h).
+  const MAX_SIDE = 1024, MAX_PIXELS = 50000000;
+  // The size a PNG, GIF or JPEG header gives, or null (another format, or no header yet).
+  async function headerSize(blob) {
+    const b = new Uint8Array(await blob.slice(0, 65536).arrayBuffer());
+    const be16 = (i) => (b[i] << 8) | b[i + 1], be32 = (i) => ((b[i] << 24) >>> 0) + (b[i + 1] << 16) + (b[i + 2] << 8) + b[i + 3];
+    if (b.length >= 24 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return [be32(16), be32(20)];
+    if (b.length >= 10 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return [b[6] | (b[7] << 8), b[8] | (b[9] << 8)];
+    if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
+      for (let i = 2; i + 9 < b.length;) {
+        if (b[i] !== 0xff) return null;
+        const marker = b[i + 1];
+        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return [be16(i + 7), be16(i + 5)];
+        i += 2 + be16(i + 2);
+      }
+    }
+    return null;
+  }
   async function deliverPicture(name, blob, error) {
     if (!running) return;
     let pixels = null, w = 0, h = 0, ow = 0, oh = 0;
+    const shown = name.replace(/^file:/, '');
+    if (!error && blob) {
+      const size = await headerSize(blob).catch(() => null);
+      if (size && size[0] * size[1] > MAX_PIXELS)
+        error = `${shown} is ${size[0]} x ${size[1]} pixels (${Math.floor(size[0] * size[1] / 1e6)} megapixels); a picture may have at most 50 megapixels`;
+    }
     if (!error) {
       try {
         const probe = await createImageBitmap(blob);
@@ -207,7 +239,7 @@
         probe.close();
         pixels = g.getImageData(0, 0, w, h).data;
       } catch (e) {
-        error = name.replace(/^file:/, '') + ' is not an image the browser can read';
+        error = shown + ' is not a picture the browser can read';
       }
     }
     const text = (str) => { const n = Module.lengthBytesUTF8(str) + 1, p = Module._malloc(n); Module.stringToUTF8(str, p, n); return p; };
@@ -242,6 +274,7 @@
 
   // ---- Keyboard focus: SDL cancels the mouse's default action, which would have focused the page;
   // focus the canvas ourselves, so that inside a course page's iframe the keys come to the lab.
+  document.getElementById('canvas').addEventListener('contextmenu', (e) => e.preventDefault());  // a right click is the lab's
   document.getElementById('canvas').addEventListener('pointerdown', (e) => {
     e.currentTarget.focus({ preventScroll: true });
   }, { capture: true });

@@ -1,0 +1,59 @@
+// soak.mjs — the deep preset trained in the page for a long time (default 30 minutes) in headless
+// Chromium: every minute, the WebAssembly memory, the JS heap (after a garbage collection), the
+// frames drawn and their slowest interval, the step and the epoch. After the first epoch the memory
+// should stay flat, frames keep coming under 33 ms, and the console stay quiet. Prints the figures
+// and a summary; asserts nothing (a benchmark, not a test).
+//   node bench/soak.mjs [MINUTES]
+import { startServer, launchBrowser, chromiumArgs } from '../tests/e2e/harness.mjs';
+import { chromium } from 'playwright-core';
+
+const minutes = Number(process.argv[2] || 30);
+const server = await startServer();
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: [...chromiumArgs, '--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+const errors = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(server.url + '?lab=train');
+  await page.waitForFunction(() => window.cnnlab && cnnlab.firstFrameMs !== null, null, { timeout: 60000 });
+  await page.evaluate(() => cnnlab.ready);
+  await page.waitForFunction(() => cnnlab.state().data_loaded, null, { timeout: 120000 });
+  await page.evaluate(() => cnnlab.command({ model: 'deep', epochs: 100, action: 'reset' }));
+  // frame intervals, measured in the page: the longest since the last sample
+  await page.evaluate(() => {
+    window.soak = { longest: 0, frames: 0, last: performance.now() };
+    const tick = (t) => { const d = t - window.soak.last; window.soak.last = t; window.soak.frames++; if (d > window.soak.longest) window.soak.longest = d; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+    cnnlab.command({ action: 'start' });
+  });
+  const rows = [];
+  const started = Date.now();
+  console.log('minute  step  epoch  wasm MB  JS heap MB  frames/s  longest frame ms  drawn frames');
+  for (let m = 1; m <= minutes; m++) {
+    await page.waitForTimeout(Math.max(0, started + m * 60000 - Date.now()));
+    const r = await page.evaluate(() => {
+      if (window.gc) window.gc();
+      const s = cnnlab.state();
+      const row = { step: s.step, epoch: s.epoch, wasm: Module.HEAPU8.length / (1 << 20), heap: performance.memory.usedJSHeapSize / (1 << 20),
+                    rafs: window.soak.frames, longest: window.soak.longest, drawn: cnnlab.framesDrawn };
+      window.soak.frames = 0; window.soak.longest = 0;
+      return row;
+    });
+    rows.push(r);
+    const prev = rows.length > 1 ? rows[rows.length - 2].drawn : 0;
+    console.log(`${String(m).padStart(6)}  ${String(r.step).padStart(5)}  ${String(r.epoch).padStart(5)}  ${r.wasm.toFixed(0).padStart(7)}  ` +
+                `${r.heap.toFixed(1).padStart(10)}  ${(r.rafs / 60).toFixed(1).padStart(8)}  ${r.longest.toFixed(0).padStart(16)}  ${String(r.drawn - prev).padStart(12)}`);
+  }
+  const afterFirstEpoch = rows.filter((r) => r.epoch >= 1);
+  if (afterFirstEpoch.length) {
+    const span = (key) => `${Math.min(...afterFirstEpoch.map((r) => r[key])).toFixed(1)} to ${Math.max(...afterFirstEpoch.map((r) => r[key])).toFixed(1)}`;
+    console.log(`after the first epoch (${afterFirstEpoch.length} samples): WebAssembly memory ${span('wasm')} MB, JS heap ${span('heap')} MB, ` +
+                `longest frame interval per minute ${span('longest')} ms`);
+  }
+  console.log(`console errors: ${errors.length ? errors.join('; ') : 'none'}`);
+} finally {
+  await browser.close();
+  server.stop();
+}

@@ -1,0 +1,87 @@
+// faults.e2e.mjs — what goes wrong around a lesson, in headless Chromium: the WebGL context lost
+// in the middle of training on the GPU backend (training goes on on the CPU from the same weights,
+// no step lost or repeated, and returns to the GPU when the context comes back), and a reload in
+// the middle of training (the session kept every few seconds comes back at most a few seconds
+// behind, at the same step, picture and optimizer state).
+import { serveAndRun, openPage, frames, runner, expect, expectEqual } from './harness.mjs';
+
+const { test, run } = runner('faults');
+const state = (page) => page.evaluate(() => cnnlab.state());
+
+async function trainingLab(browser, url) {
+  const page = await openPage(browser, `${url}?lab=train`);
+  await page.evaluate(() => cnnlab.command({ dataset: 'mnist' }));
+  await page.waitForFunction(() => cnnlab.state().data_loaded, null, { timeout: 60000 });
+  return page;
+}
+
+test('the WebGL context lost mid-training: the CPU carries on from the same weights, the GPU comes back', async ({ browser, url }) => {
+  const page = await trainingLab(browser, url);
+  let s = await page.evaluate(() => cnnlab.command({ model: 'seed', lr: 0.002, seed: 4, backend: 'gpu', action: 'reset' }));
+  expectEqual([s.backend, s.backend_note], ['gpu', null], 'training on the GPU');
+  await page.evaluate(() => cnnlab.command({ action: 'start' }));
+  await page.waitForFunction(() => cnnlab.state().step >= 60, null, { timeout: 120000 });
+  // pause at a step, note what the weights predict, then lose the context
+  await page.evaluate(() => cnnlab.command({ action: 'pause' }));
+  await page.waitForFunction(() => cnnlab.state().measuring === null, null, { timeout: 60000 });
+  const before = await state(page);
+  await page.evaluate(() => {
+    window.lose = document.getElementById('canvas').getContext('webgl2').getExtension('WEBGL_lose_context');
+    window.lose.loseContext();
+  });
+  await frames(page, 5);
+  s = await state(page);
+  // the same weights: what they predict for the sample picture, now computed on the CPU (float rounding apart)
+  const drift = Math.max(...s.sample_probs.map((p, i) => Math.abs(p - before.sample_probs[i])));
+  expect(s.step === before.step && drift < 1e-5, `step ${before.step} -> ${s.step}; the predictions moved by ${drift}`);
+  expect(s.backend_note && s.backend_note.startsWith('The GPU is not available'), `the note: ${s.backend_note}`);
+  // training goes on, on the CPU: every step counted once, the loss carrying on where it was
+  await page.evaluate(() => cnnlab.command({ action: 'start' }));
+  await page.waitForFunction((n) => cnnlab.state().step >= n + 40, before.step, { timeout: 120000 });
+  await page.evaluate(() => cnnlab.command({ action: 'pause' }));
+  await page.waitForFunction(() => cnnlab.state().measuring === null, null, { timeout: 60000 });
+  const cpu = await state(page);
+  expect(cpu.train_loss < 1.5, `the loss on the CPU after ${cpu.step} steps is ${cpu.train_loss}: it went on from the trained weights (a fresh net's is 2.3)`);
+  // the context comes back: the GPU takes the conv layers again
+  await page.evaluate(() => window.lose.restoreContext());
+  await page.waitForFunction(() => cnnlab.state().backend_note === null, null, { timeout: 30000 });
+  await page.evaluate(() => cnnlab.command({ action: 'start' }));
+  await page.waitForFunction((n) => cnnlab.state().step >= n + 20, cpu.step, { timeout: 120000 });
+  await page.evaluate(() => cnnlab.command({ action: 'pause' }));
+  s = await state(page);
+  expectEqual([s.backend, s.backend_note], ['gpu', null], 'back on the GPU');
+  expect(s.train_loss < 1.5, `the loss back on the GPU: ${s.train_loss}`);
+  console.log(`  steps: ${before.step} on the GPU, to ${cpu.step} on the CPU after the loss, to ${s.step} on the GPU again; loss ${before.train_loss.toFixed(3)} -> ${cpu.train_loss.toFixed(3)} -> ${s.train_loss.toFixed(3)}`);
+  expectEqual(page.errors, [], 'console errors');
+  await page.close();
+});
+
+test('a reload mid-training: the session kept every few seconds comes back, at most a few seconds behind', async ({ browser, url }) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await trainingLab(context, url);
+  await page.evaluate(() => cnnlab.command({ model: 'seed', lr: 0.002, seed: 9, backend: 'cpu', action: 'reset' }));
+  await page.evaluate(() => cnnlab.command({ action: 'start' }));
+  await page.waitForTimeout(9000);  // nearly two keeps (every 5 s) into the run
+  const atReload = (await state(page)).step;
+  const stepMs = (await state(page)).step_ms;
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('cnnlab:train')));
+  expect(kept && kept.step > 0 && kept.optimizer_state && kept.cursor >= 0, `the kept session: ${JSON.stringify(kept).slice(0, 200)}`);
+  await page.reload();
+  await page.waitForFunction(() => window.cnnlab && cnnlab.firstFrameMs !== null, null, { timeout: 30000 });
+  await page.evaluate(() => cnnlab.ready);
+  const s = await page.evaluate(() => cnnlab.command({ lab: 'train' }));
+  expectEqual(s.step, kept.step, 'the step after the reload: the last kept one');
+  expect(s.note.startsWith(`Restored your last session (step ${kept.step})`), s.note);
+  const behind = atReload - s.step;
+  console.log(`  reloaded at step ${atReload} after 9 s of training; restored at step ${s.step}, the last keep: ${behind} steps behind (about ${(behind * stepMs / 1000).toFixed(1)} s of steps)`);
+  expect(behind >= 0, `restored ahead of the reload? ${s.step} > ${atReload}`);
+  // it trains on from there
+  await page.waitForFunction(() => cnnlab.state().data_loaded, null, { timeout: 60000 });
+  await page.evaluate(() => cnnlab.command({ action: 'step' }));
+  expectEqual((await state(page)).step, kept.step + 1, 'one more step');
+  expect((await state(page)).train_loss < 2.0, 'the loss of the restored weights');
+  expectEqual(page.errors, [], 'console errors');
+  await context.close();
+});
+
+serveAndRun(run);
