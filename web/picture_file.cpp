@@ -37,6 +37,32 @@ static std::vector<uint8_t> scale_down(const uint8_t* rgba, int w, int h, int nw
     return out;
 }
 
+// stb_image (Debian's, 2.27) writes past its table when a JPEG's Huffman table (a DHT segment)
+// claims more than 256 codes, already while reading the header: found by tests/fuzz/fuzz_picture.cpp.
+// Such a file is refused before stb_image sees it. Returns "" or what is wrong.
+static std::string check_jpeg_tables(const uint8_t* b, size_t size) {
+    if (size < 4 || b[0] != 0xFF) return "";  // not a JPEG (stb_image skips any number of FF bytes before D8)
+    // Every DHT marker (FF C4) in the file, wherever it is: stb_image looks for markers byte by byte
+    // past anything it does not expect, and a progressive JPEG has tables between its scans. (In the
+    // compressed data an FF byte is always followed by 00 or a restart marker, never C4.)
+    for (size_t i = 2; i + 4 <= size; i++) {
+        if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
+        // read as stb_image reads it: tables (class/id, 16 counts, the symbols) while the segment's
+        // length lasts, a count past the end of the file being 0
+        auto at = [&](size_t p) -> size_t { return p < size ? b[p] : 0; };
+        int64_t left = int64_t(at(i + 2) << 8 | at(i + 3)) - 2;
+        for (size_t t = i + 4; left > 0;) {
+            if ((at(t) >> 4) > 1 || (at(t) & 15) > 3) break;  // stb_image refuses the header itself
+            size_t codes = 0;
+            for (size_t k = 1; k <= 16; k++) codes += at(t + k);
+            if (codes > 256) return "a Huffman table claims " + std::to_string(codes) + " codes, more than the 256 there can be";
+            t += 17 + codes;
+            left -= int64_t(17 + codes);
+        }
+    }
+    return "";
+}
+
 void decode_picture(Picture& out, const uint8_t* bytes, size_t size) {
     out.rgba.clear();
     out.width = out.height = out.original_width = out.original_height = 0;
@@ -47,6 +73,10 @@ void decode_picture(Picture& out, const uint8_t* bytes, size_t size) {
     }
     if (size > size_t(INT32_MAX)) {
         out.error = name + " is larger than 2 GB";
+        return;
+    }
+    if (std::string e = check_jpeg_tables(bytes, size); !e.empty()) {
+        out.error = name + " is damaged (" + e + ")";
         return;
     }
     int w = 0, h = 0, channels = 0;

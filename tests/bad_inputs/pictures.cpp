@@ -60,6 +60,13 @@ void picture_cases() {
     bad("picture-truncated-png", "a PNG cut off half way",
         "Picture not changed: truncated.png is damaged or cut short (ID).",
         [] { return drop_file("truncated.png", generated_file("truncated.png")); }, "image-kernels");
+    bad("picture-jpeg-huffman-overflow", "a JPEG whose Huffman table claims more than 256 codes (found by fuzz_picture: stb_image wrote past its table)",
+        "Picture not changed: huffman.jpg is damaged (a Huffman table claims 585 codes, more than the 256 there can be).",
+        [] {
+            std::vector<uint8_t> bytes;
+            if (Status s = read_file(bytes, "tests/fuzz/picture/crash-jpeg-huffman-over-256.jpg", 1 << 20); !s.ok()) return s.message;
+            return drop_file("huffman.jpg", bytes);
+        }, "image-kernels");
     bad("picture-truncated-jpeg", "a JPEG cut off half way",
         "Picture not changed: truncated.jpg is damaged or cut short (expected marker).",
         [] { return drop_file("truncated.jpg", generated_file("truncated.jpg")); }, "image-kernels");
