@@ -23,8 +23,20 @@ try {
   await page.evaluate(() => cnnlab.command({ model: 'deep', epochs: 100, action: 'reset' }));
   // frame intervals, measured in the page: the longest since the last sample
   await page.evaluate(() => {
-    window.soak = { longest: 0, frames: 0, last: performance.now() };
-    const tick = (t) => { const d = t - window.soak.last; window.soak.last = t; window.soak.frames++; if (d > window.soak.longest) window.soak.longest = d; requestAnimationFrame(tick); };
+    window.soak = { longest: 0, frames: 0, last: performance.now(), start: performance.now(), slow: [], over100: 0 };
+    const tick = (t) => {
+      const d = t - window.soak.last;
+      window.soak.last = t; window.soak.frames++;
+      if (d > window.soak.longest) window.soak.longest = d;
+      if (d > 100) {  // a slow frame: counted, and the ten slowest kept with what the lab was doing
+        window.soak.over100++;
+        const s = cnnlab.state();
+        window.soak.slow.push({ ms: Math.round(d), step: s.step, epoch: s.epoch, measuring: s.measuring, at: Math.round((t - window.soak.start) / 1000) });
+        window.soak.slow.sort((a, b) => b.ms - a.ms);
+        window.soak.slow.length = Math.min(window.soak.slow.length, 10);
+      }
+      requestAnimationFrame(tick);
+    };
     requestAnimationFrame(tick);
     cnnlab.command({ action: 'start' });
   });
@@ -52,6 +64,8 @@ try {
     console.log(`after the first epoch (${afterFirstEpoch.length} samples): WebAssembly memory ${span('wasm')} MB, JS heap ${span('heap')} MB, ` +
                 `longest frame interval per minute ${span('longest')} ms`);
   }
+  const { slow, over100 } = await page.evaluate(() => window.soak);
+  console.log(`frame intervals over 100 ms: ${over100}; the slowest: ${slow.map((f) => `${f.ms} ms at ${f.at} s (step ${f.step}, epoch ${f.epoch}${f.measuring ? ', measuring' : ''})`).join('; ') || 'none'}`);
   console.log(`console errors: ${errors.length ? errors.join('; ') : 'none'}`);
 } finally {
   await browser.close();

@@ -183,6 +183,8 @@ void dynamic(Inflater& s) {
     codes(s, lencode, distcode);
 }
 
+}  // namespace
+
 uint32_t crc32(const uint8_t* data, size_t n) {
     static uint32_t table[256];
     static bool built = [] {
@@ -198,8 +200,6 @@ uint32_t crc32(const uint8_t* data, size_t n) {
     for (size_t i = 0; i < n; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
 }
-
-}  // namespace
 
 bool is_gzip(const uint8_t* data, size_t size) { return size >= 2 && data[0] == 0x1f && data[1] == 0x8b; }
 

@@ -56,15 +56,6 @@ DatasetFiles good_dataset(const std::string& name, int train_count, int test_cou
     return d;
 }
 
-static uint32_t crc32_of(const std::vector<uint8_t>& data) {
-    uint32_t crc = 0xFFFFFFFFu;
-    for (uint8_t byte : data) {
-        crc ^= byte;
-        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
-
 std::vector<uint8_t> gzip_stored(const std::vector<uint8_t>& data) {
     std::vector<uint8_t> out = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
     size_t at = 0;
@@ -77,7 +68,7 @@ std::vector<uint8_t> gzip_stored(const std::vector<uint8_t>& data) {
         out.insert(out.end(), data.begin() + long(at), data.begin() + long(at + n));
         at += n;
     } while (at < data.size());
-    const uint32_t crc = crc32_of(data), size = uint32_t(data.size());
+    const uint32_t crc = crc32(data.data(), data.size()), size = uint32_t(data.size());
     for (int b = 0; b < 4; b++) out.push_back(uint8_t(crc >> (8 * b)));
     for (int b = 0; b < 4; b++) out.push_back(uint8_t(size >> (8 * b)));
     return out;

@@ -158,12 +158,14 @@ export function runner(suite) {
     async run(context) {
       let passed = 0, failed = 0;
       for (const t of tests) {
+        const started = Date.now();
+        const seconds = () => `(${((Date.now() - started) / 1000).toFixed(0)} s)`;  // where a suite's time goes
         try {
           await t.fn(context);
-          console.log(`PASS ${t.name}`);
+          console.log(`PASS ${t.name} ${seconds()}`);
           passed++;
         } catch (e) {
-          console.log(`FAIL ${t.name}\n     ${String(e.message || e).split('\n').join('\n     ')}`);
+          console.log(`FAIL ${t.name} ${seconds()}\n     ${String(e.message || e).split('\n').join('\n     ')}`);
           failed++;
         }
       }
