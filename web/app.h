@@ -153,9 +153,16 @@ std::string save_file(const std::string& filename, const std::vector<uint8_t>& b
 void request_file(const std::string& purpose, const std::string& accept);
 void file_arrived(const OpenedFile& file);
 
-// ---- Storage that survives a reload (the browser's localStorage; a file in ~/.cache on the desktop).
+// ---- Storage that survives a reload (the browser's localStorage and IndexedDB; a file in ~/.cache on the desktop).
 void store(const std::string& key, const std::string& value);
 std::string stored(const std::string& key);  // "" when nothing is stored
+// Bytes kept between visits under their own key (a training session: weights and the optimizer's
+// state, about 1 MB). The browser keeps them as they are, in IndexedDB, without text encoding; a
+// platform with string storage only keeps them as base64 through storage().
+void store_bytes(const std::string& key, const std::vector<uint8_t>& bytes);
+std::vector<uint8_t> stored_bytes(const std::string& key);  // empty when nothing is stored
+std::string base64(const std::vector<uint8_t>& bytes);
+bool unbase64(const std::string& text, std::vector<uint8_t>& out);  // false: not base64
 
 // ---- What a command causes, held until the command has been kept: a refused command posts
 // nothing, counts no answer and asks for nothing. A lab keeps one in its state, fills it while it
@@ -239,6 +246,8 @@ struct AppPlatform {
     std::string (*save_file)(const std::string& filename, const std::vector<uint8_t>& bytes) = nullptr;  // "" or a message
     void (*open_file)(const std::string& purpose, const std::string& accept) = nullptr;  // accept: ".safetensors"; file_arrived()
     std::string (*storage)(const std::string& key, const std::string* value) = nullptr;  // value null: read ("" when none)
+    void (*keep_bytes)(const std::string& key, const std::vector<uint8_t>& bytes) = nullptr;  // null: base64 in storage
+    std::vector<uint8_t> (*kept_bytes)(const std::string& key) = nullptr;                    // empty when none
     unsigned (*upload_texture)(unsigned texture, const uint8_t* rgba, int width, int height) = nullptr;  // see upload_texture()
     // Events for the page: the browser posts {type: "cnnlab", event, state} to the parent window.
     void (*post_event)(const std::string& event, const json& state) = nullptr;

@@ -199,6 +199,48 @@ void store(const std::string& key, const std::string& value) {
 }
 std::string stored(const std::string& key) { return app_platform().storage ? app_platform().storage(key, nullptr) : ""; }
 
+void store_bytes(const std::string& key, const std::vector<uint8_t>& bytes) {
+    if (app_platform().keep_bytes) return app_platform().keep_bytes(key, bytes);
+    store(key, base64(bytes));
+}
+std::vector<uint8_t> stored_bytes(const std::string& key) {
+    if (app_platform().kept_bytes) return app_platform().kept_bytes(key);
+    std::vector<uint8_t> bytes;
+    if (!unbase64(stored(key), bytes)) bytes.clear();
+    return bytes;
+}
+
+std::string base64(const std::vector<uint8_t>& bytes) {
+    static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < bytes.size(); i += 3) {
+        uint32_t v = uint32_t(bytes[i]) << 16 | (i + 1 < bytes.size() ? uint32_t(bytes[i + 1]) << 8 : 0) | (i + 2 < bytes.size() ? bytes[i + 2] : 0);
+        out += table[v >> 18 & 63];
+        out += table[v >> 12 & 63];
+        out += i + 1 < bytes.size() ? table[v >> 6 & 63] : '=';
+        out += i + 2 < bytes.size() ? table[v & 63] : '=';
+    }
+    return out;
+}
+
+bool unbase64(const std::string& text, std::vector<uint8_t>& out) {
+    out.clear();
+    uint32_t v = 0;
+    int bits = 0;
+    for (char ch : text) {
+        int d = ch >= 'A' && ch <= 'Z' ? ch - 'A' : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26 : ch >= '0' && ch <= '9' ? ch - '0' + 52 : ch == '+' ? 62 : ch == '/' ? 63 : -1;
+        if (ch == '=') break;
+        if (d < 0) return false;
+        v = v << 6 | uint32_t(d);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(uint8_t(v >> bits & 0xff));
+        }
+    }
+    return true;
+}
+
 void set_gpu(GpuContext* gpu_context, const std::string& note) {
     g_gpu = gpu_context;
     g_gpu_note = note;

@@ -143,7 +143,7 @@ EMSCRIPTEN_KEEPALIVE void cnnlab_file(const char* purpose, const char* name, con
     if (f.error.empty() && bytes && size > 0) f.bytes.assign(bytes, bytes + size);
     file_arrived(f);
 }
-// Storage: the page's localStorage.
+// Storage: the page's localStorage for text; bytes in IndexedDB (cnnlab._keepBytes in cnnlab-api.js).
 EM_JS(char*, js_storage, (const char* key, const char* value), {
     const k = 'cnnlab:' + UTF8ToString(key);
     try {
@@ -164,6 +164,36 @@ static std::string storage_browser(const std::string& key, const std::string* va
     std::string result = got;
     free(got);
     return result;
+}
+EM_JS(void, js_keep_bytes, (const char* key, const uint8_t* bytes, int size), {
+    try {
+        cnnlab._keepBytes('cnnlab:' + UTF8ToString(key), HEAPU8.slice(bytes, bytes + size));
+    } catch (e) {
+        if (window.cnnlab && cnnlab._storageFailed) cnnlab._storageFailed(String((e && e.name) || e));
+    }
+});
+// The kept bytes in a malloc'd buffer, their count in *size (null and 0 when none).
+EM_JS(uint8_t*, js_kept_bytes, (const char* key, int* size), {
+    HEAP32[size >> 2] = 0;
+    let v = null;
+    try { v = cnnlab._keptBytes('cnnlab:' + UTF8ToString(key)); } catch (e) { return 0; }
+    if (!v || !v.length) return 0;
+    const p = _malloc(v.length);
+    if (!p) return 0;
+    HEAPU8.set(v, p);
+    HEAP32[size >> 2] = v.length;
+    return p;
+});
+static void keep_bytes_browser(const std::string& key, const std::vector<uint8_t>& bytes) {
+    js_keep_bytes(key.c_str(), bytes.data(), int(bytes.size()));
+}
+static std::vector<uint8_t> kept_bytes_browser(const std::string& key) {
+    int size = 0;
+    uint8_t* got = js_kept_bytes(key.c_str(), &size);
+    if (!got) return {};
+    std::vector<uint8_t> bytes(got, got + size);
+    free(got);
+    return bytes;
 }
 // The page's canvas lost its WebGL context (the browser reclaimed the GPU) or got it back.
 EMSCRIPTEN_KEEPALIVE void cnnlab_context_lost() {
@@ -195,7 +225,8 @@ static void fit_canvas_to_container(Platform& p) {
 
 AppPlatform platform_calls() {
     return {.load_picture = load_picture, .load_dataset = load_dataset, .save_file = save_file_browser, .open_file = open_file_browser,
-            .storage = storage_browser, .upload_texture = renderer_upload_rgba, .post_event = send_event_to_page,
+            .storage = storage_browser, .keep_bytes = keep_bytes_browser, .kept_bytes = kept_bytes_browser,
+            .upload_texture = renderer_upload_rgba, .post_event = send_event_to_page,
             .copy_link = js_copy_link, .work_between_frames = true};
 }
 

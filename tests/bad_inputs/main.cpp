@@ -182,7 +182,7 @@ static std::string do_student_work() {
     for (int i = 0; i < 30; i++)
         if ((r = api_command({{"lab", "train"}, {"action", "step"}})).contains("error")) return fail_setup("step", r);
     if ((r = api_command({{"lab", "train"}, {"action", "pause"}})).contains("error")) return fail_setup("pause", r);
-    if (!your_network() || g_storage["train"].empty()) return "training did not keep the network";
+    if (!your_network() || g_storage["train-session"].empty()) return "training did not keep the network";
     // an exercise in the hand lab, answered once right and once wrong
     if ((r = api_command({{"lab", "hand-conv"}, {"mode", "exercise"}, {"new_exercise", 7}})).contains("error")) return fail_setup("exercise", r);
     if ((r = api_command({{"lab", "hand-conv"}, {"answer", {{"position", {0, 0}}, {"value", 12345}}}})).contains("error")) return fail_setup("answer", r);

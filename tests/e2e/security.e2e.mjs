@@ -106,4 +106,24 @@ test('storage that refuses (full, or not allowed): said once, and the lab goes o
   await context.close();
 });
 
+test('IndexedDB that refuses a large value (a training session): said once, and training goes on', async ({ browser, url }) => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    IDBObjectStore.prototype.put = function () { throw new DOMException('the quota has been exceeded', 'QuotaExceededError'); };
+  });
+  const p = await openPage(context, url);
+  await p.evaluate(() => cnnlab.ready);
+  const warnings = [];
+  p.on('console', (m) => { if (m.type() === 'warning' && m.text().includes('IndexedDB')) warnings.push(m.text()); });
+  await p.evaluate(() => cnnlab.command({ lab: 'train', model: 'seed', backend: 'cpu', seed: 3, action: 'reset' }));
+  await p.waitForFunction(() => cnnlab.state().data_loaded, null, { timeout: 60000 });
+  for (let i = 0; i < 3; i++) await p.evaluate(() => { cnnlab.command({ action: 'step' }); cnnlab.command({ action: 'pause' }); });  // each pause keeps the session
+  const s = await p.evaluate(() => cnnlab.state());
+  expectEqual(s.step, 3, 'the steps taken');
+  expectEqual(await p.evaluate(() => document.getElementById('notice').textContent),
+    'This browser is not keeping your work (its storage is full or not allowed: QuotaExceededError), so it will be lost when the page reloads.', 'the notice');
+  expectEqual(warnings.length, 1, 'warnings in the console (once, though the session was kept three times)');
+  await context.close();
+});
+
 serveAndRun(run);

@@ -428,37 +428,6 @@ std::string load_model_file(TrainLab& lab, const std::vector<uint8_t>& bytes, co
     return "";
 }
 
-std::string base64(const std::vector<uint8_t>& bytes) {
-    static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (size_t i = 0; i < bytes.size(); i += 3) {
-        uint32_t v = uint32_t(bytes[i]) << 16 | (i + 1 < bytes.size() ? uint32_t(bytes[i + 1]) << 8 : 0) | (i + 2 < bytes.size() ? bytes[i + 2] : 0);
-        out += table[v >> 18 & 63];
-        out += table[v >> 12 & 63];
-        out += i + 1 < bytes.size() ? table[v >> 6 & 63] : '=';
-        out += i + 2 < bytes.size() ? table[v & 63] : '=';
-    }
-    return out;
-}
-
-bool unbase64(const std::string& text, std::vector<uint8_t>& out) {
-    out.clear();
-    uint32_t v = 0;
-    int bits = 0;
-    for (char ch : text) {
-        int d = ch >= 'A' && ch <= 'Z' ? ch - 'A' : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26 : ch >= '0' && ch <= '9' ? ch - '0' + 52 : ch == '+' ? 62 : ch == '/' ? 63 : -1;
-        if (ch == '=') break;
-        if (d < 0) return false;
-        v = v << 6 | uint32_t(d);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(uint8_t(v >> bits & 0xff));
-        }
-    }
-    return true;
-}
-
 // ---- The settings' fields, each read and written as the state shows it ------------------------
 
 // "model": a preset's name, or a description {"layers": [...]} (or the list alone). A state sent
@@ -571,73 +540,106 @@ void share_network(const TrainLab& lab) {
                       .dataset = lab.settings.dataset, .about = about});
 }
 
-// Floats as base64 of their little-endian bytes (the optimizer's state in a kept session).
-std::string floats_base64(const std::vector<float>& values) {
-    std::vector<uint8_t> bytes(values.size() * 4);
-    if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-    return base64(bytes);
-}
-bool floats_from_base64(const json& text, size_t count, std::vector<float>& out) {
-    std::vector<uint8_t> bytes;
-    if (!text.is_string() || !unbase64(text.get<std::string>(), bytes) || bytes.size() != count * 4) return false;
-    out.resize(count);
-    if (count) std::memcpy(out.data(), bytes.data(), bytes.size());
-    return true;
-}
-
 // Keeps the settings, the network, its weights and where the run is (step, epoch, the next picture,
 // the optimizer's state) in the browser's storage, for a reload; shares the network with the other
 // labs. While training it runs every kKeepSeconds, so a reload loses at most that much.
+// The session is kept as bytes, in one piece so that it is never half-written:
+//   the session's description as JSON, a zero byte,
+//   the network's file (safetensors, "weights_bytes" long),
+//   the optimizer's moments m then v (floats, little-endian; as many as the network's parameters).
+// Kept as text (JSON with base64 inside), 1 MB took 20-40 ms to write out: a dropped frame each time.
 constexpr double kKeepSeconds = 5;
+constexpr const char* kSessionKey = "train-session";
+constexpr const char* kTextSessionKey = "train";  // the session as JSON with base64, as kept before
+
 void keep_session(TrainLab& lab) {
     if (!model_ready(lab)) return;
     share_network(lab);
-    json session;
-    write_fields(session, kSettingFields, lab.settings);
-    session["step"] = lab.run.step;
-    session["epoch"] = epochs_done(lab);
+    json about;
+    write_fields(about, kSettingFields, lab.settings);
+    about["step"] = lab.run.step;
+    about["epoch"] = epochs_done(lab);
     const bool mid_epoch = !lab.evaluation.active;  // an epoch being measured resumes at the next epoch's start
-    session["cursor"] = mid_epoch ? lab.run.cursor : 0;
-    session["weights"] = base64(model_file(lab));
-    session["optimizer_state"] = {{"t", lab.run.opt.t}, {"m", floats_base64(lab.run.opt.m)}, {"v", floats_base64(lab.run.opt.v)}};
-    store("train", session.dump());
+    about["cursor"] = mid_epoch ? lab.run.cursor : 0;
+    about["optimizer_t"] = lab.run.opt.t;
+    const std::vector<uint8_t> weights = model_file(lab);
+    about["weights_bytes"] = weights.size();
+    const std::string text = about.dump();
+    const std::vector<float>& m = lab.run.opt.m;  // [parameters]
+    const std::vector<float>& v = lab.run.opt.v;  // [parameters]
+    std::vector<uint8_t> bytes(text.size() + 1 + weights.size() + 4 * (m.size() + v.size()));
+    uint8_t* at = std::copy(text.begin(), text.end(), bytes.data());
+    *at++ = 0;
+    at = std::copy(weights.begin(), weights.end(), at);
+    if (!m.empty()) std::memcpy(at, m.data(), 4 * m.size());
+    if (!v.empty()) std::memcpy(at + 4 * m.size(), v.data(), 4 * v.size());
+    store_bytes(kSessionKey, bytes);
+    if (!stored(kTextSessionKey).empty()) store(kTextSessionKey, "");  // the older form goes once this one is kept
     lab.kept_at = std::chrono::steady_clock::now();
+}
+
+// The kept session split into its description, the network's file and the optimizer's moments (m
+// then v as bytes; empty when the session has none). Reads the older text form when that is all
+// there is. False when nothing is kept or it is damaged.
+bool read_session(json& about, std::vector<uint8_t>& weights, std::vector<uint8_t>& moments) {
+    const std::vector<uint8_t> bytes = stored_bytes(kSessionKey);
+    if (!bytes.empty()) {
+        const auto zero = std::find(bytes.begin(), bytes.end(), uint8_t(0));
+        if (zero == bytes.end() || !parse_json(about, std::string(bytes.begin(), zero), "the kept session").ok() ||
+            !about.is_object() || !about.contains("weights_bytes") || !about["weights_bytes"].is_number_unsigned())
+            return false;
+        const size_t start = size_t(zero - bytes.begin()) + 1, rest = bytes.size() - start;
+        const uint64_t weights_bytes = about["weights_bytes"].get<uint64_t>();
+        if (weights_bytes > rest) return false;
+        weights.assign(bytes.begin() + start, bytes.begin() + start + weights_bytes);
+        moments.assign(bytes.begin() + start + weights_bytes, bytes.end());
+        return true;
+    }
+    const std::string text = stored(kTextSessionKey);
+    if (text.empty() || !parse_json(about, text, "the kept session").ok() || !about.is_object() || !about.contains("weights") ||
+        !about["weights"].is_string() || !unbase64(about["weights"].get<std::string>(), weights))
+        return false;
+    const json o = about.contains("optimizer_state") ? about["optimizer_state"] : json();
+    std::vector<uint8_t> m, v;
+    if (o.is_object() && o.contains("t") && o.contains("m") && o.contains("v") && o["m"].is_string() && o["v"].is_string() &&
+        unbase64(o["m"].get<std::string>(), m) && unbase64(o["v"].get<std::string>(), v)) {
+        about["optimizer_t"] = o["t"];
+        moments = std::move(m);
+        moments.insert(moments.end(), v.begin(), v.end());
+    }
+    return true;
 }
 
 // The kept session, read like a command: a field that no longer reads (an older version, a
 // damaged store) leaves the session unused, never half-restored.
 void restore_session(TrainLab& lab) {
-    const std::string text = stored("train");
-    if (text.empty()) return;
     json s;
-    if (!parse_json(s, text, "the kept session").ok() || !s.is_object() || !s.contains("layers") || !s.contains("weights") || !s["weights"].is_string()) return;
+    std::vector<uint8_t> weights, moments;
+    if (!read_session(s, weights, moments) || !s.contains("layers")) return;
     s.erase("backend");  // the GPU of the last visit may not be there now
     if (!s.contains("model") && s.contains("preset")) s["model"] = s["preset"];  // sessions kept before "model" named it
     TrainLab next = make_lab();
     if (!read_fields(s, kSettingFields, next.settings).empty() || !check_optimizer(next.settings.optimizer).ok()) return;
     build(next);
-    std::vector<uint8_t> bytes;
-    if (!model_ready(next) || !unbase64(s["weights"].get<std::string>(), bytes) || !load_model_file(next, bytes, "the kept session").empty())
-        return;
+    if (!model_ready(next) || !load_model_file(next, weights, "the kept session").empty()) return;
     // a count kept in the session: a whole number from 0 (absent: 0), else -1 (damaged)
     auto count = [](const json& from, const char* key) -> int64_t {
         if (!from.contains(key)) return 0;
         const json& v = from[key];
         return v.is_number_unsigned() && v.get<uint64_t>() < (uint64_t(1) << 31) ? int64_t(v.get<uint64_t>()) : -1;
     };
-    const int64_t step = count(s, "step"), epoch = count(s, "epoch"), cursor = count(s, "cursor");
-    if (step < 0 || epoch < 0 || cursor < 0) return;
+    const int64_t step = count(s, "step"), epoch = count(s, "epoch"), cursor = count(s, "cursor"), t = count(s, "optimizer_t");
+    if (step < 0 || epoch < 0 || cursor < 0 || t < 0) return;
     next.run.step = step;
     next.run.epoch = int(epoch);
     next.run.cursor = int(cursor);  // the same picture order (it depends on the seed and the epoch), from where it was
     // the optimizer's state, when it fits this network (older sessions have none: Adam starts afresh)
-    const json o = s.contains("optimizer_state") ? s["optimizer_state"] : json();
-    std::vector<float> m, v;
-    if (o.is_object() && o.contains("t") && count(o, "t") >= 0 && o.contains("m") && o.contains("v") &&
-        floats_from_base64(o["m"], next.run.opt.m.size(), m) && floats_from_base64(o["v"], next.run.opt.v.size(), v)) {
-        next.run.opt.t = count(o, "t");
-        next.run.opt.m = std::move(m);
-        next.run.opt.v = std::move(v);
+    std::vector<float>& m = next.run.opt.m;  // [parameters], or empty where the optimizer has none
+    std::vector<float>& v = next.run.opt.v;  // [parameters], or empty
+    if (s.contains("optimizer_t") && moments.size() == 4 * (m.size() + v.size())) {
+        next.run.opt.t = t;
+        if (!m.empty()) std::memcpy(m.data(), moments.data(), 4 * m.size());
+        if (!v.empty()) std::memcpy(v.data(), moments.data() + 4 * m.size(), 4 * v.size());
     }
     next.note = "Restored your last session (step " + std::to_string(next.run.step) + ").";
     lab = std::move(next);
@@ -1202,12 +1204,16 @@ void ensure_restored(TrainLab& lab) {
 bool train_work(double budget_ms) {
     TrainLab& lab = g_lab;
     if (!have_data(lab) || !model_ready(lab)) return false;
+    const auto start = std::chrono::steady_clock::now();
+    if (lab.running && std::chrono::duration<double>(start - lab.kept_at).count() >= kKeepSeconds) {
+        keep_session(lab);  // a few seconds of training to keep: that comes out of this frame's budget
+        budget_ms -= std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        if (budget_ms <= 0) return true;
+    }
     const int epoch_before = epochs_done(lab);
     if (lab.running) train_for(lab, budget_ms);
     else if (lab.evaluation.active) evaluate_for(lab, budget_ms);
-    const double since_kept = std::chrono::duration<double>(std::chrono::steady_clock::now() - lab.kept_at).count();
-    if (epochs_done(lab) != epoch_before || (lab.running && since_kept >= kKeepSeconds))
-        keep_session(lab);  // an epoch finished (and was measured), or a few seconds of training to keep
+    if (epochs_done(lab) != epoch_before) keep_session(lab);  // an epoch finished (and was measured)
     return lab.running || lab.evaluation.active;
 }
 

@@ -24,6 +24,32 @@
   const listeners = [];
   let running = false;
   let storageReported = false;  // the storage failure is said once
+  const KEPT_READ_WAIT_MS = 3000;       // the app starts without IndexedDB's values after this
+  const kept = new Map();  // key -> Uint8Array: what IndexedDB holds, read before the app starts
+  let keptDb = null;       // the IndexedDB database "cnnlab" (null where the browser refuses it)
+  // Opens IndexedDB and reads everything kept there; resolves in any case (without it, kept bytes
+  // go to localStorage as base64).
+  function readKept() {
+    return new Promise((resolve) => {
+      // a browser that never answers (an open blocked by another tab) must not hold the app back
+      setTimeout(resolve, KEPT_READ_WAIT_MS);
+      let request;
+      try { request = indexedDB.open('cnnlab', 1); } catch (e) { resolve(); return; }
+      request.onupgradeneeded = () => request.result.createObjectStore('kept');
+      request.onerror = request.onblocked = () => resolve();
+      request.onsuccess = () => {
+        const db = request.result;
+        const store = db.transaction('kept', 'readonly').objectStore('kept');
+        const keys = store.getAllKeys(), values = store.getAll();
+        values.onsuccess = () => {
+          keys.result.forEach((k, i) => kept.set(k, values.result[i]));
+          keptDb = db;
+          resolve();
+        };
+        values.onerror = () => resolve();
+      };
+    });
+  }
   let resolveReady;
 
   function showStatus(text, isError) {
@@ -104,11 +130,30 @@
         showNotice('No link: ' + (e.message || e));
       }
     },
+    // Bytes the labs keep between visits (a training session: weights and the optimizer's state,
+    // about 1 MB for the deep preset), in IndexedDB as they are: an IndexedDB write copies them and
+    // is done off the page's thread, whereas 1 MB as text in localStorage held it for 60-110 ms. All
+    // of IndexedDB is read into `kept` once before the app starts (Module.preRun), so that reading
+    // stays synchronous. Where the browser refuses IndexedDB they go to localStorage as base64.
+    _keepBytes(key, bytes) {
+      if (!keptDb) { localStorage.setItem(key, toBase64(bytes)); return; }
+      kept.set(key, bytes);
+      const tx = keptDb.transaction('kept', 'readwrite');
+      tx.objectStore('kept').put(bytes, key);
+      tx.onerror = tx.onabort = () => cnnlab._storageFailed(String((tx.error && tx.error.name) || 'IndexedDB refused it'));
+      // a copy kept as base64 before goes only once these bytes are written
+      tx.oncomplete = () => { try { localStorage.removeItem(key); } catch (e) { /* refused: no copy there */ } };
+    },
+    _keptBytes(key) {
+      if (kept.has(key)) return kept.get(key);
+      const text = localStorage.getItem(key);
+      return text === null ? null : fromBase64(text);
+    },
     // The browser refused to keep something (storage full, or not allowed as in some private windows).
     _storageFailed(why) {
       if (storageReported) return;
       storageReported = true;
-      console.warn('CNN Lab: localStorage refused to keep the work: ' + why);
+      console.warn('CNN Lab: the browser (localStorage, IndexedDB) refused to keep the work: ' + why);
       showNotice('This browser is not keeping your work (its storage is full or not allowed: ' + why + '), so it will be lost when the page reloads.');
     },
     // A lab asked for a picture: a shipped photo by name, or "upload" (the student's own file).
@@ -320,12 +365,15 @@
   });
 
   // ---- Links: the open lab's state, JSON compressed with deflate and written in base64url.
-  const toBase64Url = (bytes) => {
+  // (base64 also carries kept bytes where IndexedDB is refused; links use its URL form, unpadded)
+  const toBase64 = (bytes) => {
     let text = '';
     for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    return btoa(text);
   };
-  const fromBase64Url = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  const toBase64Url = (bytes) => toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const fromBase64Url = (text) => fromBase64(text.replace(/-/g, '+').replace(/_/g, '/'));
   async function packState(state) {
     const stream = new Blob([JSON.stringify(state)]).stream().pipeThrough(new CompressionStream('deflate-raw'));
     return '1.' + toBase64Url(new Uint8Array(await new Response(stream).arrayBuffer()));
@@ -365,6 +413,11 @@
     // The single-file build carries the WebAssembly in the page: no fetch, so it runs from file://.
     wasmBinary: window.CNNLAB_INLINE ? fromBase64Url(window.CNNLAB_INLINE.wasm) : undefined,
     arguments: args,
+    // the work kept in IndexedDB is read before main() runs (a lab restores its session at once)
+    preRun: [() => {
+      Module.addRunDependency('kept-work');
+      readKept().then(() => Module.removeRunDependency('kept-work'));
+    }],
     print: (text) => console.log(text),
     printErr: (text) => {
       console.warn(text);
