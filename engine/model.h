@@ -100,7 +100,7 @@ Status model_from_json(Model& model, const std::string& description, uint64_t se
 // The seed network of the training lab, for (1,28,28) images and 10 classes:
 // conv(1->4,3x3,p1)-relu-maxpool2-conv(4->8,3x3,p1)-relu-maxpool2-flatten-fc(392->32)-relu-fc(32->10)
 std::string seed_model_json();
-int64_t output_size(const Model& model);
+int64_t output_size(const Model& model);  // values per sample of the last layer (classes)
 
 // The most memory one network may take: its parameters with their gradients and optimizer state,
 // and the activations of a batch. The WebAssembly build's memory ends at 2 GB (its maximum), which
@@ -113,7 +113,7 @@ int64_t model_memory_bytes(const Model& model, int64_t params, int64_t buffers, 
 std::string megabytes(int64_t bytes);  // "12 MB", rounded up
 // Multiply-adds of one sample's forward pass through the conv, transposed-conv and linear layers
 // (the rest is a few operations per value): what a step costs. Backward is about twice as much.
-int64_t model_macs(const Model& model);  // values per sample of the last layer (classes)
+int64_t model_macs(const Model& model);
 int predicted_class(const float* scores, int K);  // the class with the highest of K scores
 
 // PyTorch's default initialisation of conv and linear layers: weights kaiming-uniform with

@@ -24,7 +24,7 @@ static json adversarial_ready() {
     return s;
 }
 
-TEST_CASE("adversarial lab: FGSM and PGD on one picture") {
+TEST_CASE("adversarial lab: FGSM and PGD on one picture" * doctest::test_suite("long training")) {
     json s = adversarial_ready();
     // the first test picture the network gets right
     int picture = 0;
@@ -58,7 +58,7 @@ TEST_CASE("adversarial lab: FGSM and PGD on one picture") {
     CHECK(s["result"]["after"]["probabilities"][size_t(target)].get<double>() > p_target);
 }
 
-TEST_CASE("adversarial lab: accuracy against eps, a transfer attack and two defences") {
+TEST_CASE("adversarial lab: accuracy against eps, a transfer attack and two defences" * doctest::test_suite("long training")) {
     adversarial_ready();
     json s = command({{"curve", true}, {"curve_pictures", 200}, {"epsilon", 0.1}});
     const auto start = std::chrono::steady_clock::now();

@@ -104,7 +104,7 @@ TEST_CASE("nonlinearity lab: the exercise, right and wrong, and its record") {
     ImGui::DestroyContext();
 }
 
-TEST_CASE("nonlinearity lab: trained side by side, the deep network without ReLUs ends near the linear classifier, with them above") {
+TEST_CASE("nonlinearity lab: trained side by side, the deep network without ReLUs ends near the linear classifier, with them above" * doctest::test_suite("long training")) {
     fresh();
     json s = command({{"train", true}, {"train_steps", 3000}});
     if (s["training"]["state"] == "unavailable") {  // no platform: the request failed at once; the files arrive as a platform hands them over

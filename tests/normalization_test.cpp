@@ -91,7 +91,7 @@ TEST_CASE("normalization lab: bad input is refused with a message and changes no
     refused({{"hint", true}}, "there is no exercise to give a hint for");
 }
 
-TEST_CASE("normalization lab: the seed net without and with batch norm at four learning rates, side by side") {
+TEST_CASE("normalization lab: the seed net without and with batch norm at four learning rates, side by side" * doctest::test_suite("long training")) {
     fresh();
     json s = command({{"race", true}, {"race_steps", 400}});
     CHECK(s["rate_race"]["state"] == "training");

@@ -58,7 +58,7 @@ TEST_CASE("residual lab: bad input is refused with a message and changes nothing
     refused({{"answer", 2.5}}, "\"answer\" must be a whole number");
 }
 
-TEST_CASE("residual lab: the two stacks trained side by side") {
+TEST_CASE("residual lab: the two stacks trained side by side" * doctest::test_suite("long training")) {
     fresh();
     json s = command({{"blocks", 6}, {"train", true}, {"train_steps", 1000}});
     CHECK(s["training"]["state"] == "training");

@@ -154,7 +154,7 @@ static bool measuring_midway(const json& s) {
            s["measuring"]["done"].get<int>() < s["measuring"]["total"].get<int>();
 }
 
-TEST_CASE("the measurement after each epoch is spread over frames; pausing, evaluating or stepping meanwhile keeps the epoch") {
+TEST_CASE("the measurement after each epoch is spread over frames; pausing, evaluating or stepping meanwhile keeps the epoch" * doctest::test_suite("long training")) {
     train({{"dataset", "mnist"}, {"model", "seed"}, {"optimizer", "adam"}, {"lr", 0.01}, {"batch", 32}, {"epochs", 3}, {"seed", 5}, {"action", "reset"}});
     DatasetFiles d;
     d.name = "mnist";

@@ -26,7 +26,7 @@ static json train_until_done(const char* what) {
     return s;
 }
 
-TEST_CASE("transfer lab: from scratch, feature extraction and fine-tuning on 100 pictures per class") {
+TEST_CASE("transfer lab: from scratch, feature extraction and fine-tuning on 100 pictures per class" * doctest::test_suite("long training")) {
     transfer_fresh();
     json s = command({{"per_class", 100}, {"steps", 300}, {"train", true}});
     CHECK(s["target"] == "fashion");
@@ -51,7 +51,7 @@ TEST_CASE("transfer lab: from scratch, feature extraction and fine-tuning on 100
     for (const auto& [name, x] : c) CHECK(x["test_accuracy"].get<double>() > 0.5);
 }
 
-TEST_CASE("transfer lab: layers frozen one by one") {
+TEST_CASE("transfer lab: layers frozen one by one" * doctest::test_suite("long training")) {
     transfer_fresh();
     command({{"per_class", 100}, {"steps", 300}, {"sweep", true}});
     const json s = train_until_done("freezing");

@@ -242,8 +242,7 @@ bool close_enough(float answer, float expected);
 template <class L>
 std::string command_on_copy(const char* lab_id, L& lab, const json& fields, std::string (*apply)(L&, const json&),
                             void (*kept)(L&) = nullptr) {
-    L next = lab;
-    if constexpr (requires { next.pending; }) next.pending = Pending{};
+    L next = lab;  // with what the lab had pending and not yet carried out (a photo asked for as it was made)
     if (std::string e = apply(next, fields); !e.empty()) return e;
     lab = std::move(next);
     if (kept) kept(lab);

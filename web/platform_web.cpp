@@ -97,10 +97,8 @@ EMSCRIPTEN_KEEPALIVE void cnnlab_picture(const char* name, const uint8_t* rgba, 
         picture.width = width;
         picture.height = height;
         picture.rgba.assign(rgba, rgba + size_t(width) * size_t(height) * 4);
-    } else if (picture.error.empty()) {
-        picture.error = "the picture has no pixels";
     }
-    picture_arrived(picture);
+    picture_arrived(picture);  // checks the sizes: a picture too large to decode comes with its header's size, no pixels
 }
 // Datasets: the page fetches and unpacks the four files, reporting progress on the way.
 EM_JS(void, js_load_dataset, (const char* name), {

@@ -144,6 +144,8 @@ static std::string difference(const Work& a, const Work& b, const std::string& c
         const json& other = b.lab_states.at(id);
         if (state == other) continue;
         for (auto it = state.begin(); it != state.end(); ++it)
+            // (a lab's note is the message it shows, not the student's work: a refused file is
+            // reported by every lab that takes files)
             if (it.key() != "note" && (!other.contains(it.key()) || other[it.key()] != it.value()))
                 return "the " + id + " lab's \"" + it.key() + "\" changed: " + it.value().dump().substr(0, 120) + " -> " +
                        (other.contains(it.key()) ? other[it.key()].dump().substr(0, 120) : "(gone)");

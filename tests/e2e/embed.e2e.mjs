@@ -135,11 +135,12 @@ const VOLATILE = ['frame_ms', 'frame_cpu_ms', 'data_progress', 'data_loaded', 'i
 const stable = (s) => Object.fromEntries(Object.entries(s).filter(([k]) => !VOLATILE.includes(k)));
 
 test('links: every lab\'s state round-trips through #s=; damaged and outdated links open the defaults', async ({ browser, url }) => {
-  const first = await openPage(browser, url);
-  const labs = await first.evaluate(() => cnnlab.labs());
-  await first.close();
+  // each lab is set up in one page, opened from the list as a student does; its link opens in a new page
+  let page = await openPage(browser, url);
+  const labs = await page.evaluate(() => cnnlab.labs());
   for (const lab of labs) {
-    const page = await openPage(browser, `${url}?lab=${lab}`);
+    expect(!(await page.evaluate((id) => cnnlab.command({ lab: id }), lab)).error, `${lab}: opened`);
+    await frames(page, 2);  // a lab asks for its photo when it first draws
     const change = CHANGES[lab] || { new_exercise: true, seed: 5 };
     let s = await page.evaluate((c) => cnnlab.command(c), change);
     if (s.error && !CHANGES[lab]) s = await page.evaluate(() => cnnlab.state());  // a lab without exercises: as it opens
@@ -149,9 +150,9 @@ test('links: every lab\'s state round-trips through #s=; damaged and outdated li
     const before = await page.evaluate(() => cnnlab.state());
     const link = await page.evaluate(() => cnnlab.link());
     expect(link.includes('#s=1.') && link.length < 8000, `${lab}: link ${link.length} characters`);
-    await page.close();
     const again = await openPage(browser, link);
     await again.evaluate(() => cnnlab.ready);
+    await frames(again, 2);  // the lab's first frames ask for its photo
     await again.waitForFunction(() => !cnnlab.state().loading, null, { timeout: 20000 });
     await frames(again, 2);
     const after = await again.evaluate(() => cnnlab.state());
@@ -159,8 +160,10 @@ test('links: every lab\'s state round-trips through #s=; damaged and outdated li
     expectEqual(again.errors, [], `${lab}: console errors`);
     await again.close();
   }
+  expectEqual(page.errors, [], 'console errors in the page the labs were set up in');
+  await page.close();
   // the "Copy link" button puts the link in the address bar
-  let page = await openPage(browser, `${url}?lab=hand-conv`);
+  page = await openPage(browser, `${url}?lab=hand-conv`);
   await page.evaluate(() => cnnlab.command({ stride: 2 }));
   await frames(page, 2);
   await clickRect(page, await anchor(page, 'copy-link'));

@@ -244,7 +244,7 @@
 
   // ---- Pictures: decoded by the browser, scaled to at most 1024 pixels a side, handed to the app.
   // A picture of more than 50 megapixels is refused from its header, before the browser decodes it
-  // (the same limits as the desktop's: web/picture_file.h).
+  // (the limit of web/picture_file.h, whose picture_size_error() words the refusal).
   const MAX_SIDE = 1024, MAX_PIXELS = 50000000;
   // The size a PNG, GIF or JPEG header gives, or null (another format, or no header yet).
   async function headerSize(blob) {
@@ -266,12 +266,12 @@
     if (!running) return;
     let pixels = null, w = 0, h = 0, ow = 0, oh = 0;
     const shown = name.replace(/^file:/, '');
+    let tooLarge = false;  // then the app gets its size and no pixels, and says why it is refused
     if (!error && blob) {
       const size = await headerSize(blob).catch(() => null);
-      if (size && size[0] * size[1] > MAX_PIXELS)
-        error = `${shown} is ${size[0]} x ${size[1]} pixels (${Math.floor(size[0] * size[1] / 1e6)} megapixels); a picture may have at most 50 megapixels`;
+      if (size && size[0] * size[1] > MAX_PIXELS) [ow, oh, tooLarge] = [size[0], size[1], true];
     }
-    if (!error) {
+    if (!error && !tooLarge) {
       try {
         const probe = await createImageBitmap(blob);
         ow = probe.width; oh = probe.height;
