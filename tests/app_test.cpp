@@ -8,9 +8,9 @@
 #include "../web/app.h"
 
 TEST_CASE("the lab list follows the lessons, whatever order the files were linked in") {
-    // ../shared/lessons: convolution, its arithmetic and matrix, channels, real images, pooling,
+    // ../shared/lessons: convolution, its arithmetic and matrix, convolving lists (the FFT), channels, real images, pooling,
     // receptive fields, backprop, then training a whole network.
-    CHECK(api_labs() == json::parse(R"(["hand-conv", "arithmetic", "matrix", "channels", "image-kernels", "pooling",
+    CHECK(api_labs() == json::parse(R"(["hand-conv", "arithmetic", "matrix", "fft", "channels", "image-kernels", "pooling",
                                         "nonlinearity", "receptive-field", "backprop", "train", "normalization", "residual", "transfer", "adversarial", "explain"])"));
 }
 

@@ -510,6 +510,36 @@ std::vector<Expected> residual_mistakes(const json& s) {
     return {{"skip-left-out", std::max(0, w2 * h)}, {"inner-relu-left-out", std::max(0, w2 * w1 * v + v)}, {"outer-relu-left-out", w2 * h + v}};
 }
 
+// ---- Convolving lists (fft): the product's coefficients c_k = sum over i + j = k of a_i b_j, or an
+// output's length (full n + m - 1, valid n - m + 1).
+std::vector<double> list_convolution(const std::vector<double>& a, const std::vector<double>& b) {
+    std::vector<double> c(a.size() + b.size() - 1, 0.0);
+    for (size_t i = 0; i < a.size(); i++)
+        for (size_t j = 0; j < b.size(); j++) c[i + j] += a[i] * b[j];
+    return c;
+}
+json fft_right(const json& s) {
+    const json& x = s["exercise"];
+    if (x["kind"] == "length") return x["mode"] == "valid" ? x["n"].get<int>() - x["m"].get<int>() + 1 : x["n"].get<int>() + x["m"].get<int>() - 1;
+    return list_convolution(x["a"].get<std::vector<double>>(), x["b"].get<std::vector<double>>());
+}
+std::vector<Expected> fft_mistakes(const json& s) {
+    const json& x = s["exercise"];
+    if (x["kind"] == "length") {
+        const int n = x["n"], m = x["m"];
+        const bool valid = x["mode"] == "valid";
+        return {{"forgot-minus-one", valid ? n - m : n + m},
+                {"lengths-multiplied", n * m},
+                {valid ? "full-instead-of-valid" : "valid-instead-of-full", valid ? n + m - 1 : n - m + 1}};
+    }
+    const std::vector<double> a = x["a"].get<std::vector<double>>(), b = x["b"].get<std::vector<double>>();
+    std::vector<double> matching(a.size() + b.size() - 1, 0.0), reversed(b.rbegin(), b.rend()), right = list_convolution(a, b);
+    for (size_t k = 0; k < std::min(a.size(), b.size()); k++) matching[k] = a[k] * b[k];  // like powers only
+    return {{"matching-powers-only", matching},
+            {"second-list-reversed", list_convolution(a, reversed)},
+            {"product-length", std::vector<double>(right.begin(), right.end() - 1)}};  // the last coefficient left out
+}
+
 void fresh_lab(const char* lab) {
     g_events.clear();
     app_platform().post_event = record_event;
@@ -630,6 +660,15 @@ TEST_CASE("adversarial lab: a wrong FGSM step names the mistake that gives it") 
                        40);
 }
 
+TEST_CASE("fft lab: a wrong product or length names the mistake that gives it") {
+    fresh_lab("fft");
+    check_lab_mistakes({"fft",
+                        {"matching-powers-only", "second-list-reversed", "product-length", "forgot-minus-one", "lengths-multiplied",
+                         "full-instead-of-valid", "valid-instead-of-full"},
+                        fft_right, fft_mistakes, plain_answer},
+                       80);
+}
+
 TEST_CASE("explain lab: a wrong Grad-CAM weight or cell names the mistake that gives it") {
     fresh_lab("explain");
     check_lab_mistakes({"explain", {"sum-not-mean", "relu-forgotten", "activations-averaged", "weights-swapped"}, cam_right, cam_mistakes,
@@ -638,7 +677,7 @@ TEST_CASE("explain lab: a wrong Grad-CAM weight or cell names the mistake that g
 }
 
 TEST_CASE("hints: a ladder of three per exercise, counted in the answer, in every lab with exercises") {
-    for (const char* lab : {"hand-conv", "arithmetic", "matrix", "channels", "pooling", "nonlinearity", "receptive-field", "backprop",
+    for (const char* lab : {"hand-conv", "arithmetic", "matrix", "fft", "channels", "pooling", "nonlinearity", "receptive-field", "backprop",
                             "normalization", "residual", "transfer", "adversarial", "explain"}) {
         INFO(lab);
         fresh_lab(lab);

@@ -25,7 +25,7 @@ struct Chapter {
     std::vector<const char*> labs;
 };
 static const Chapter kChapters[] = {
-    {"Convolution", {"hand-conv", "arithmetic", "matrix", "channels", "image-kernels"}},
+    {"Convolution", {"hand-conv", "arithmetic", "matrix", "fft", "channels", "image-kernels"}},
     {"Building blocks", {"pooling", "nonlinearity", "receptive-field"}},
     {"Training", {"backprop", "train"}},
     {"Deeper networks", {"normalization", "residual"}},
