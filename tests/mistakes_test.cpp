@@ -789,7 +789,7 @@ TEST_CASE("mastery: three right in a row without a hint; a wrong answer goes bac
     std::vector<std::string> ids;
     const json concepts = api_command({{"progress", true}})["progress"]["concepts"];
     for (const json& one : concepts) ids.push_back(one["id"]);
-    CHECK(ids == std::vector<std::string>{"convolution-by-hand", "output-size", "convolution-as-matrix", "parameter-count", "pooling",
+    CHECK(ids == std::vector<std::string>{"convolution-by-hand", "output-size", "convolution-as-matrix", "list-convolution", "parameter-count", "pooling",
                                           "linear-composition", "receptive-field", "gradient-of-convolution", "normalization", "skip-connections", "frozen-parameters", "adversarial-step", "grad-cam"});
     command({{"progress", "reset"}});
     CHECK(concept_of("receptive-field")["state"] == "new");

@@ -131,7 +131,7 @@ const CHANGES = {
 };
 const VOLATILE = ['frame_ms', 'frame_cpu_ms', 'data_progress', 'data_loaded', 'images_per_second', 'bench', 'note',
                   'sample', 'sample_label', 'sample_probs', 'photo_loaded',  // timings, and pictures still on their way
-                  'using', 'result', 'explained', 'layers'];  // and what the ready network, still training in the page, gives
+                  'using', 'result', 'explained', 'layers', 'timings'];  // and what the ready network, still training in the page, gives
 const stable = (s) => Object.fromEntries(Object.entries(s).filter(([k]) => !VOLATILE.includes(k)));
 
 test('links: every lab\'s state round-trips through #s=; damaged and outdated links open the defaults', async ({ browser, url }) => {
