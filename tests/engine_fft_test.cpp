@@ -80,7 +80,8 @@ TEST_CASE("convolution: polynomial multiplication, dice, and the Fourier route")
 
 TEST_CASE("convolution and correlation: the Fourier route equals the direct sum on random lengths") {
     Rng rng(11);
-    for (auto [n, m] : std::vector<std::pair<int, int>>{{1, 1}, {1, 5}, {2, 3}, {7, 3}, {13, 13}, {31, 5}, {97, 41}, {256, 1}, {500, 17}}) {
+    for (const std::pair<int, int>& lengths : std::vector<std::pair<int, int>>{{1, 1}, {1, 5}, {2, 3}, {7, 3}, {13, 13}, {31, 5}, {97, 41}, {256, 1}, {500, 17}}) {
+        const int n = lengths.first, m = lengths.second;  // (clang 14 cannot capture structured bindings, as doctest's INFO does)
         const std::vector<double> a = random_list(n, rng), b = random_list(m, rng);
         std::vector<double> direct(size_t(n + m - 1)), fourier(size_t(n + m - 1));
         convolve_direct(direct.data(), a.data(), n, b.data(), m);

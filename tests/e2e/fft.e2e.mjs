@@ -38,7 +38,7 @@ test('fft: a polynomial product both ways, the routes timed, a photo blurred, an
   a.forEach((x, i) => b.forEach((y, j) => { right[i + j] += x * y; }));
   const wrong = right.map((v, i) => (i === 0 ? v + 100 : v));  // no named mistake gives this
   s = await page.evaluate((w) => cnnlab.command({ answer: w }), wrong);
-  expectEqual([s.last_answer.correct, s.last_answer.mistake], [false, 'other'], 'a wrong answer');
+  expectEqual([s.last_answer.correct, s.last_answer.mistake.id], [false, 'other'], 'a wrong answer');
   s = await page.evaluate((r) => cnnlab.command({ answer: r }), right);
   expectEqual([s.last_answer.correct, s.score], [true, { answered: 2, correct: 1 }], 'the right answer and the score');
   const progress = await page.evaluate(() => JSON.parse(localStorage.getItem('cnnlab:progress')));
