@@ -922,9 +922,9 @@ void fft_draw() {
     ImGui::BeginChild("board", ImVec2(0, 0), false);
     draw_direct(lab);
     ImGui::Separator();
-    draw_fourier(lab);
+    draw_exercise(lab);  // right under the lists it asks about, above the fold
     ImGui::Separator();
-    draw_exercise(lab);
+    draw_fourier(lab);
     ImGui::Separator();
     draw_cost(lab);
     ImGui::Separator();
