@@ -17,8 +17,11 @@ std::string seed_model_json() { return preset_model_json("seed"); }  // engine/m
 
 namespace {
 
-constexpr int64_t kMaxParams = int64_t(1) << 26;      // 64M parameters: far more than a lab needs
-constexpr int64_t kMaxSampleValues = int64_t(1) << 22; // values of one sample's activation in one layer
+// Laid out, a network may name up to 2^36 parameters (a count that cannot overflow); built, it must
+// fit kModelMemoryBudget, which decides long before that.
+constexpr int64_t kMaxParams = int64_t(1) << 36;
+constexpr int64_t kMaxSampleValues = int64_t(1) << 24; // values of one sample's activation in one layer
+constexpr size_t kMaxLayers = 2048;                     // DenseNet-121 written out is 430 layers
 
 struct Kind {
     const char* name;
@@ -30,7 +33,8 @@ const Kind kKinds[] = {
     {"linear", LayerKind::linear}, {"dropout", LayerKind::dropout}, {"relu", LayerKind::relu},
     {"leaky_relu", LayerKind::leaky_relu}, {"sigmoid", LayerKind::sigmoid}, {"tanh", LayerKind::tanh},
     {"batchnorm", LayerKind::batchnorm}, {"layernorm", LayerKind::layernorm}, {"instancenorm", LayerKind::instancenorm},
-    {"add", LayerKind::add}, {"concat", LayerKind::concat},
+    {"add", LayerKind::add}, {"concat", LayerKind::concat}, {"silu", LayerKind::silu},
+    {"adaptive_avgpool", LayerKind::adaptive_avgpool}, {"scale", LayerKind::scale},
 };
 
 // Reads an optional whole-number field in [lo, hi]; `error` gets a message naming the field.
@@ -67,6 +71,15 @@ bool get_bool(const json& j, const char* key, bool fallback, bool& out, std::str
 
 
 int64_t numel_of(const std::vector<int>& shape) { return shape_numel(shape); }
+
+// An earlier layer named by `field` ("with", "from"): its name or index; -1 with a message if none.
+int earlier_layer(const json& ref, const std::vector<Layer>& before, const char* field, std::string& error) {
+    for (size_t k = 0; k < before.size(); k++)
+        if ((ref.is_string() && before[k].name == ref.get<std::string>()) || (ref.is_number_integer() && ref.get<int64_t>() == int64_t(k)))
+            return int(k);
+    error = std::string("\"") + field + "\": no earlier layer is called " + ref.dump().substr(0, 40);
+    return -1;
+}
 
 // A message from an op, without the op's own "conv2d: " in front (the layer is named already).
 std::string without_prefix(const std::string& message, const std::string& prefix) {
@@ -138,6 +151,17 @@ Status build_layer(Layer& L, const json& j, const std::vector<Layer>& before, st
             if (Status s = need_image(); !s.ok()) return s;
             L.out_shape = {in[0]};
             return ok_status();
+        case LayerKind::adaptive_avgpool: {
+            if (Status s = need_image(); !s.ok()) return s;
+            if (!j.contains("size")) return error_status("needs \"size\": the output's height and width, n or [h, w]");
+            json size = j["size"].is_array() ? j["size"] : json::array({j["size"], j["size"]});
+            int oh = 0, ow = 0;
+            if (size.size() != 2 || !get_int(json{{"size", size[0]}}, "size", 1, 1, 4096, oh, e) ||
+                !get_int(json{{"size", size[1]}}, "size", 1, 1, 4096, ow, e))
+                return error_status("\"size\" must be a whole number from 1 to 4096, or two of them [h, w]");
+            L.out_shape = {in[0], oh, ow};
+            return ok_status();
+        }
         case LayerKind::flatten:
             L.out_shape = {int(numel_of(in))};
             return ok_status();
@@ -161,6 +185,7 @@ Status build_layer(Layer& L, const json& j, const std::vector<Layer>& before, st
         case LayerKind::relu:
         case LayerKind::sigmoid:
         case LayerKind::tanh:
+        case LayerKind::silu:
             L.out_shape = in;
             return ok_status();
         case LayerKind::batchnorm:
@@ -174,20 +199,22 @@ Status build_layer(Layer& L, const json& j, const std::vector<Layer>& before, st
             L.out_shape = in;
             return ok_status();
         case LayerKind::add:
-        case LayerKind::concat: {
+        case LayerKind::concat:
+        case LayerKind::scale: {
             if (!j.contains("with")) return error_status("needs \"with\": the name or index of an earlier layer whose output joins");
-            const json& w = j["with"];
-            L.with = -1;
-            for (size_t k = 0; k < before.size(); k++)
-                if ((w.is_string() && before[k].name == w.get<std::string>()) ||
-                    (w.is_number_integer() && w.get<int64_t>() == int64_t(k)))
-                    L.with = int(k);
+            L.with = earlier_layer(j["with"], before, "with", e);
             if (L.with < 0) {
                 error_field = "with";
-                return error_status("\"with\": no earlier layer is called " + w.dump().substr(0, 40));
+                return fail();
             }
             const std::vector<int>& other = before[size_t(L.with)].out_shape;
-            if (L.kind == LayerKind::add) {
+            if (L.kind == LayerKind::scale) {
+                const bool gate_shape = (in.size() == 3 && in[1] == 1 && in[2] == 1) || in.size() == 1;
+                if (other.size() != 3 || !gate_shape || in[0] != other[0])
+                    return error_status("scales the channels of " + shape_string(other) + " by its input " + shape_string(in) +
+                                        ", which must be one value per channel: (C,1,1) or (C) with the same C");
+                L.out_shape = other;
+            } else if (L.kind == LayerKind::add) {
                 if (other != in)
                     return error_status("adds layer " + to_string(L.with) + "'s output " + shape_string(other) +
                                         " to its input " + shape_string(in) + ", but the shapes differ");
@@ -223,7 +250,7 @@ const char* layer_kind_name(LayerKind kind) {
     return "";
 }
 
-Status model_from_json(Model& model, const std::string& description, uint64_t seed) {
+Status model_layout(Model& model, const std::string& description) {
     json spec;
     if (Status s = parse_json(spec, description, "model: the description"); !s.ok()) return s;
     if (!spec.is_object()) return error_status("model: the description is not a JSON object");
@@ -237,7 +264,7 @@ Status model_from_json(Model& model, const std::string& description, uint64_t se
     }
     if (!spec.contains("layers") || !spec["layers"].is_array() || spec["layers"].empty())
         return error_status("model: \"layers\" must be a non-empty list");
-    if (spec["layers"].size() > 256) return error_status("model: at most 256 layers");
+    if (spec["layers"].size() > kMaxLayers) return error_status("model: at most " + to_string(kMaxLayers) + " layers");
     int64_t param_count = 0, buffer_count = 0;
     std::vector<int> shape = m.input_shape;
     for (size_t i = 0; i < spec["layers"].size(); i++) {
@@ -261,7 +288,13 @@ Status model_from_json(Model& model, const std::string& description, uint64_t se
         for (const Layer& other : m.layers)
             if (other.name == L.name) return error_status(where + ": the name \"" + L.name + "\" is used twice");
         where += " (" + L.name + ", " + type + ")";
-        L.in_shape = shape;
+        L.source = int(i) - 1;
+        if (j.contains("from")) {
+            std::string e;
+            L.source = j["from"] == "input" ? -1 : earlier_layer(j["from"], m.layers, "from", e);
+            if (L.source < 0 && j["from"] != "input") return error_status(where + ": " + e);
+        }
+        L.in_shape = L.source < 0 ? m.input_shape : m.layers[size_t(L.source)].out_shape;
         std::string field;
         if (Status s = build_layer(L, j, m.layers, field); !s.ok()) return error_status(where + ": " + s.message);
         const int64_t out_values = numel_of(L.out_shape);
@@ -314,11 +347,39 @@ Status model_from_json(Model& model, const std::string& description, uint64_t se
     }
     if (shape.size() != 1) return error_status("model: the last layer's output " + shape_string(shape) +
                                                " must be flat (one score per class): end with flatten and linear");
+    model = std::move(m);
+    return ok_status();
+}
+
+int64_t model_param_count(const Model& model) {
+    int64_t n = 0;
+    for (const ParamInfo& t : model.tensors) n += t.buffer ? 0 : numel_of(t.shape);
+    return n;
+}
+
+int64_t model_buffer_count(const Model& model) {
+    int64_t n = 0;
+    for (const ParamInfo& t : model.tensors) n += t.buffer ? numel_of(t.shape) : 0;
+    return n;
+}
+
+int64_t layer_param_count(const Model& model, const Layer& L) {
+    int64_t n = 0;
+    for (const ParamInfo& t : model.tensors)
+        if (!t.buffer && (t.offset == L.weight || t.offset == L.bias)) n += numel_of(t.shape);
+    return n;
+}
+
+Status model_from_json(Model& model, const std::string& description, uint64_t seed, ModelUse use) {
+    Model m;
+    if (Status s = model_layout(m, description); !s.ok()) return s;
+    m.use = use;
+    const int64_t param_count = model_param_count(m), buffer_count = model_buffer_count(m);
     if (const int64_t bytes = model_memory_bytes(m, param_count, buffer_count, 1); bytes > kModelMemoryBudget)
         return error_status("model: the network would need " + megabytes(bytes) + " for its parameters and one picture's activations; a network may use at most " +
                             megabytes(kModelMemoryBudget));
     m.params.assign(size_t(param_count), 0.0f);
-    m.grads.assign(size_t(param_count), 0.0f);
+    if (use == ModelUse::training) m.grads.assign(size_t(param_count), 0.0f);
     m.buffers.assign(size_t(buffer_count), 0.0f);
     init_params(m, seed);
     model = std::move(m);
@@ -328,31 +389,32 @@ Status model_from_json(Model& model, const std::string& description, uint64_t se
 std::string megabytes(int64_t bytes) { return to_string((bytes + (1 << 20) - 1) >> 20) + " MB"; }
 
 int64_t model_memory_bytes(const Model& model, int64_t params, int64_t buffers, int n) {
-    int64_t per_sample = numel_of(model.input_shape);  // dinput
+    const bool training = model.use == ModelUse::training;
+    int64_t per_sample = training ? numel_of(model.input_shape) : 0;  // dinput
     for (const Layer& L : model.layers) {
         const int64_t values = numel_of(L.out_shape);
-        per_sample += 2 * values;                                          // acts, dacts
+        per_sample += training ? 2 * values : values;                     // acts (and dacts)
         if (L.kind == LayerKind::dropout || L.kind == LayerKind::maxpool) per_sample += values;  // mask, argmax
     }
-    // parameters with their gradients and the optimizer's two running averages (Adam), 4 bytes a value
-    return 4 * (4 * params + buffers) + 4 * per_sample * int64_t(n);
+    // training: parameters with their gradients and the optimizer's two running averages (Adam), 4 bytes a value
+    return 4 * ((training ? 4 : 1) * params + buffers) + 4 * per_sample * int64_t(n);
+}
+
+int64_t layer_macs(const Layer& L) {
+    switch (L.kind) {
+        case LayerKind::conv:  // each output value: C/G input channels times the kernel's taps
+            return numel_of(L.out_shape) * (L.in_shape[0] / L.conv.groups) * L.conv.rows.kernel * L.conv.cols.kernel;
+        case LayerKind::conv_transpose:  // each input value spreads over OC/G channels times the kernel's taps
+            return numel_of(L.in_shape) * (L.out_shape[0] / L.conv_transpose.groups) * L.conv_transpose.rows.kernel *
+                   L.conv_transpose.cols.kernel;
+        case LayerKind::linear: return numel_of(L.in_shape) * numel_of(L.out_shape);
+        default: return 0;
+    }
 }
 
 int64_t model_macs(const Model& model) {
     int64_t macs = 0;
-    for (const Layer& L : model.layers) {
-        switch (L.kind) {
-            case LayerKind::conv:  // each output value: C/G input channels times the kernel's taps
-                macs += numel_of(L.out_shape) * (L.in_shape[0] / L.conv.groups) * L.conv.rows.kernel * L.conv.cols.kernel;
-                break;
-            case LayerKind::conv_transpose:  // each input value spreads over OC/G channels times the kernel's taps
-                macs += numel_of(L.in_shape) * (L.out_shape[0] / L.conv_transpose.groups) * L.conv_transpose.rows.kernel *
-                        L.conv_transpose.cols.kernel;
-                break;
-            case LayerKind::linear: macs += numel_of(L.in_shape) * numel_of(L.out_shape); break;
-            default: break;
-        }
-    }
+    for (const Layer& L : model.layers) macs += layer_macs(L);
     return macs;
 }
 
@@ -413,6 +475,7 @@ Status ensure_batch(Model& model, int n) {
         return error_status("model: a batch of " + to_string(n) + " would need " + megabytes(bytes) + " for this network; a network may use at most " +
                             megabytes(kModelMemoryBudget));
     const size_t layers = model.layers.size();
+    const bool training = model.use == ModelUse::training;
     model.acts.resize(layers);
     model.dacts.resize(layers);
     model.aux.resize(layers);
@@ -421,7 +484,7 @@ Status ensure_batch(Model& model, int n) {
         const Layer& L = model.layers[i];
         const size_t values = size_t(numel_of(L.out_shape)) * size_t(n);
         model.acts[i].assign(values, 0.0f);
-        model.dacts[i].assign(values, 0.0f);
+        model.dacts[i].assign(training ? values : 0, 0.0f);
         size_t aux = 0;
         switch (L.kind) {
             case LayerKind::dropout: aux = values; break;                        // mask
@@ -433,18 +496,23 @@ Status ensure_batch(Model& model, int n) {
         model.aux[i].assign(aux, 0.0f);
         model.argmax[i].assign(L.kind == LayerKind::maxpool ? values : 0, 0);
     }
-    model.dinput.assign(size_t(numel_of(model.input_shape)) * size_t(n), 0.0f);
+    model.dinput.assign(training ? size_t(numel_of(model.input_shape)) * size_t(n) : 0, 0.0f);
     model.probs.assign(size_t(output_size(model)) * size_t(n), 0.0f);
     model.max_batch = n;
     return ok_status();
 }
 
 const float* model_forward(Model& model, const float* inp, int N, bool training) {
+    model_forward_layers(model, inp, N, training, 0, int(model.layers.size()));
+    return model.acts.back().data();
+}
+
+void model_forward_layers(Model& model, const float* inp, int N, bool training, int first, int last) {
     model.training = training;
     const float* P = model.params.data();
-    for (size_t i = 0; i < model.layers.size(); i++) {
+    for (size_t i = size_t(std::max(first, 0)); i < std::min(size_t(std::max(last, 0)), model.layers.size()); i++) {
         const Layer& L = model.layers[i];
-        const float* x = i == 0 ? inp : model.acts[i - 1].data();  // (N, in_shape...)
+        const float* x = L.source < 0 ? inp : model.acts[size_t(L.source)].data();  // (N, in_shape...)
         float* y = model.acts[i].data();                            // (N, out_shape...)
         const int64_t in_values = numel_of(L.in_shape) * N;
         const int C = L.in_shape[0], H = L.in_shape.size() == 3 ? L.in_shape[1] : 1, W = L.in_shape.size() == 3 ? L.in_shape[2] : 1;
@@ -498,9 +566,17 @@ const float* model_forward(Model& model, const float* inp, int N, bool training)
                 concat_forward(y, x, model.acts[size_t(L.with)].data(), N, C, other.out_shape[0], H * W);
                 break;
             }
+            case LayerKind::silu: silu_forward(y, x, in_values); break;
+            case LayerKind::adaptive_avgpool:
+                adaptive_avgpool2d_forward(y, x, N, C, H, W, L.out_shape[1], L.out_shape[2]);
+                break;
+            case LayerKind::scale: {  // x is the gate (N,C); with's output the (N,C,H,W) it scales
+                const std::vector<int>& map = L.out_shape;
+                channel_scale_forward(y, model.acts[size_t(L.with)].data(), x, N, map[0], map[1] * map[2]);
+                break;
+            }
         }
     }
-    return model.acts.back().data();
 }
 
 float model_loss(Model& model, const int32_t* labels, int N) {
@@ -511,6 +587,7 @@ float model_loss(Model& model, const int32_t* labels, int N) {
 void zero_grad(Model& model) { std::fill(model.grads.begin(), model.grads.end(), 0.0f); }
 
 float model_train_step(Model& model, Optimizer& opt, const float* inp, const int32_t* labels, int N) {
+    if (model.use != ModelUse::training) return std::nanf("");  // built for inference: nothing to train with
     zero_grad(model);
     model_forward(model, inp, N, true);
     const float loss = model_loss(model, labels, N);
@@ -520,6 +597,7 @@ float model_train_step(Model& model, Optimizer& opt, const float* inp, const int
 }
 
 void model_backward(Model& model, const float* inp, const int32_t* labels, int N, bool want_dinput) {
+    if (model.use != ModelUse::training) return;
     std::vector<float>& dlogits = model.dacts.back();
     std::fill(dlogits.begin(), dlogits.begin() + int64_t(dlogits.size() / size_t(model.max_batch)) * N, 0.0f);
     softmax_cross_entropy_backward(dlogits.data(), model.probs.data(), labels, N, int(output_size(model)), model.label_smoothing);
@@ -527,6 +605,7 @@ void model_backward(Model& model, const float* inp, const int32_t* labels, int N
 }
 
 void model_backward_from(Model& model, const float* inp, int N, int from, bool want_dinput) {
+    if (model.use != ModelUse::training) return;  // built for inference: no gradients are kept
     for (int i = 0; i < from; i++) {
         std::vector<float>& d = model.dacts[size_t(i)];
         std::fill(d.begin(), d.begin() + int64_t(d.size() / size_t(model.max_batch)) * N, 0.0f);
@@ -536,8 +615,8 @@ void model_backward_from(Model& model, const float* inp, int N, int from, bool w
     float* G = model.grads.data();
     for (size_t i = size_t(from) + 1; i-- > 0;) {
         const Layer& L = model.layers[i];
-        const float* x = i == 0 ? inp : model.acts[i - 1].data();
-        float* dx = i == 0 ? (want_dinput ? model.dinput.data() : nullptr) : model.dacts[i - 1].data();
+        const float* x = L.source < 0 ? inp : model.acts[size_t(L.source)].data();
+        float* dx = L.source < 0 ? (want_dinput ? model.dinput.data() : nullptr) : model.dacts[size_t(L.source)].data();
         const float* y = model.acts[i].data();
         const float* dy = model.dacts[i].data();
         const int64_t in_values = numel_of(L.in_shape) * N;
@@ -577,6 +656,12 @@ void model_backward_from(Model& model, const float* inp, int N, int from, bool w
                 concat_backward(dx, model.dacts[size_t(L.with)].data(), dy, N, C, other.out_shape[0], H * W);
                 break;
             }
+            case LayerKind::scale: {
+                const std::vector<int>& map = L.out_shape;
+                channel_scale_backward(model.dacts[size_t(L.with)].data(), dx, dy, model.acts[size_t(L.with)].data(), x, N, map[0],
+                                       map[1] * map[2]);
+                break;
+            }
             default: {
                 if (!dx) break;  // the rest have no parameters: nothing to do without an input gradient
                 switch (L.kind) {
@@ -592,6 +677,10 @@ void model_backward_from(Model& model, const float* inp, int N, int from, bool w
                     case LayerKind::leaky_relu: leaky_relu_backward(dx, dy, x, in_values, L.slope); break;
                     case LayerKind::sigmoid: sigmoid_backward(dx, dy, y, in_values); break;
                     case LayerKind::tanh: tanh_backward(dx, dy, y, in_values); break;
+                    case LayerKind::silu: silu_backward(dx, dy, x, in_values); break;
+                    case LayerKind::adaptive_avgpool:
+                        adaptive_avgpool2d_backward(dx, dy, N, C, H, W, L.out_shape[1], L.out_shape[2]);
+                        break;
                     default: break;
                 }
             }

@@ -2,17 +2,21 @@
 // parameters, gradients and activations in flat buffers (one allocation each, as in llm.c).
 //
 // A description is {"input": [C, H, W], "layers": [{"type": ..., ...}, ...]}. Each layer reads the
-// output of the one before it; "add" and "concat" also read the output of an earlier layer named
-// by "with" (a residual connection, a DenseNet block). Layer types and their fields:
+// output of the one before it, or of the earlier layer named by "from" ("input": the network's
+// input), which is how a branch starts (ResNet's downsampling shortcut); "add", "concat" and
+// "scale" also read the output of an earlier layer named by "with" (a residual connection, a
+// DenseNet block, squeeze-and-excitation). Layer types and their fields:
 //   conv            out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true
 //   conv_transpose  out, kernel, stride=1, padding=0, output_padding=0, groups=1, bias=true
 //   maxpool         kernel, stride=kernel, padding=0        avgpool   (the same fields)
 //   global_avgpool  (C,H,W) -> (C)                         flatten   (C,H,W) -> (C*H*W)
+//   adaptive_avgpool size: n or [h, w]; (C,H,W) -> (C,h,w) whatever H and W are
 //   linear          out, bias=true                          dropout   p=0.5
-//   relu, sigmoid, tanh, leaky_relu (slope=0.01)
+//   relu, sigmoid, tanh, silu, leaky_relu (slope=0.01)
 //   batchnorm       eps=1e-5, momentum=0.1                  layernorm eps=1e-5 (over all of a sample)
 //   instancenorm    eps=1e-5, affine=false
 //   add             with                                    concat    with (channels)
+//   scale           with: the (C,H,W) output whose channels this layer's input (C,1,1) or (C) multiplies
 // Every layer may have a "name"; parameters are called "<name>.weight", "<name>.bias" (batchnorm
 // also "<name>.running_mean", "<name>.running_var"), as in a PyTorch state_dict. An unnamed
 // layer's name is its index in the list.
@@ -27,7 +31,8 @@
 
 enum class LayerKind {
     conv, conv_transpose, maxpool, avgpool, global_avgpool, flatten, linear, dropout,
-    relu, leaky_relu, sigmoid, tanh, batchnorm, layernorm, instancenorm, add, concat
+    relu, leaky_relu, sigmoid, tanh, batchnorm, layernorm, instancenorm, add, concat,
+    silu, adaptive_avgpool, scale
 };
 
 // The kind as a description spells it: "conv", "maxpool", ...
@@ -37,7 +42,8 @@ struct Layer {
     LayerKind kind;
     std::string name;
     std::vector<int> in_shape, out_shape;  // one sample's shape: (C,H,W) or (D)
-    int with = -1;                         // add, concat: index of the layer whose output joins
+    int source = -1;                       // index of the layer whose output is the input; -1: the network's input
+    int with = -1;                         // add, concat, scale: index of the layer whose output joins
     // geometry and settings (those that apply to the kind)
     Conv2dSpec conv;                       // conv
     ConvTranspose2dSpec conv_transpose;    // conv_transpose
@@ -72,7 +78,13 @@ struct ConvDevice {
                      const float* inp, const float* weight, int N, int C, int H, int W, int OC, const Conv2dSpec& spec) = nullptr;
 };
 
+// What a network is built for. Training keeps a gradient for every parameter and activation, and
+// room for Adam's two running averages; inference keeps only the parameters and the activations
+// (about a quarter of the memory: how VGG-16 runs in the page).
+enum class ModelUse { training, inference };
+
 struct Model {
+    ModelUse use = ModelUse::training;  // inference: grads, dacts and dinput stay empty; no backward
     std::vector<int> input_shape;  // one sample: (C,H,W)
     std::vector<Layer> layers;
     std::vector<ParamInfo> tensors;  // every named tensor, in order
@@ -95,8 +107,16 @@ struct Model {
 
 // Builds a model from its JSON description; every size is checked, so an impossible shape is a
 // message naming the layer ("layer 3 (conv2): the kernel window covers 5 rows but ..."), never a
-// crash. Parameters are initialised as PyTorch does, from `seed`.
-Status model_from_json(Model& model, const std::string& description, uint64_t seed);
+// crash, and a network larger than kModelMemoryBudget is refused with its size. Parameters are
+// initialised as PyTorch does, from `seed`.
+Status model_from_json(Model& model, const std::string& description, uint64_t seed, ModelUse use = ModelUse::training);
+// The same checks and shapes with nothing allocated: the layers, their shapes and the named tensors,
+// params, grads and buffers left empty. Any size of network, VGG-16 included, is laid out in
+// microseconds; model_param_count tells what it would hold.
+Status model_layout(Model& model, const std::string& description);
+int64_t model_param_count(const Model& model);   // trainable values over model.tensors
+int64_t model_buffer_count(const Model& model);  // running statistics
+int64_t layer_param_count(const Model& model, const Layer& L);  // that layer's trainable values
 // The seed network of the training lab, for (1,28,28) images and 10 classes:
 // conv(1->4,3x3,p1)-relu-maxpool2-conv(4->8,3x3,p1)-relu-maxpool2-flatten-fc(392->32)-relu-fc(32->10)
 std::string seed_model_json();
@@ -114,6 +134,7 @@ std::string megabytes(int64_t bytes);  // "12 MB", rounded up
 // Multiply-adds of one sample's forward pass through the conv, transposed-conv and linear layers
 // (the rest is a few operations per value): what a step costs. Backward is about twice as much.
 int64_t model_macs(const Model& model);
+int64_t layer_macs(const Layer& L);  // one layer's share of model_macs
 int predicted_class(const float* scores, int K);  // the class with the highest of K scores
 
 // PyTorch's default initialisation of conv and linear layers: weights kaiming-uniform with
@@ -126,6 +147,9 @@ Status ensure_batch(Model& model, int n);
 // Forward over N samples. inp (N, input_shape...). training: batchnorm uses batch statistics and
 // updates its running ones, dropout drops. Returns the last layer's output (N, classes).
 const float* model_forward(Model& model, const float* inp, int N, bool training);
+// Layers [first, last) of the same forward, for a caller that spreads a long pass over several
+// frames; the layers before `first` must have run on the same inp.
+void model_forward_layers(Model& model, const float* inp, int N, bool training, int first, int last);
 // Softmax cross-entropy of the last forward's output against labels (N), with model.label_smoothing;
 // keeps probs for backward.
 float model_loss(Model& model, const int32_t* labels, int N);

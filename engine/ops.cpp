@@ -182,6 +182,43 @@ void global_avgpool_backward(float* dinp, const float* dout, int N, int C, int H
     }
 }
 
+// Rows of input cell window i of n windows over `size` values: [floor(i*size/n), ceil((i+1)*size/n)).
+static int adaptive_start(int i, int n, int size) { return int(int64_t(i) * size / n); }
+static int adaptive_end(int i, int n, int size) { return int((int64_t(i + 1) * size + n - 1) / n); }
+
+void adaptive_avgpool2d_forward(float* out, const float* inp, int N, int C, int H, int W, int OH, int OW) {
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        const float* x = inp + plane * H * W;
+        float* y = out + plane * OH * OW;
+        for (int i = 0; i < OH; i++) {
+            const int r0 = adaptive_start(i, OH, H), r1 = adaptive_end(i, OH, H);
+            for (int j = 0; j < OW; j++) {
+                const int c0 = adaptive_start(j, OW, W), c1 = adaptive_end(j, OW, W);
+                float sum = 0.0f;
+                for (int r = r0; r < r1; r++)
+                    for (int c = c0; c < c1; c++) sum += x[r * W + c];
+                y[i * OW + j] = sum / float((r1 - r0) * (c1 - c0));
+            }
+        }
+    }
+}
+
+void adaptive_avgpool2d_backward(float* dinp, const float* dout, int N, int C, int H, int W, int OH, int OW) {
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        float* dx = dinp + plane * H * W;
+        const float* dy = dout + plane * OH * OW;
+        for (int i = 0; i < OH; i++) {
+            const int r0 = adaptive_start(i, OH, H), r1 = adaptive_end(i, OH, H);
+            for (int j = 0; j < OW; j++) {
+                const int c0 = adaptive_start(j, OW, W), c1 = adaptive_end(j, OW, W);
+                const float d = dy[i * OW + j] / float((r1 - r0) * (c1 - c0));  // forward: the window's mean
+                for (int r = r0; r < r1; r++)
+                    for (int c = c0; c < c1; c++) dx[r * W + c] += d;
+            }
+        }
+    }
+}
+
 // ---- activations -----------------------------------------------------------------------------
 
 void relu_forward(float* out, const float* inp, int64_t n) {
@@ -215,6 +252,17 @@ void tanh_forward(float* out, const float* inp, int64_t n) {
 }
 void tanh_backward(float* dinp, const float* dout, const float* out, int64_t n) {
     for (int64_t i = 0; i < n; i++) dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
+}
+
+void silu_forward(float* out, const float* inp, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = inp[i] / (1.0f + std::exp(-inp[i]));
+}
+
+void silu_backward(float* dinp, const float* dout, const float* inp, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const float s = 1.0f / (1.0f + std::exp(-inp[i]));
+        dinp[i] += dout[i] * s * (1.0f + inp[i] * (1.0f - s));
+    }
 }
 
 // ---- linear ----------------------------------------------------------------------------------
@@ -614,6 +662,26 @@ void concat_backward(float* da, float* db, const float* dout, int N, int CA, int
         const float* d = dout + int64_t(n) * (CA + CB) * HW;
         if (da) for (int64_t i = 0; i < int64_t(CA) * HW; i++) da[int64_t(n) * CA * HW + i] += d[i];
         if (db) for (int64_t i = 0; i < int64_t(CB) * HW; i++) db[int64_t(n) * CB * HW + i] += d[int64_t(CA) * HW + i];
+    }
+}
+
+void channel_scale_forward(float* out, const float* x, const float* gate, int N, int C, int HW) {
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        const float g = gate[plane];
+        for (int i = 0; i < HW; i++) out[plane * HW + i] = x[plane * HW + i] * g;
+    }
+}
+
+void channel_scale_backward(float* dx, float* dgate, const float* dout, const float* x, const float* gate, int N, int C, int HW) {
+    for (int64_t plane = 0; plane < int64_t(N) * C; plane++) {
+        const float* d = dout + plane * HW;
+        if (dx)
+            for (int i = 0; i < HW; i++) dx[plane * HW + i] += d[i] * gate[plane];
+        if (dgate) {
+            float sum = 0.0f;
+            for (int i = 0; i < HW; i++) sum += d[i] * x[plane * HW + i];
+            dgate[plane] += sum;
+        }
     }
 }
 

@@ -38,6 +38,13 @@ void avgpool2d_backward(float* dinp, const float* dout, int N, int C, int H, int
 void global_avgpool_forward(float* out, const float* inp, int N, int C, int HW);
 void global_avgpool_backward(float* dinp, const float* dout, int N, int C, int HW);
 
+// F.adaptive_avg_pool2d(x, (OH, OW)): output cell (i, j) averages input rows
+// floor(i*H/OH) .. ceil((i+1)*H/OH)-1 and columns floor(j*W/OW) .. ceil((j+1)*W/OW)-1, so the
+// windows cover the input whatever its size (they overlap when OH does not divide H; an output
+// larger than the input repeats values). out (N,C,OH,OW), inp (N,C,H,W).
+void adaptive_avgpool2d_forward(float* out, const float* inp, int N, int C, int H, int W, int OH, int OW);
+void adaptive_avgpool2d_backward(float* dinp, const float* dout, int N, int C, int H, int W, int OH, int OW);
+
 // ---- activations (elementwise over n values) -------------------------------------------------
 void relu_forward(float* out, const float* inp, int64_t n);                      // max(x, 0)
 void relu_backward(float* dinp, const float* dout, const float* out, int64_t n);  // dout where out > 0
@@ -47,6 +54,9 @@ void sigmoid_forward(float* out, const float* inp, int64_t n);                  
 void sigmoid_backward(float* dinp, const float* dout, const float* out, int64_t n);  // dout * y(1-y)
 void tanh_forward(float* out, const float* inp, int64_t n);
 void tanh_backward(float* dinp, const float* dout, const float* out, int64_t n);     // dout * (1-y^2)
+void silu_forward(float* out, const float* inp, int64_t n);                       // x * sigmoid(x) (F.silu, "swish")
+// dout * s(1 + x(1-s)) with s = sigmoid(x): the derivative of x*s(x)
+void silu_backward(float* dinp, const float* dout, const float* inp, int64_t n);
 
 // ---- linear (F.linear: out = inp @ weight^T + bias) -----------------------------------------
 // out (N,OUT), inp (N,IN), weight (OUT,IN) (PyTorch's layout), bias (OUT) or nullptr.
@@ -116,6 +126,11 @@ void add_backward(float* da, float* db, const float* dout, int64_t n);
 // Channel concat (torch.cat(dim=1), DenseNet): out (N,CA+CB,HW) from a (N,CA,HW) and b (N,CB,HW).
 void concat_forward(float* out, const float* a, const float* b, int N, int CA, int CB, int HW);
 void concat_backward(float* da, float* db, const float* dout, int N, int CA, int CB, int HW);
+// Channel scale (squeeze-and-excitation's last step, x * gate[:, :, None, None]): every value of
+// channel c of sample n times gate[n, c]. out, x (N,C,HW), gate (N,C).
+// Backward: dx += dout * gate;  dgate[n, c] += sum over the plane of dout * x.
+void channel_scale_forward(float* out, const float* x, const float* gate, int N, int C, int HW);
+void channel_scale_backward(float* dx, float* dgate, const float* dout, const float* x, const float* gate, int N, int C, int HW);
 
 // ---- loss -------------------------------------------------------------------------------------
 // F.cross_entropy(logits, labels, label_smoothing=eps): the mean over the batch of the cross-entropy

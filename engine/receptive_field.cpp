@@ -36,6 +36,8 @@ Status model_receptive_field(ReceptiveField& rows, ReceptiveField& cols, const M
     for (int i = 0; i <= layer; i++) {
         const Layer& L = model.layers[size_t(i)];
         const std::string name = "layer " + to_string(i) + " (" + L.name + ")";
+        if (L.source != i - 1)
+            return error_status(name + " reads an earlier layer's output, a branch; receptive fields of branching networks are not computed here");
         switch (L.kind) {
             case LayerKind::conv:
                 row_axes.push_back(L.conv.rows);
@@ -49,11 +51,13 @@ Status model_receptive_field(ReceptiveField& rows, ReceptiveField& cols, const M
             case LayerKind::flatten:
             case LayerKind::linear:
             case LayerKind::global_avgpool:
+            case LayerKind::adaptive_avgpool:
                 return error_status(name + " mixes every position of its input, so its units see the whole picture");
             case LayerKind::conv_transpose:
                 return error_status(name + " is a transposed convolution; its receptive field is not computed here");
             case LayerKind::add:
             case LayerKind::concat:
+            case LayerKind::scale:
                 return error_status(name + " joins two branches; receptive fields of branching networks are not computed here");
             default:
                 break;  // elementwise: the field passes unchanged

@@ -154,6 +154,33 @@ TEST_CASE("gradcheck: activations") {
           [&](Vec& dx) { sigmoid_backward(dx.data(), R.data(), out.data(), n); });
     check("tanh", [&] { tanh_forward(out.data(), x.data(), n); },
           [&](Vec& dx) { tanh_backward(dx.data(), R.data(), out.data(), n); });
+    check("silu", [&] { silu_forward(out.data(), x.data(), n); },
+          [&](Vec& dx) { silu_backward(dx.data(), R.data(), x.data(), n); });
+}
+
+TEST_CASE("gradcheck: adaptive average pooling and the channel scale") {
+    Rng rng(14);
+    // 7x5 to 3x2: overlapping windows of rows [0,3) [2,5) [4,7) and columns [0,3) [2,5)
+    const int N = 2, C = 3, H = 7, W = 5, OH = 3, OW = 2;
+    Vec x = random_vec(size_t(N) * C * H * W, rng), R = random_vec(size_t(N) * C * OH * OW, rng), out(R.size()), dx(x.size());
+    auto pool_loss = [&] {
+        adaptive_avgpool2d_forward(out.data(), x.data(), N, C, H, W, OH, OW);
+        return weighted_sum(out, R);
+    };
+    pool_loss();
+    adaptive_avgpool2d_backward(dx.data(), R.data(), N, C, H, W, OH, OW);
+    gradcheck("adaptive_avgpool2d", x, pool_loss, dx);
+
+    Vec map = random_vec(size_t(N) * C * 6, rng), gate = random_vec(size_t(N) * C, rng, 0.1f, 0.9f);
+    Vec S = random_vec(map.size(), rng), scaled(map.size()), dmap(map.size()), dgate(gate.size());
+    auto scale_loss = [&] {
+        channel_scale_forward(scaled.data(), map.data(), gate.data(), N, C, 6);
+        return weighted_sum(scaled, S);
+    };
+    scale_loss();
+    channel_scale_backward(dmap.data(), dgate.data(), S.data(), map.data(), gate.data(), N, C, 6);
+    gradcheck("channel_scale: the map", map, scale_loss, dmap);
+    gradcheck("channel_scale: the gate", gate, scale_loss, dgate);
 }
 
 TEST_CASE("gradcheck: linear and dropout") {

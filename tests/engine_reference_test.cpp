@@ -153,6 +153,9 @@ void run_activation(const json& c) {
     } else if (op == "sigmoid") {
         sigmoid_forward(out.data(), x.data.data(), n);
         sigmoid_backward(dx.data(), dout.data.data(), out.data(), n);
+    } else if (op == "silu") {
+        silu_forward(out.data(), x.data.data(), n);
+        silu_backward(dx.data(), dout.data.data(), x.data.data(), n);
     } else {
         tanh_forward(out.data(), x.data.data(), n);
         tanh_backward(dx.data(), dout.data.data(), out.data(), n);
@@ -273,7 +276,24 @@ TEST_CASE("every op agrees with PyTorch, forward and backward") {
             global_avgpool_backward(dx.data(), dout.data.data(), N, C, HW);
             compare(c, "out", out, get(c, "out"));
             compare(c, "dx", dx, get(c, "dx"));
-        } else if (op == "relu" || op == "leaky_relu" || op == "sigmoid" || op == "tanh") run_activation(c);
+        } else if (op == "adaptive_avgpool2d") {
+            const Tensor &x = get(c, "x"), &dout = get(c, "dout");
+            const int N = dim(x, 0), C = dim(x, 1), H = dim(x, 2), W = dim(x, 3), OH = c["size"][0], OW = c["size"][1];
+            std::vector<float> out(size_t(N) * C * OH * OW), dx = zeros_like(x);
+            adaptive_avgpool2d_forward(out.data(), x.data.data(), N, C, H, W, OH, OW);
+            adaptive_avgpool2d_backward(dx.data(), dout.data.data(), N, C, H, W, OH, OW);
+            compare(c, "out", out, get(c, "out"));
+            compare(c, "dx", dx, get(c, "dx"));
+        } else if (op == "channel_scale") {
+            const Tensor &x = get(c, "x"), &gate = get(c, "gate"), &dout = get(c, "dout");
+            const int N = dim(x, 0), C = dim(x, 1), HW = dim(x, 2) * dim(x, 3);
+            std::vector<float> out(x.data.size()), dx = zeros_like(x), dgate = zeros_like(gate);
+            channel_scale_forward(out.data(), x.data.data(), gate.data.data(), N, C, HW);
+            channel_scale_backward(dx.data(), dgate.data(), dout.data.data(), x.data.data(), gate.data.data(), N, C, HW);
+            compare(c, "out", out, get(c, "out"));
+            compare(c, "dx", dx, get(c, "dx"));
+            compare(c, "dgate", dgate, get(c, "dgate"));
+        } else if (op == "relu" || op == "leaky_relu" || op == "sigmoid" || op == "tanh" || op == "silu") run_activation(c);
         else if (op == "linear") run_linear(c);
         else if (op.find("norm") != std::string::npos) run_norm(c);
         else if (op == "add" || op == "concat") run_join(c);
@@ -281,5 +301,5 @@ TEST_CASE("every op agrees with PyTorch, forward and backward") {
         else FAIL_CHECK("no replay for reference op " << op);
         ran++;
     }
-    CHECK(ran >= 40);  // the generator writes 41 cases; fewer means the file is stale or cut
+    CHECK(ran >= 52);  // the generator writes 52 cases; fewer means the file is stale or cut
 }

@@ -165,5 +165,15 @@ for (N, K, eps) in [(7, 10, 0.1), (32, 10, 0.25)]:
              lambda logits: F.cross_entropy(logits, labels, label_smoothing=eps).reshape(1))
 
 
+# ---- the layers EfficientNet and the adaptive poolings need ----
+x = grad(rand(4, 3, 5, 5, scale=3))
+add_case("silu", {}, dict(x=x), lambda x: F.silu(x))
+# output sizes that divide the input, that do not (overlapping windows), 1 (global) and larger than the input
+for (N, C, H, W, OH, OW) in [(2, 3, 8, 6, 4, 3), (1, 2, 7, 10, 3, 4), (2, 2, 5, 5, 1, 1), (1, 2, 3, 2, 5, 4)]:
+    x = grad(rand(N, C, H, W))
+    add_case("adaptive_avgpool2d", dict(size=[OH, OW]), dict(x=x), lambda x, OH=OH, OW=OW: F.adaptive_avg_pool2d(x, (OH, OW)))
+x, gate = grad(rand(2, 4, 3, 5)), grad(torch.sigmoid(rand(2, 4)))
+add_case("channel_scale", {}, dict(x=x, gate=gate), lambda x, gate: x * gate[:, :, None, None])
+
 write_safetensors(sys.argv[1], tensors, {"cases": json.dumps(cases), "torch": torch.__version__})
 print(f"torch_reference: {len(cases)} cases, {len(tensors)} tensors -> {sys.argv[1]}")

@@ -99,7 +99,7 @@ void model_spec_cases() {
         "model: the description is not valid JSON",
         [] { return build_text("conv 3x3, relu, pool"); });
     bad("model-10000-layers", "10,000 relu layers",
-        "model: at most 256 layers",
+        "model: at most 2048 layers",
         [] { return build("[" + repeated(R"({"type": "relu"})", 10000) + R"(, {"type": "flatten"}, {"type": "linear", "out": 10}])"); });
     bad("model-nested-100000", "a description nested 100,000 levels deep",
         "model: the description is nested 100001 levels deep; at most 64 are allowed",
