@@ -20,7 +20,7 @@ namespace {
 // Laid out, a network may name up to 2^36 parameters (a count that cannot overflow); built, it must
 // fit kModelMemoryBudget, which decides long before that.
 constexpr int64_t kMaxParams = int64_t(1) << 36;
-constexpr int64_t kMaxSampleValues = int64_t(1) << 24; // values of one sample's activation in one layer
+constexpr int64_t kMaxSampleValues = int64_t(1) << 26; // values of one sample's activation in one layer (256 MB)
 constexpr size_t kMaxLayers = 2048;                     // DenseNet-121 written out is 430 layers
 
 struct Kind {

@@ -11,7 +11,7 @@ TEST_CASE("the lab list follows the lessons, whatever order the files were linke
     // ../shared/lessons: convolution, its arithmetic and matrix, convolving lists (the FFT), channels, real images, pooling,
     // receptive fields, backprop, then training a whole network.
     CHECK(api_labs() == json::parse(R"(["hand-conv", "arithmetic", "matrix", "fft", "channels", "image-kernels", "pooling",
-                                        "nonlinearity", "receptive-field", "backprop", "train", "normalization", "residual", "transfer", "adversarial", "explain"])"));
+                                        "nonlinearity", "receptive-field", "backprop", "train", "normalization", "residual", "architectures", "transfer", "adversarial", "explain"])"));
 }
 
 TEST_CASE("record_answer counts answers per lab; reset_progress forgets them") {

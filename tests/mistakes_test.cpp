@@ -540,6 +540,40 @@ std::vector<Expected> fft_mistakes(const json& s) {
             {"product-length", std::vector<double>(right.begin(), right.end() - 1)}};  // the last coefficient left out
 }
 
+// ---- A layer of a real network (architectures): output side floor((H + 2p - k) / s) + 1 with one
+// channel per filter; parameters filters x (C / groups) x k x k, plus a bias per filter if it has them.
+json layer_right(const json& s) {
+    const json& x = s["exercise"];
+    const std::vector<int> in = x["in_shape"];
+    const int OC = x["out"];
+    const int64_t bias = x["bias"].get<bool>() ? OC : 0;
+    if (x["kind"] == "linear") return {{"shape", {OC}}, {"params", int64_t(in[0]) * OC + bias}};
+    const int k = x["kernel"], st = x["stride"], p = x["padding"], G = x["groups"];
+    const int side = (in[1] + 2 * p - k) / st + 1;
+    return {{"shape", {OC, side, side}}, {"params", int64_t(OC) * (in[0] / G) * k * k + bias}};
+}
+std::vector<Expected> layer_mistakes(const json& s) {
+    const json& x = s["exercise"];
+    const json right = layer_right(s);
+    const std::vector<int> in = x["in_shape"];
+    const int OC = x["out"];
+    const bool has_bias = x["bias"];
+    const int64_t params = right["params"], bias = has_bias ? OC : 0;
+    auto with_params = [&](int64_t n) { return json{{"shape", right["shape"]}, {"params", n}}; };
+    auto with_side = [&](int c, int side) { return json{{"shape", {c, side, side}}, {"params", params}}; };
+    std::vector<Expected> list = {{has_bias ? "bias-forgotten" : "bias-counted", with_params(has_bias ? params - OC : params + OC)}};
+    if (x["kind"] == "linear") return list;
+    const int k = x["kernel"], st = x["stride"], p = x["padding"], G = x["groups"], C = in[0], H = in[1];
+    const int span = H + 2 * p - k, side = span / st + 1;
+    list.push_back({"input-channels-forgotten", with_params(int64_t(OC) * k * k + bias)});  // one channel per filter
+    list.push_back({"groups-ignored", G > 1 ? with_params(int64_t(OC) * C * k * k + bias) : json(nullptr)});  // every channel seen
+    list.push_back({"padding-ignored", p > 0 ? with_side(OC, (H - k) / st + 1) : json(nullptr)});
+    list.push_back({"stride-ignored", st > 1 ? with_side(OC, span + 1) : json(nullptr)});
+    list.push_back({"rounded-up", span % st ? with_side(OC, side + 1) : json(nullptr)});
+    list.push_back({"input-channels-kept", C != OC ? with_side(C, side) : json(nullptr)});
+    return list;
+}
+
 void fresh_lab(const char* lab) {
     g_events.clear();
     app_platform().post_event = record_event;
@@ -669,6 +703,15 @@ TEST_CASE("fft lab: a wrong product or length names the mistake that gives it") 
                        80);
 }
 
+TEST_CASE("architectures lab: a wrong output shape or parameter count names the mistake that gives it") {
+    fresh_lab("architectures");
+    check_lab_mistakes({"architectures",
+                        {"bias-forgotten", "bias-counted", "input-channels-forgotten", "groups-ignored", "padding-ignored", "stride-ignored",
+                         "rounded-up", "input-channels-kept"},
+                        layer_right, layer_mistakes, plain_answer},
+                       150);
+}
+
 TEST_CASE("explain lab: a wrong Grad-CAM weight or cell names the mistake that gives it") {
     fresh_lab("explain");
     check_lab_mistakes({"explain", {"sum-not-mean", "relu-forgotten", "activations-averaged", "weights-swapped"}, cam_right, cam_mistakes,
@@ -678,7 +721,7 @@ TEST_CASE("explain lab: a wrong Grad-CAM weight or cell names the mistake that g
 
 TEST_CASE("hints: a ladder of three per exercise, counted in the answer, in every lab with exercises") {
     for (const char* lab : {"hand-conv", "arithmetic", "matrix", "fft", "channels", "pooling", "nonlinearity", "receptive-field", "backprop",
-                            "normalization", "residual", "transfer", "adversarial", "explain"}) {
+                            "normalization", "residual", "architectures", "transfer", "adversarial", "explain"}) {
         INFO(lab);
         fresh_lab(lab);
         if (std::string(lab) == "receptive-field") command({{"net", "stack"}});
@@ -790,7 +833,7 @@ TEST_CASE("mastery: three right in a row without a hint; a wrong answer goes bac
     const json concepts = api_command({{"progress", true}})["progress"]["concepts"];
     for (const json& one : concepts) ids.push_back(one["id"]);
     CHECK(ids == std::vector<std::string>{"convolution-by-hand", "output-size", "convolution-as-matrix", "list-convolution", "parameter-count", "pooling",
-                                          "linear-composition", "receptive-field", "gradient-of-convolution", "normalization", "skip-connections", "frozen-parameters", "adversarial-step", "grad-cam"});
+                                          "linear-composition", "receptive-field", "gradient-of-convolution", "normalization", "skip-connections", "layer-in-a-network", "frozen-parameters", "adversarial-step", "grad-cam"});
     command({{"progress", "reset"}});
     CHECK(concept_of("receptive-field")["state"] == "new");
     app_platform().post_event = nullptr;

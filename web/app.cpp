@@ -28,7 +28,7 @@ static const Chapter kChapters[] = {
     {"Convolution", {"hand-conv", "arithmetic", "matrix", "fft", "channels", "image-kernels"}},
     {"Building blocks", {"pooling", "nonlinearity", "receptive-field"}},
     {"Training", {"backprop", "train"}},
-    {"Deeper networks", {"normalization", "residual"}},
+    {"Deeper networks", {"normalization", "residual", "architectures"}},
     {"Your network", {"transfer", "adversarial", "explain"}},
 };
 

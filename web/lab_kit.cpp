@@ -156,25 +156,45 @@ std::string read_grid(const json& fields, const char* name, bool one_d, int max_
     return e;
 }
 
-std::string grey_square(Tensor& out, const Picture& picture, int side) {
+// image (1,C,H,W) shrunk with average pooling by a whole factor, then its middle side x side kept.
+static std::string shrink_to_square(Tensor& out, const Tensor& image, int side) {
+    const int C = image.shape[1], H = image.shape[2], W = image.shape[3];
+    const int factor = std::max(1, std::min(H, W) / side);
+    Tensor small;
+    if (Status s = avgpool2d(small, image, make_pool2d_spec(factor, factor, 0)); !s.ok()) return s.message;
+    const int SH = small.shape[2], SW = small.shape[3], top = (SH - side) / 2, left = (SW - side) / 2;
+    Tensor square{{1, C, side, side}, std::vector<float>(size_t(C) * size_t(side) * size_t(side), 0.0f)};
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < side; y++)
+            for (int x = 0; x < side; x++)
+                square.data[(size_t(c) * side + y) * side + x] = small.data[(size_t(c) * SH + top + y) * SW + left + x];
+    out = std::move(square);
+    return "";
+}
+
+// The picture as (1,3,H,W), values 0..1; "" or why not.
+static std::string picture_rgb(Tensor& rgb, const Picture& picture, int side) {
     const int H = picture.height, W = picture.width;
     if (H < side || W < side || picture.rgba.size() != size_t(H) * size_t(W) * 4)
         return "the picture is smaller than " + std::to_string(side) + " pixels a side";
-    Tensor rgb;  // (1,3,H,W), values 0..1
     rgb.shape = {1, 3, H, W};
     rgb.data.assign(size_t(3) * size_t(H) * size_t(W), 0.0f);
     for (size_t i = 0; i < size_t(H) * size_t(W); i++)
         for (size_t c = 0; c < 3; c++) rgb.data[c * size_t(H) * size_t(W) + i] = picture.rgba[i * 4 + c] / 255.0f;
-    Tensor luma{{1, 3, 1, 1}, {0.299f, 0.587f, 0.114f}}, grey;  // (OC=1, C=3, 1, 1)
+    return "";
+}
+
+std::string grey_square(Tensor& out, const Picture& picture, int side) {
+    Tensor rgb, grey;
+    if (std::string e = picture_rgb(rgb, picture, side); !e.empty()) return e;
+    Tensor luma{{1, 3, 1, 1}, {0.299f, 0.587f, 0.114f}};  // (OC=1, C=3, 1, 1)
     Conv2dSpec one;
     if (Status s = conv2d(grey, rgb, luma, nullptr, one); !s.ok()) return s.message;
-    const int factor = std::max(1, std::min(H, W) / side);
-    Tensor small;
-    if (Status s = avgpool2d(small, grey, make_pool2d_spec(factor, factor, 0)); !s.ok()) return s.message;
-    const int SH = small.shape[2], SW = small.shape[3], top = (SH - side) / 2, left = (SW - side) / 2;
-    Tensor square{{1, 1, side, side}, std::vector<float>(size_t(side) * size_t(side), 0.0f)};
-    for (int y = 0; y < side; y++)
-        for (int x = 0; x < side; x++) square.data[size_t(y * side + x)] = small.data[size_t((top + y) * SW + left + x)];
-    out = std::move(square);
-    return "";
+    return shrink_to_square(out, grey, side);
+}
+
+std::string rgb_square(Tensor& out, const Picture& picture, int side) {
+    Tensor rgb;
+    if (std::string e = picture_rgb(rgb, picture, side); !e.empty()) return e;
+    return shrink_to_square(out, rgb, side);
 }

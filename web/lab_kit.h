@@ -260,6 +260,8 @@ std::string read_photo(const json& fields, const char* name, std::string& out);
 // 0..1: grey as a 1x1 convolution of R, G, B (BT.601 weights), shrunk with average pooling by a whole
 // factor, the middle kept. "" or why not (smaller than side).
 std::string grey_square(Tensor& out, const Picture& picture, int side);
+// The same in colour: (1,3,side,side), values 0..1.
+std::string rgb_square(Tensor& out, const Picture& picture, int side);
 // A grid that is one row in 1D mode: at most max_side x max_side in 2D, one row of at most
 // max_length in 1D (where a flat list is taken as that row); the message then adds
 // " (1D mode: the kernel is one row)".

@@ -75,13 +75,13 @@ void command_cases() {
         "no preset \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; the presets are sobel-x, sobel-y, gradient-magnitude, gradient-direction, prewitt-x, laplacian, gaussian, box-blur, sharpen, emboss, identity, edge",
         [] { return lab_command("image-kernels", "\"preset\": \"" + std::string(1 << 20, 'x') + "\""); }, "image-kernels");
     bad("command-1mb-lab-id", "a 1 MB string as the lab's id",
-        "there is no lab called \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"; the labs are: hand-conv, arithmetic, matrix, fft, channels, image-kernels, pooling, nonlinearity, receptive-field, backprop, train, normalization, residual, transfer, adversarial, explain",
+        "there is no lab called \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"; the labs are: hand-conv, arithmetic, matrix, fft, channels, image-kernels, pooling, nonlinearity, receptive-field, backprop, train, normalization, residual, architectures, transfer, adversarial, explain",
         [] { return command_error("{\"lab\": \"" + std::string(1 << 20, 'y') + "\"}"); });
     bad("command-script-lab-id", "a lab id of <script>alert(1)</script>",
-        "there is no lab called \"<script>alert(1)</script>\"; the labs are: hand-conv, arithmetic, matrix, fft, channels, image-kernels, pooling, nonlinearity, receptive-field, backprop, train, normalization, residual, transfer, adversarial, explain",
+        "there is no lab called \"<script>alert(1)</script>\"; the labs are: hand-conv, arithmetic, matrix, fft, channels, image-kernels, pooling, nonlinearity, receptive-field, backprop, train, normalization, residual, architectures, transfer, adversarial, explain",
         [] { return command_error(R"({"lab": "<script>alert(1)</script>"})"); });
     bad("command-lab-number", "\"lab\": 7",
-        "\"lab\" must be a lab id (a string): hand-conv, arithmetic, matrix, fft, channels, image-kernels, pooling, nonlinearity, receptive-field, backprop, train, normalization, residual, transfer, adversarial, explain",
+        "\"lab\" must be a lab id (a string): hand-conv, arithmetic, matrix, fft, channels, image-kernels, pooling, nonlinearity, receptive-field, backprop, train, normalization, residual, architectures, transfer, adversarial, explain",
         [] { return command_error(R"({"lab": 7})"); });
     bad("command-unknown-field", "\"strdie\": 2 (a typo)",
         "unknown field \"strdie\"; this lab's commands use: dims, image, kernel, bias, stride, dilation, padding, flip, reset, image_preset, preset, mode, new_exercise, seed, cells, position, step, hint, answer, answers, reveal, show_all, playing, speed",

@@ -57,7 +57,7 @@ void model_spec_cases() {
         "model: layer 0 (0, dropout): \"p\" must be a number from 0 to 0.99",
         [=] { return build(R"([{"type": "dropout", "p": 2})" + tail); });
     bad("model-unknown-layer", "a layer of type \"attention\"",
-        "model: layer 0: unknown type \"attention\"; the types are conv, conv_transpose, maxpool, avgpool, global_avgpool, flatten, linear, dropout, relu, leaky_relu, sigmoid, tanh, batchnorm, layernorm, instancenorm, add, concat",
+        "model: layer 0: unknown type \"attention\"; the types are conv, conv_transpose, maxpool, avgpool, global_avgpool, flatten, linear, dropout, relu, leaky_relu, sigmoid, tanh, batchnorm, layernorm, instancenorm, add, concat, silu, adaptive_avgpool, scale",
         [=] { return build(R"([{"type": "attention"})" + tail); });
     bad("model-layer-not-object", "a layer that is the string \"conv\"",
         "model: layer 0 must be an object with a \"type\"",
@@ -104,8 +104,9 @@ void model_spec_cases() {
     bad("model-nested-100000", "a description nested 100,000 levels deep",
         "model: the description is nested 100001 levels deep; at most 64 are allowed",
         [] { return build_text("{\"input\": [1, 28, 28], \"layers\": " + std::string(100000, '[') + std::string(100000, ']') + "}"); });
+    // 159 M parameters, 16 bytes each to train (gradients and Adam's two averages): 2.4 GB
     bad("model-too-many-parameters", "a linear layer of 784 x 200,000 (157 million parameters)",
-        "model: layer 1 (1, linear): the model would have more than 67108864 parameters",
+        "model: the network would need 2428 MB for its parameters and one picture's activations; a network may use at most 768 MB",
         [] { return build(R"([{"type": "flatten"}, {"type": "linear", "out": 200000}, {"type": "linear", "out": 10}])"); });
     bad("model-too-big-for-the-page", "a 1x1 conv to 1024 channels on 64x64 and 24 ReLUs after it (25 maps of 4M values: 800 MB for one picture)",
         "model: the network would need 801 MB for its parameters and one picture's activations; a network may use at most 768 MB",

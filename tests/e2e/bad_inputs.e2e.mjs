@@ -56,7 +56,7 @@ const commandCases = [
   ['an unknown field', () => cnnlab.command({ lab: 'hand-conv', colour: 'red' }),
     'unknown field "colour"; this lab\'s commands use: dims, image, kernel, bias, stride, dilation, padding, flip, reset, image_preset, preset, mode, new_exercise, seed, cells, position, step, hint, answer, answers, reveal, show_all, playing, speed'],
   ['a lab id with a script in it', () => cnnlab.command({ lab: '<img src=x onerror=alert(1)>' }),
-    'there is no lab called "<img src=x onerror=alert(1)>"; the labs are: hand-conv, arithmetic, matrix, fft, channels, image-kernels, pooling, nonlinearity, receptive-field, backprop, train, normalization, residual, transfer, adversarial, explain'],
+    'there is no lab called "<img src=x onerror=alert(1)>"; the labs are: hand-conv, arithmetic, matrix, fft, channels, image-kernels, pooling, nonlinearity, receptive-field, backprop, train, normalization, residual, architectures, transfer, adversarial, explain'],
 ];
 for (const [what, command, message] of commandCases) {
   test(`command: ${what}`, async (ctx) => {
