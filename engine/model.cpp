@@ -372,6 +372,14 @@ int64_t layer_param_count(const Model& model, const Layer& L) {
 
 Status model_from_json(Model& model, const std::string& description, uint64_t seed, ModelUse use) {
     Model m;
+    if (Status s = model_allocate(m, description, use); !s.ok()) return s;
+    init_params(m, seed);
+    model = std::move(m);
+    return ok_status();
+}
+
+Status model_allocate(Model& model, const std::string& description, ModelUse use) {
+    Model m;
     if (Status s = model_layout(m, description); !s.ok()) return s;
     m.use = use;
     const int64_t param_count = model_param_count(m), buffer_count = model_buffer_count(m);
@@ -381,7 +389,6 @@ Status model_from_json(Model& model, const std::string& description, uint64_t se
     m.params.assign(size_t(param_count), 0.0f);
     if (use == ModelUse::training) m.grads.assign(size_t(param_count), 0.0f);
     m.buffers.assign(size_t(buffer_count), 0.0f);
-    init_params(m, seed);
     model = std::move(m);
     return ok_status();
 }
@@ -428,11 +435,20 @@ int predicted_class(const float* scores, int K) {
 }
 
 void init_params(Model& model, uint64_t seed) {
-    Rng rng(seed);
+    ParamInit init(seed);
+    while (init_params_step(model, init, INT64_MAX)) {
+    }
+}
+
+bool init_params_step(Model& model, ParamInit& init, int64_t values) {
+    Rng& rng = init.rng;
+    int64_t done = 0;
     auto uniform = [&](int64_t offset, int64_t count, float bound) {
         for (int64_t i = 0; i < count; i++) model.params[size_t(offset + i)] = (2.0f * rng.uniform() - 1.0f) * bound;
+        done += count;
     };
-    for (const Layer& L : model.layers) {
+    for (; init.layer < model.layers.size() && (done < values || done == 0); init.layer++) {
+        const Layer& L = model.layers[init.layer];
         int64_t fan_in = 0, weights = 0, biases = L.out_shape.empty() ? 0 : L.out_shape[0];
         switch (L.kind) {
             case LayerKind::conv:
@@ -465,6 +481,7 @@ void init_params(Model& model, uint64_t seed) {
         uniform(L.weight, weights, bound);
         if (L.bias >= 0) uniform(L.bias, biases, bound);
     }
+    return init.layer < model.layers.size();
 }
 
 Status ensure_batch(Model& model, int n) {

@@ -141,6 +141,20 @@ int predicted_class(const float* scores, int K);  // the class with the highest 
 // a = sqrt(5), i.e. uniform in +-1/sqrt(fan_in), biases uniform in +-1/sqrt(fan_in); batchnorm
 // weight 1, bias 0, running mean 0, running var 1.
 void init_params(Model& model, uint64_t seed);
+// The same, a few layers at a time, for a network whose initialisation is too long for one frame
+// (VGG-16: 138 M values, seconds in the page): init_params(model, seed) draws the same numbers as
+// `ParamInit init(seed); while (init_params_step(model, init, budget)) {}` for any budget.
+struct ParamInit {
+    Rng rng;
+    size_t layer = 0;  // the next layer to initialise
+    explicit ParamInit(uint64_t seed) : rng(seed) {}
+};
+// Initialises whole layers until about `values` parameters are done (at least one layer); false when
+// every layer is.
+bool init_params_step(Model& model, ParamInit& init, int64_t values);
+// model_from_json without the initialisation: every parameter and buffer 0, for init_params_step or
+// a loaded state to fill.
+Status model_allocate(Model& model, const std::string& description, ModelUse use = ModelUse::training);
 
 // Sizes the activation buffers for up to n samples (no allocation when already big enough).
 Status ensure_batch(Model& model, int n);

@@ -4,6 +4,7 @@
 // pooling, the channel scale of squeeze-and-excitation, and a layer reading an earlier layer ("from").
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -175,7 +176,9 @@ TEST_CASE("the seven networks laid out: every tensor and output shape is torchvi
         }
         // every module torchvision recorded has a layer of the same name with the same output shape
         int compared = 0;
-        for (const auto& [name, shape] : net["outputs"].items()) {
+        for (auto it = net["outputs"].begin(); it != net["outputs"].end(); ++it) {
+            const std::string name = it.key();  // (clang 14 cannot capture a structured binding in INFO)
+            const json& shape = it.value();
             const Layer* layer = nullptr;
             for (const Layer& L : m.layers)
                 if (L.name == name) layer = &L;
@@ -221,6 +224,22 @@ TEST_CASE("torchvision's weights in the engine give torchvision's outputs (eval 
     }
 }
 
+TEST_CASE("parameters initialized a few layers at a time are the ones init_params draws") {
+    for (const Architecture a : {Architecture::lenet5, Architecture::efficientnet_b0}) {
+        Model whole, sliced;
+        REQUIRE(model_from_json(whole, architecture_json(a, 64), 9, ModelUse::inference).ok());
+        REQUIRE(model_allocate(sliced, architecture_json(a, 64), ModelUse::inference).ok());
+        CHECK(std::all_of(sliced.params.begin(), sliced.params.end(), [](float v) { return v == 0.0f; }));
+        ParamInit init(9);
+        int steps = 1;
+        while (init_params_step(sliced, init, 1000)) steps++;
+        INFO(steps << " steps");
+        CHECK(steps > 2);
+        CHECK(sliced.params == whole.params);
+        CHECK(sliced.buffers == whole.buffers);
+    }
+}
+
 TEST_CASE("what the networks cost, and what fits in the page") {
     // LeNet-5's parameters by hand: conv1 6*(1*5*5)+6 = 156, conv2 16*(6*5*5)+16 = 2416,
     // fc1 120*400+120 = 48120, fc2 84*120+84 = 10164, fc3 10*84+10 = 850: 61706 in all.
@@ -239,7 +258,9 @@ TEST_CASE("what the networks cost, and what fits in the page") {
     CHECK(r[7].field == -1);  // fc1 sees the whole picture
 
     // The published receptive fields of VGG-16 and ResNet-18's last maps (before global pooling): 212 and 435
-    for (auto [a, field] : {std::pair{Architecture::vgg16, 212}, std::pair{Architecture::resnet18, 435}}) {
+    for (const std::pair<Architecture, int>& known : {std::pair{Architecture::vgg16, 212}, std::pair{Architecture::resnet18, 435}}) {
+        const Architecture a = known.first;
+        const int field = known.second;
         Model m;
         REQUIRE(model_layout(m, architecture_json(a)).ok());
         const std::vector<LayerReport> rep = layer_reports(m);

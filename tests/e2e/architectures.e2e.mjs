@@ -26,7 +26,7 @@ test('architectures: a network picked, ResNet-18 and VGG-16 run in the page, phi
     s = await page.evaluate(() => cnnlab.state());
     expectEqual([s.forward.state, s.forward.input, s.forward.layers_done], ['done', 'chelsea', s.layers.length], `${network} done`);
     const slowest = Math.max(...s.timings.layer_ms);
-    console.log(`  ${s.forward.network}: built in ${s.timings.build_ms.toFixed(0)} ms, forward ${s.timings.forward_ms.toFixed(0)} ms (slowest layer ${slowest.toFixed(0)} ms)`);
+    console.log(`  ${s.forward.network}: built in ${s.timings.build_ms.toFixed(0)} ms, forward ${s.timings.forward_ms.toFixed(0)} ms (slowest layer ${slowest.toFixed(0)} ms, longest slice between frames ${s.timings.slowest_slice_ms.toFixed(0)} ms; ${s.shown.inference_mb} MB of memory touched in ${s.timings.touch_ms.toFixed(0)} ms)`);
   }
   // too big for the page, even for one picture: refused with its size
   s = await page.evaluate(() => cnnlab.command({ network: 'efficientnet_b0', phi: 7, run: true }));

@@ -23,6 +23,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 #include <imgui.h>
 
@@ -76,20 +78,44 @@ enum class RunState { idle, running, done, refused };
 constexpr Choice<RunState> kRunStates[] = {
     {RunState::idle, "idle"}, {RunState::running, "running"}, {RunState::done, "done"}, {RunState::refused, "refused"}};
 
-// One forward pass, spread over frames: built in the first slice, then layer after layer.
+// One forward pass, spread over slices of work between frames: the page's memory touched, the
+// network allocated, its parameters drawn, then its layers one after another.
+enum class RunStep { touch, allocate, initialize, forward };
+
 struct ForwardRun {
     RunState state = RunState::idle;
+    RunStep step = RunStep::touch;
     std::string network;             // the title of the network it runs
     std::string description;         // its model JSON
-    Model model;                     // built for inference while running; freed when done
-    std::vector<float> input;        // (1, C, S, S): the photo, normalized as ImageNet networks expect
-    std::string input_name;          // the photo's name, or "a built-in picture"
-    int next_layer = -1;             // -1: not built yet
+    int64_t bytes = 0;               // the memory it needs (parameters and one picture's activations)
+    std::string input_name;          // the photo's name, or "a built-in pattern"
+    int next_layer = 0;              // the next layer to run (RunStep::forward)
+    int layers = 0;
     std::vector<double> layer_ms;    // (layers) measured here
-    double build_ms = 0, forward_ms = 0;
+    double touch_ms = 0, build_ms = 0, forward_ms = 0;
+    double slowest_slice_ms = 0;     // the longest the page waited for one slice of this run
     int top_class = -1;              // the largest of the random network's scores
     std::string message;             // why it was refused
 };
+
+// The run's memory, kept apart from the lab: a command works on a copy of the lab
+// (command_on_copy), and VGG-16's would be 600 MB.
+struct RunMemory {
+    Model model;                     // built for inference while running; freed when done
+    std::vector<float> input;        // (1, C, S, S): the photo, normalized as ImageNet networks expect
+    ParamInit init{1};               // the parameters drawn a few layers at a time
+    char* touched = nullptr;         // (bytes) memory being touched, then given back for the model
+    int64_t touched_bytes = 0;
+    void clear() {
+        std::free(touched);
+        touched = nullptr;
+        touched_bytes = 0;
+        model = Model{};
+        input = {};
+        init = ParamInit(1);
+    }
+};
+RunMemory g_run_memory;
 
 struct ArchitecturesLab {
     ArchitecturesSettings settings;
@@ -261,10 +287,9 @@ int64_t last_field(const Laid& laid) {
 // The photo as the network's input: ImageNet networks take RGB normalized with ImageNet's mean and
 // standard deviation per channel; LeNet-5 a grey picture in [0, 1]. A built-in pattern when no
 // photo has arrived.
-void make_input(ArchitecturesLab& lab, const Model& model) {
+void make_input(std::vector<float>& input, std::string& input_name, const ArchitecturesLab& lab, const Model& model) {
     const int C = model.input_shape[0], S = model.input_shape[1];
-    ForwardRun& run = lab.run;
-    run.input.assign(size_t(C) * size_t(S) * size_t(S), 0.0f);
+    input.assign(size_t(C) * size_t(S) * size_t(S), 0.0f);
     Picture picture;
     picture.name = lab.photo_loaded;
     picture.width = lab.photo_width;
@@ -275,17 +300,17 @@ void make_input(ArchitecturesLab& lab, const Model& model) {
     if (!e.empty()) {  // stripes: something to look at, not nothing
         for (int c = 0; c < C; c++)
             for (int y = 0; y < S; y++)
-                for (int x = 0; x < S; x++) run.input[(size_t(c) * S + y) * S + x] = 0.5f + 0.5f * std::sin(0.2f * float(x + 2 * y + 7 * c));
-        run.input_name = "a built-in pattern";
+                for (int x = 0; x < S; x++) input[(size_t(c) * S + y) * S + x] = 0.5f + 0.5f * std::sin(0.2f * float(x + 2 * y + 7 * c));
+        input_name = "a built-in pattern";
     } else {
-        run.input = square.data;
-        run.input_name = lab.photo_loaded;
+        input = square.data;
+        input_name = lab.photo_loaded;
     }
     if (C == 3) {
         const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
         for (int c = 0; c < 3; c++)
             for (size_t i = 0; i < size_t(S) * S; i++) {
-                float& v = run.input[size_t(c) * S * S + i];
+                float& v = input[size_t(c) * S * S + i];
                 v = (v - mean[c]) / sd[c];
             }
     }
@@ -297,10 +322,12 @@ double ms_since(std::chrono::steady_clock::time_point start) {
 
 void start_run(ArchitecturesLab& lab) {
     recompute(lab);
+    g_run_memory.clear();
     ForwardRun& run = lab.run;
     run = ForwardRun{};
     run.network = lab.shown.title;
     run.description = lab.shown.description;
+    run.bytes = lab.shown.inference_bytes;
     if (!lab.shown.message.empty()) {
         run.state = RunState::refused;
         run.message = lab.shown.message;
@@ -317,40 +344,93 @@ void start_run(ArchitecturesLab& lab) {
     post_event("run-started");
 }
 
-bool architectures_work(double budget_ms) {
-    ArchitecturesLab& lab = g_lab;
+void refuse_run(ForwardRun& run, const std::string& message) {
+    run.state = RunState::refused;
+    run.message = message;
+    g_run_memory.clear();
+}
+
+// One slice of the run, about budget_ms long (at least one step, however long it takes); false when
+// the run is over.
+bool run_slice(ArchitecturesLab& lab, double budget_ms, std::chrono::steady_clock::time_point start) {
     ForwardRun& run = lab.run;
-    if (run.state != RunState::running) return false;
-    const auto start = std::chrono::steady_clock::now();
-    if (run.next_layer < 0) {  // build: the parameters drawn as PyTorch initializes them
-        if (Status s = model_from_json(run.model, run.description, 1, ModelUse::inference); !s.ok() || !(s = ensure_batch(run.model, 1)).ok()) {
-            run.state = RunState::refused;
-            run.message = s.message;
-            run.model = Model{};
+    RunMemory& mem = g_run_memory;
+    switch (run.step) {
+        case RunStep::touch: {
+            // Memory the page has never used costs about 3 ms a megabyte the first time it is
+            // written (the browser maps it in then): 1.5 s for VGG-16's 553 MB in one go. Touched a
+            // slice at a time and given back, it is there for the model when it is allocated.
+            if (!mem.touched) {
+                mem.touched = static_cast<char*>(std::malloc(size_t(run.bytes)));
+                if (!mem.touched) {
+                    refuse_run(run, "The browser did not give the page the " + megabytes(run.bytes) + " a forward pass of " + run.network +
+                                        " needs.");
+                    return false;
+                }
+            }
+            do {
+                const int64_t chunk = std::min<int64_t>(int64_t(16) << 20, run.bytes - mem.touched_bytes);
+                std::memset(mem.touched + mem.touched_bytes, 0, size_t(chunk));
+                mem.touched_bytes += chunk;
+            } while (mem.touched_bytes < run.bytes && ms_since(start) < budget_ms);
+            run.touch_ms += ms_since(start);
+            if (mem.touched_bytes < run.bytes) return true;
+            std::free(mem.touched);
+            mem.touched = nullptr;
+            run.step = RunStep::allocate;
+            return true;
+        }
+        case RunStep::allocate: {
+            Status s = model_allocate(mem.model, run.description, ModelUse::inference);
+            if (s.ok()) s = ensure_batch(mem.model, 1);
+            if (!s.ok()) {
+                refuse_run(run, s.message);
+                return false;
+            }
+            make_input(mem.input, run.input_name, lab, mem.model);
+            run.layers = int(mem.model.layers.size());
+            run.layer_ms.assign(size_t(run.layers), 0.0);
+            run.build_ms += ms_since(start);
+            run.step = RunStep::initialize;
+            return true;
+        }
+        case RunStep::initialize: {  // VGG-16's 138 M values take seconds: a few million at a time
+            bool more = true;
+            while (more && ms_since(start) < budget_ms) more = init_params_step(mem.model, mem.init, 1 << 21);
+            run.build_ms += ms_since(start);
+            if (!more) run.step = RunStep::forward;
+            return true;
+        }
+        case RunStep::forward: {
+            do {  // at least one layer a slice, however long it takes
+                const auto t = std::chrono::steady_clock::now();
+                model_forward_layers(mem.model, mem.input.data(), 1, false, run.next_layer, run.next_layer + 1);
+                run.layer_ms[size_t(run.next_layer)] = ms_since(t);
+                run.forward_ms += run.layer_ms[size_t(run.next_layer)];
+                run.next_layer++;
+            } while (run.next_layer < run.layers && ms_since(start) < budget_ms);
+            if (run.next_layer < run.layers) return true;
+            const std::vector<float>& scores = mem.model.acts.back();
+            run.top_class = predicted_class(scores.data(), int(output_size(mem.model)));
+            mem.clear();  // the memory back: hundreds of MB for VGG-16
+            run.state = RunState::done;
+            post_event("run-done");
             return false;
         }
-        make_input(lab, run.model);
-        run.layer_ms.assign(run.model.layers.size(), 0.0);
-        run.build_ms = ms_since(start);
-        run.next_layer = 0;
-        return true;
     }
-    const int layers = int(run.model.layers.size());
-    while (run.next_layer < layers && (ms_since(start) < budget_ms || run.next_layer == 0)) {
-        const auto t = std::chrono::steady_clock::now();
-        model_forward_layers(run.model, run.input.data(), 1, false, run.next_layer, run.next_layer + 1);
-        run.layer_ms[size_t(run.next_layer)] = ms_since(t);
-        run.forward_ms += run.layer_ms[size_t(run.next_layer)];
-        run.next_layer++;
-        if (ms_since(start) >= budget_ms) break;
-    }
-    if (run.next_layer < layers) return true;
-    const std::vector<float>& scores = run.model.acts.back();
-    run.top_class = predicted_class(scores.data(), int(output_size(run.model)));
-    run.model = Model{};  // the memory back: hundreds of MB for VGG-16
-    run.state = RunState::done;
-    post_event("run-done");
     return false;
+}
+
+bool architectures_work(double budget_ms) {
+    ArchitecturesLab& lab = g_lab;
+    if (lab.run.state != RunState::running) {
+        if (g_run_memory.touched || !g_run_memory.model.layers.empty()) g_run_memory.clear();  // a reset stopped a run
+        return false;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const bool more = run_slice(lab, budget_ms, start);
+    lab.run.slowest_slice_ms = std::max(lab.run.slowest_slice_ms, ms_since(start));
+    return more;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -568,14 +648,15 @@ const Output<ArchitecturesLab> kOutputs[] = {
     {"forward", [](const ArchitecturesLab& lab) {
          const ForwardRun& r = lab.run;
          json f = {{"state", choice_name(kRunStates, r.state)}, {"network", text_or_null(r.network)},
-                   {"layers_done", std::max(r.next_layer, 0)}, {"layers", r.layer_ms.size()}, {"input", text_or_null(r.input_name)},
+                   {"layers_done", r.next_layer}, {"layers", r.layers}, {"input", text_or_null(r.input_name)},
                    {"message", text_or_null(r.message)}};
          if (r.state == RunState::done) f["top_class"] = r.top_class;
          return f;
      }},
     {"timings", [](const ArchitecturesLab& lab) {
          const ForwardRun& r = lab.run;
-         return json{{"build_ms", r.build_ms}, {"forward_ms", r.forward_ms}, {"layer_ms", r.layer_ms}};
+         return json{{"touch_ms", r.touch_ms}, {"build_ms", r.build_ms}, {"forward_ms", r.forward_ms}, {"layer_ms", r.layer_ms},
+                     {"slowest_slice_ms", r.slowest_slice_ms}};
      }},
     {"photo_loaded", [](const ArchitecturesLab& lab) { return text_or_null(lab.photo_loaded); }},
     {"loading", [](const ArchitecturesLab&) { return json(!picture_pending("architectures").empty()); }},
@@ -660,7 +741,7 @@ int draw_accuracy_chart(const ArchitecturesLab& lab, ImVec2 size) {
     const ImVec2 p0 = ImGui::GetItemRectMin();
     ImDrawList* draw = ImGui::GetWindowDrawList();
     draw->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(250, 250, 250, 255));
-    const float left = 48, bottom = 34, top = 10, right = 12;
+    const float left = 48, bottom = 34, top = 24, right = 12;
     const double lo_macs = std::log10(2e8), hi_macs = std::log10(3e10), lo_acc = 50, hi_acc = 80;
     auto at = [&](double macs, double acc) {
         return ImVec2(p0.x + left + float((std::log10(double(macs)) - lo_macs) / (hi_macs - lo_macs)) * (size.x - left - right),
@@ -677,20 +758,56 @@ int draw_accuracy_chart(const ArchitecturesLab& lab, ImVec2 size) {
         draw->AddLine(a, at(std::pow(10, hi_macs), acc), IM_COL32(220, 220, 220, 255));
         draw->AddText(ImVec2(p0.x + 8, a.y - 7), text, (std::to_string(acc) + "%").c_str());
     }
-    draw->AddText(ImVec2(p0.x + left, p0.y + size.y - 16), axis, "multiply-adds per picture (log scale) ->   top-1 on ImageNet ^");
+    draw->AddText(ImVec2(p0.x + left, p0.y + size.y - 16), axis, "multiply-adds per picture (log scale)");
+    draw->AddText(ImVec2(p0.x + 8, p0.y + 4), axis, "top-1 on ImageNet");
     int clicked = -1;
     const ImVec2 mouse = ImGui::GetIO().MousePos;
+    struct Dot {
+        Architecture network;
+        ImVec2 centre;
+        float radius;
+    };
+    std::vector<Dot> dots;
     for (const Choice<Architecture>& c : kNetworks) {
         if (c.value == Architecture::lenet5) continue;  // MNIST, not ImageNet
-        const ArchitectureInfo& info = architecture_info(c.value);
         const Laid& laid = laid_network(c.value);
-        const ImVec2 centre = at(double(laid.macs), info.top1);
-        const float radius = 3 + 2.2f * std::sqrt(float(laid.params) / 1e6f);
-        const bool shown = lab.settings.network == c.value;
-        draw->AddCircleFilled(centre, radius, shown ? kDotShown : kDot);
-        draw->AddText(ImVec2(centre.x + radius + 3, centre.y - 7), text, info.name);
-        const float dx = mouse.x - centre.x, dy = mouse.y - centre.y;
-        if (ImGui::IsItemClicked() && dx * dx + dy * dy <= (radius + 4) * (radius + 4)) clicked = int(c.value);
+        dots.push_back({c.value, at(double(laid.macs), architecture_info(c.value).top1), 3 + 2.2f * std::sqrt(float(laid.params) / 1e6f)});
+    }
+    for (const Dot& d : dots) {
+        const bool shown = lab.settings.network == d.network;
+        draw->AddCircleFilled(d.centre, d.radius, shown ? kDotShown : kDot);
+        const float dx = mouse.x - d.centre.x, dy = mouse.y - d.centre.y;
+        if (ImGui::IsItemClicked() && dx * dx + dy * dy <= (d.radius + 4) * (d.radius + 4)) clicked = int(d.network);
+    }
+    const ImVec2 title = ImGui::CalcTextSize("top-1 on ImageNet");
+    std::vector<ImVec4> placed = {ImVec4(p0.x + 8, p0.y + 4, p0.x + 8 + title.x, p0.y + 4 + title.y)};  // (x0, y0, x1, y1) of the texts drawn
+    for (const Dot& d : dots) {  // each name right of its dot, else left, below or above: where it covers no dot and no name
+        const char* name = architecture_info(d.network).name;
+        const ImVec2 extent = ImGui::CalcTextSize(name);
+        auto clear = [&](ImVec2 corner) {
+            if (corner.x < p0.x + left || corner.x + extent.x > p0.x + size.x - 2 || corner.y < p0.y + 2 ||
+                corner.y + extent.y > p0.y + size.y - bottom + 4)
+                return false;
+            for (const Dot& o : dots) {
+                const float nx = std::clamp(o.centre.x, corner.x, corner.x + extent.x), ny = std::clamp(o.centre.y, corner.y, corner.y + extent.y);
+                if ((nx - o.centre.x) * (nx - o.centre.x) + (ny - o.centre.y) * (ny - o.centre.y) < o.radius * o.radius) return false;
+            }
+            for (const ImVec4& r : placed)
+                if (corner.x < r.z + 6 && corner.x + extent.x + 6 > r.x && corner.y < r.w && corner.y + extent.y > r.y) return false;
+            return true;
+        };
+        const ImVec2 places[] = {ImVec2(d.centre.x + d.radius + 3, d.centre.y - extent.y / 2),
+                                 ImVec2(d.centre.x - d.radius - 3 - extent.x, d.centre.y - extent.y / 2),
+                                 ImVec2(d.centre.x - extent.x / 2, d.centre.y + d.radius + 1),
+                                 ImVec2(d.centre.x - extent.x / 2, d.centre.y - d.radius - 1 - extent.y)};
+        ImVec2 place = places[2];
+        for (const ImVec2& p : places)
+            if (clear(p)) {
+                place = p;
+                break;
+            }
+        draw->AddText(place, text, name);
+        placed.push_back(ImVec4(place.x, place.y, place.x + extent.x, place.y + extent.y));
     }
     return clicked;
 }
@@ -751,19 +868,22 @@ void draw_forward(ArchitecturesLab& lab) {
         ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1.0f), "%s needs %s for one picture; the page gives a network %s.", lab.shown.title.c_str(),
                            megabytes(lab.shown.inference_bytes).c_str(), megabytes(kModelMemoryBudget).c_str());
     if (r.state == RunState::running) {
-        const int done = std::max(r.next_layer, 0), total = int(r.layer_ms.size());
-        ImGui::ProgressBar(total ? float(done) / float(total) : 0.0f, ImVec2(-1, 0),
-                           r.next_layer < 0 ? "building" : (std::to_string(done) + " of " + std::to_string(total) + " layers").c_str());
+        const char* building[] = {"getting the memory", "allocating", "drawing the weights"};
+        const std::string text = r.step == RunStep::forward ? std::to_string(r.next_layer) + " of " + std::to_string(r.layers) + " layers"
+                                                            : building[int(r.step)];
+        ImGui::ProgressBar(r.layers ? float(r.next_layer) / float(r.layers) : 0.0f, ImVec2(-1, 0), text.c_str());
+    } else if (r.network != lab.shown.title) {
+        // the last run was of another network: nothing to say here about this one
     } else if (r.state == RunState::done) {
         double conv_ms = 0;
         Model laid;
         if (model_layout(laid, r.description).ok())
             for (size_t i = 0; i < laid.layers.size() && i < r.layer_ms.size(); i++)
                 if (laid.layers[i].kind == LayerKind::conv) conv_ms += r.layer_ms[i];
-        ImGui::Text("%s on %s: built in %.0f ms, one forward pass in %.0f ms on one core of this computer (%.0f%% of it in convolutions). "
-                    "The largest score is class %d, by chance: the weights are random.",
-                    r.network.c_str(), r.input_name.c_str(), r.build_ms, r.forward_ms, r.forward_ms > 0 ? 100 * conv_ms / r.forward_ms : 0.0,
-                    r.top_class);
+        ImGui::Text("%s on %s: %s of memory made ready in %.0f ms, the network built in %.0f ms, one forward pass in %.0f ms on one core "
+                    "of this computer (%.0f%% of it in convolutions). The largest score is class %d, by chance: the weights are random.",
+                    r.network.c_str(), r.input_name.c_str(), megabytes(r.bytes).c_str(), r.touch_ms, r.build_ms, r.forward_ms,
+                    r.forward_ms > 0 ? 100 * conv_ms / r.forward_ms : 0.0, r.top_class);
     } else if (r.state == RunState::refused) {
         ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.4f, 1.0f), "%s", r.message.c_str());
     }
@@ -773,13 +893,14 @@ void draw_forward(ArchitecturesLab& lab) {
 
 void draw_layers(ArchitecturesLab& lab) {
     const Laid& l = lab.shown;
-    ImGui::TextDisabled("LAYER BY LAYER");
     if (!l.message.empty()) return;
     const ForwardRun& r = lab.run;
     const bool timed = r.state == RunState::done && r.network == l.title && r.layer_ms.size() == l.reports.size();
     // while an exercise is open the numbers it asks for are hidden: in its layer and every layer after
     const int hide_from = lab.record.open() ? lab.record.exercise["index"].get<int>() : int(l.reports.size());
-    const float height = std::max(ImGui::GetTextLineHeightWithSpacing() * 12, ImGui::GetContentRegionAvail().y * 0.5f);
+    // the rest of the window, but for the note under the table
+    const float height = std::max(ImGui::GetTextLineHeightWithSpacing() * 10,
+                                  ImGui::GetContentRegionAvail().y - 2 * ImGui::GetTextLineHeightWithSpacing());
     if (!ImGui::BeginTable("layers", timed ? 7 : 6,
                            ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit,
                            ImVec2(0, height)))
@@ -826,7 +947,6 @@ void draw_layers(ArchitecturesLab& lab) {
 }
 
 void draw_scaling(ArchitecturesLab& lab) {
-    ImGui::TextDisabled("EFFICIENTNET'S COMPOUND SCALING");
     ImGui::PushTextWrapPos(0);
     ImGui::TextUnformatted("Scale B0 with one coefficient phi: depth (blocks per stage) by 1.2^phi, width (channels) by 1.1^phi, the picture's "
                        "side by 1.15^phi. Multiply-adds grow with depth and with the square of width and of side: 1.2 x 1.1^2 x 1.15^2 is "
@@ -929,9 +1049,19 @@ void architectures_draw() {
     ImGui::EndGroup();
     ImGui::Separator();
     draw_forward(lab);
-    draw_layers(lab);
-    ImGui::Separator();
-    draw_scaling(lab);
+    if (ImGui::BeginTabBar("views")) {
+        if (ImGui::BeginTabItem("Layer by layer")) {
+            draw_layers(lab);
+            ImGui::EndTabItem();
+        }
+        ui_anchor("tab-layers");
+        if (ImGui::BeginTabItem("EfficientNet's compound scaling")) {
+            draw_scaling(lab);
+            ImGui::EndTabItem();
+        }
+        ui_anchor("tab-scaling");
+        ImGui::EndTabBar();
+    }
     if (lab.record.open() && !(lab.settings.network == before.network && lab.settings.phi == before.phi)) lab.record.close();
     recompute(lab);
     commit("architectures", lab.pending);
