@@ -42,5 +42,15 @@ node -e '
   console.log((ok ? "PASS" : "FAIL") + " training on the desktop: " + JSON.stringify([s.data_loaded, s.step, s.train_loss]));
   process.exit(ok ? 0 : 1);' "$tr" && passed=$((passed + 1)) || { failed=$((failed + 1)); state_rc=1; }
 
+# The architectures lab on the desktop: ResNet-18 run once on a photo from build/photos, in slices
+# between frames.
+ar=$(SDL_VIDEODRIVER=offscreen timeout 120 build/native/cnnlab --lab architectures --frames 200 --command '{"network": "resnet18", "run": true}' \
+  --screenshot out/test/desktop-architectures.png --print-state)
+node -e '
+  const s = JSON.parse(process.argv[1].split("\n").filter((l) => l.startsWith("{")).pop());
+  const ok = s.forward.state === "done" && s.forward.input === "chelsea" && s.forward.layers_done === 69 && s.timings.forward_ms > 0;
+  console.log((ok ? "PASS" : "FAIL") + " ResNet-18 run once on the desktop: " + JSON.stringify([s.forward, s.timings.forward_ms]));
+  process.exit(ok ? 0 : 1);' "$ar" && passed=$((passed + 1)) || { failed=$((failed + 1)); state_rc=1; }
+
 echo "desktop: $passed passed, $failed failed"
 [ $frame_rc = 0 ] && [ $state_rc = 0 ]

@@ -1,7 +1,8 @@
 // architectures.e2e.mjs — the "architectures" lab in headless Chromium, embedded: a click on a
 // network's card, one forward pass of ResNet-18 and of VGG-16 on the photo in the page (VGG-16's
 // 528 MB of parameters fit; the times printed, not asserted), EfficientNet at phi 7 refused with the
-// memory it would need, an exercise answered through the drawn fields, and a screenshot measured
+// memory it would need, an exercise answered right through the drawn fields and wrong through
+// cnnlab.command, and a screenshot measured
 // for the lab's colours (out/e2e/architectures.png).
 import { serveAndRun, openPage, frames, clickRect, anchor, screenshotStats, runner, expect, expectEqual } from './harness.mjs';
 
@@ -46,8 +47,14 @@ test('architectures: a network picked, ResNet-18 and VGG-16 run in the page, phi
   await frames(page, 2);
   s = await page.evaluate(() => cnnlab.state());
   expectEqual([s.last_answer && s.last_answer.correct, s.score], [true, { answered: 1, correct: 1 }], 'the typed answer');
+  // and one wrong through cnnlab.command: the biases left out (or counted where there are none)
+  s = await page.evaluate(() => cnnlab.command({ new_exercise: true, seed: 4 }));
+  const off = s.exercise.bias ? layer.params - s.exercise.out : layer.params + s.exercise.out;
+  s = await page.evaluate((a) => cnnlab.command({ answer: a }), { shape: layer.shape, params: off });
+  expectEqual([s.last_answer.correct, s.last_answer.mistake.id, s.score], [false, s.exercise.bias ? 'bias-forgotten' : 'bias-counted',
+    { answered: 2, correct: 1 }], 'a wrong answer, its mistake named');
   const progress = await page.evaluate(() => JSON.parse(localStorage.getItem('cnnlab:progress')));
-  expectEqual(progress.architectures, { answered: 1, correct: 1 }, 'progress kept');
+  expectEqual(progress.architectures, { answered: 2, correct: 1 }, 'progress kept');
   await page.evaluate(() => cnnlab.command({ network: 'resnet50' }));
   await page.mouse.move(1270, 790);
   await frames(page, 3);

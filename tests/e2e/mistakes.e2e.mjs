@@ -142,10 +142,11 @@ test('three right answers master a concept, kept across a reload; an answer afte
   await context.close();
 });
 
-// Presses a key over two frames: the app reads keys as held at the start of a frame.
+// Presses a key for one frame: the app reads keys as held at the start of a frame. Held longer, a
+// slow frame (the machine busy) can pass ImGui's key-repeat delay (0.275 s) and move twice.
 async function pressKey(page, key) {
   await page.keyboard.down(key);
-  await frames(page, 2);
+  await frames(page, 1);
   await page.keyboard.up(key);
   await frames(page, 2);
 }
