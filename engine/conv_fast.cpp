@@ -7,7 +7,8 @@
 // dropped), every tap is the same plain offset for all outputs: one long vectorizable loop over
 // the output index. Each vector of inputs is loaded once and used for up to 8 output channels,
 // whose running sums stay in registers for the whole sum over channels and taps.
-// Stride 1 only (the rest goes to the reference path).
+// Stride 1; a strided convolution is first rewritten as a stride-1 one over its input's phases
+// (conv2d_forward_phases). The backward pass of a strided one goes to the reference path.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -208,9 +209,89 @@ float* conv_scratch(int slot, size_t values) {
     return b.data();
 }
 
+// The taps of one axis of a strided convolution, sorted by phase. With stride s, tap k of a window
+// starting at input s*o - p reads input s*o + k*d - p: in the zero-padded input, row s*(o + a) + r
+// with k*d = a*s + r. So it reads phase r (the rows r, r + s, r + 2s, ...) at offset a.
+struct PhaseAxis {
+    int phases[64];      // the phases some tap reads, ascending
+    int count = 0;       // how many
+    int index_of[64];    // a phase's place in phases[] (-1: no tap reads it)
+    int span = 0;        // the kernel's side over the phases: the largest offset a, plus 1
+};
+
+bool phase_axis(PhaseAxis& p, const ConvAxis& a) {
+    if (a.stride > 64) return false;
+    for (int r = 0; r < a.stride; r++) p.index_of[r] = -1;
+    p.count = 0;
+    p.span = (a.kernel - 1) * a.dilation / a.stride + 1;
+    for (int r = 0; r < a.stride; r++)
+        for (int k = 0; k < a.kernel; k++)
+            if (k * a.dilation % a.stride == r) {
+                p.index_of[r] = p.count;
+                p.phases[p.count++] = r;
+                break;
+            }
+    return true;
+}
+
+// A strided convolution as a stride-1 one, so that it takes the fast path: the zero-padded input
+// split into the phases its taps read (channel c, row phase r, column phase q become one channel
+// of (OH + KA - 1) x (OW + KB - 1) values), and the kernel regrouped to match (KA x KB per phase
+// channel, zero where no tap lands). A 3x3 kernel at stride 2 becomes four 2x2 ones: 16 products
+// where there were 9, but in vector registers instead of one at a time. Returns false (nothing
+// done) when the regrouped kernel does not fit the fast path.
+bool conv2d_forward_phases(float* out, const float* inp, const float* weight, const float* bias, int N, int C, int H, int W, int OC,
+                           const Conv2dSpec& spec) {
+    PhaseAxis pr, pc;
+    if (!phase_axis(pr, spec.rows) || !phase_axis(pc, spec.cols) || pr.span * pc.span > 64 * 64) return false;
+    const ConvAxis &ar = spec.rows, &ac = spec.cols;
+    const int OH = int(conv_output_size(H, ar)), OW = int(conv_output_size(W, ac));
+    const int KA = pr.span, KB = pc.span, HP = OH + KA - 1, WP = OW + KB - 1;
+    const int phases = pr.count * pc.count, G = spec.groups, Cg = C / G;
+    // phased (N, C*phases, HP, WP): channel (c*pr.count + ri)*pc.count + qi holds padded rows s*i + phase
+    thread_local std::vector<float> phased, regrouped;
+    phased.assign(size_t(N) * C * phases * HP * WP, 0.0f);
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++)
+            for (int ri = 0; ri < pr.count; ri++)
+                for (int qi = 0; qi < pc.count; qi++) {
+                    const float* x = inp + (int64_t(n) * C + c) * H * W;
+                    float* P = phased.data() + ((((int64_t(n) * C + c) * pr.count + ri) * pc.count + qi) * HP * WP);
+                    for (int i = 0; i < HP; i++) {
+                        const int y = ar.stride * i + pr.phases[ri] - ar.pad_before;  // input row (outside: padding)
+                        if (y < 0 || y >= H) continue;
+                        for (int j = 0; j < WP; j++) {
+                            const int xx = ac.stride * j + pc.phases[qi] - ac.pad_before;
+                            if (xx >= 0 && xx < W) P[i * WP + j] = x[y * W + xx];
+                        }
+                    }
+                }
+    // regrouped (OC, Cg*phases, KA, KB): tap (ky, kx) of channel c moved to its phase channel at offset (a, b)
+    regrouped.assign(size_t(OC) * Cg * phases * KA * KB, 0.0f);
+    const int KH = ar.kernel, KW = ac.kernel;
+    for (int o = 0; o < OC; o++)
+        for (int c = 0; c < Cg; c++)
+            for (int ky = 0; ky < KH; ky++)
+                for (int kx = 0; kx < KW; kx++) {
+                    const int y = ky * ar.dilation, x = kx * ac.dilation;
+                    const int ri = pr.index_of[y % ar.stride], qi = pc.index_of[x % ac.stride];
+                    const int a = y / ar.stride, b = x / ac.stride;
+                    const int wy = spec.flip ? KH - 1 - ky : ky, wx = spec.flip ? KW - 1 - kx : kx;  // a true convolution's taps turned
+                    regrouped[((int64_t(o) * Cg + c) * phases + ri * pc.count + qi) * KA * KB + a * KB + b] =
+                        weight[((int64_t(o) * Cg + c) * KH + wy) * KW + wx];
+                }
+    Conv2dSpec inner;
+    inner.rows.kernel = KA;
+    inner.cols.kernel = KB;
+    inner.groups = G;
+    conv2d_forward(out, phased.data(), regrouped.data(), bias, N, C * phases, HP, WP, OC, inner);
+    return true;
+}
+
 void conv2d_forward(float* out, const float* inp, const float* weight, const float* bias,
                     int N, int C, int H, int W, int OC, const Conv2dSpec& spec) {
     if (conv_winograd_applies(C, OC, spec)) return conv2d_forward_winograd(out, inp, weight, bias, N, C, H, W, OC, spec, false);
+    if ((spec.rows.stride > 1 || spec.cols.stride > 1) && conv2d_forward_phases(out, inp, weight, bias, N, C, H, W, OC, spec)) return;
     thread_local Layout g;
     if (!make_layout(g, H, W, spec)) return conv2d_forward_naive(out, inp, weight, bias, N, C, H, W, OC, spec);
     conv_fast(out, inp, weight, bias, N, C, H, W, OC, spec, g, false);

@@ -70,6 +70,52 @@ TEST_CASE("fast conv2d equals the reference path: forward and backward, 200 rand
     MESSAGE("fast conv2d vs reference: largest relative difference " << worst << " over " << fast_cases << " fast-path settings");
 }
 
+TEST_CASE("a strided conv2d through its input's phases: by hand, and equal to the reference path in 300 random settings") {
+    // 4x4 input 1..16, a 2x2 kernel of ones, stride 2: each output is one 2x2 block's sum
+    //   1+2+5+6 = 14, 3+4+7+8 = 22, 9+10+13+14 = 46, 11+12+15+16 = 54
+    std::vector<float> x(16), w(4, 1.0f), out(4);
+    for (int i = 0; i < 16; i++) x[size_t(i)] = float(i + 1);
+    Conv2dSpec two;
+    two.rows = two.cols = conv_axis(2, 2, 0, 1);
+    conv2d_forward(out.data(), x.data(), w.data(), nullptr, 1, 1, 4, 4, 1, two);
+    CHECK(out == std::vector<float>{14, 22, 46, 54});
+    Rng rng(21);
+    double worst = 0;
+    int compared = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        const int N = rng.uniform_int(1, 2), G = rng.uniform_int(1, 3), C = G * rng.uniform_int(1, 3), OC = G * rng.uniform_int(1, 9);
+        const int H = rng.uniform_int(1, 17), W = rng.uniform_int(1, 17);
+        Conv2dSpec spec;
+        spec.groups = G;
+        spec.flip = rng.uniform_int(0, 3) == 0;
+        ConvAxis* axes[2] = {&spec.rows, &spec.cols};
+        for (int a = 0; a < 2; a++) {
+            axes[a]->kernel = rng.uniform_int(1, 11);
+            axes[a]->dilation = rng.uniform_int(0, 3) == 0 ? 2 : 1;
+            axes[a]->stride = rng.uniform_int(1, 4);
+            axes[a]->pad_before = rng.uniform_int(0, 5);
+            axes[a]->pad_after = rng.uniform_int(0, 5);
+        }
+        if (spec.rows.stride == 1 && spec.cols.stride == 1) spec.rows.stride = 2;
+        if (!check_conv2d({N, C, H, W}, {OC, C / G, spec.rows.kernel, spec.cols.kernel}, nullptr, spec).ok()) continue;
+        const int OH = int(conv_output_size(H, spec.rows)), OW = int(conv_output_size(W, spec.cols));
+        std::vector<float> xs = random_vec(size_t(N) * C * H * W, rng), ws = random_vec(size_t(OC) * (C / G) * spec.rows.kernel * spec.cols.kernel, rng),
+                           b = random_vec(size_t(OC), rng);
+        std::vector<float> out_ref(size_t(N) * OC * OH * OW), out_fast(out_ref.size());
+        conv2d_forward_naive(out_ref.data(), xs.data(), ws.data(), b.data(), N, C, H, W, OC, spec);
+        conv2d_forward(out_fast.data(), xs.data(), ws.data(), b.data(), N, C, H, W, OC, spec);
+        const double d = relative_diff(out_fast, out_ref);
+        INFO("trial " << trial << ": N" << N << " C" << C << " OC" << OC << " " << H << "x" << W << " kernel " << spec.rows.kernel << "x"
+                      << spec.cols.kernel << " stride " << spec.rows.stride << "," << spec.cols.stride << " dilation " << spec.rows.dilation
+                      << "," << spec.cols.dilation << " groups " << G << " flip " << spec.flip << ": relative difference " << d);
+        CHECK(d < 1e-5);
+        worst = std::fmax(worst, d);
+        compared++;
+    }
+    CHECK(compared >= 100);
+    MESSAGE("strided conv2d through phases vs reference: largest relative difference " << worst << " over " << compared << " settings");
+}
+
 TEST_CASE("Winograd F(2x2,3x3) conv2d equals the reference path: forward, input and weight gradients, 60 random settings") {
     Rng rng(13);
     double worst = 0;
